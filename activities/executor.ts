@@ -1,0 +1,64 @@
+// The seam between the trial activity and where a trial's process actually runs: a local
+// child process (activities/local-executor.ts) or a Kubernetes Job (activities/kubernetes/).
+// The executor only runs the trainer and reports how the process ended; the trial's results
+// travel through NATS JetStream and are read by the activity afterwards.
+import type { TrialConfig } from '../core/config/trial.js';
+import type { KubernetesExecution } from '../core/config/execution.js';
+
+export interface NatsSettings {
+  servers: string[];
+}
+
+export interface TrialLaunch {
+  sweepId: string;
+  trialId: string;
+  /** 1-based attempt number (Temporal's activity attempt) */
+  attempt: number;
+  config: TrialConfig;
+  nats: NatsSettings;
+  kubernetes?: KubernetesExecution;
+}
+
+/** Progress reported by heartbeats while the trial runs. */
+export interface TrialHeartbeat {
+  /** e.g. Pending, Running, Succeeded, Failed; for local processes: spawned, running, exited */
+  phase: string;
+  reason?: string;
+  /** Job / pod / pid the attempt runs in, so a retried activity can adopt it */
+  handle?: string;
+}
+
+export type FailureKind =
+  | 'oom-killed'
+  | 'image-pull'
+  | 'unschedulable'
+  | 'evicted'
+  | 'preempted'
+  | 'deadline-exceeded'
+  | 'node-lost'
+  | 'crashed'
+  | 'cancelled';
+
+/** How the trainer process ended. exitCode 0 means it ran to an outcome (succeeded/diverged/failed-in-trainer). */
+export interface ExecutorOutcome {
+  exitCode: number | null;
+  failure?: {
+    kind: FailureKind;
+    /** whether another attempt could succeed (eviction yes, OOM no) */
+    retryable: boolean;
+    message: string;
+    /** last lines of the trainer's log */
+    logTail?: string[];
+  };
+}
+
+export interface ExecutorContext {
+  heartbeat(details: TrialHeartbeat): void;
+  /** aborted when the activity is cancelled: the executor must stop the trial and clean up */
+  signal: AbortSignal;
+}
+
+export interface TrialExecutor {
+  readonly name: string;
+  run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome>;
+}

@@ -1,0 +1,262 @@
+// Schema of one resolved trial: what a single training run needs, nothing about the sweep.
+// Every object is strict (unknown keys are errors) and every default is applied here, so a
+// parsed config is complete and its hash (core/ids.ts) does not depend on what was omitted.
+import { z } from 'zod';
+
+const posInt = z.number().int().min(1);
+const nonNegInt = z.number().int().min(0);
+const posNum = z.number().positive();
+const finite = z.number().finite();
+
+export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'linear'] as const;
+export const PARAMETRIZATIONS = ['sp', 'ntk', 'mup'] as const;
+export const MULTI_INDEX_TARGETS = ['z1+z1*z2', 'He2(z1)', 'z1*z2', 'z1+z1*z2+z1*z2*z3'] as const;
+
+/** Below this γ0 the centered float32 output loses its significant digits (SCIENCE.md §1). */
+export const MIN_GAMMA = 1e-2;
+export const MAX_GAMMA = 1e4;
+
+// ---- tasks -------------------------------------------------------------------------------
+// trainSize 0 means online: fresh samples every step, drawn from the trial's seed.
+
+export const teacherMlpTask = z.strictObject({
+  kind: z.literal('teacher-mlp'),
+  inputDim: posInt.default(32),
+  outputDim: posInt.default(1),
+  trainSize: nonNegInt.default(4096),
+  testSize: posInt.default(1024),
+  teacherWidth: posInt.default(64),
+  teacherDepth: posInt.default(2),
+  teacherActivation: z.enum(ACTIVATIONS).default('tanh'),
+  noise: z.number().min(0).default(0),
+});
+
+export const circlePowerLawTask = z.strictObject({
+  kind: z.literal('circle-power-law'),
+  /** number of harmonics K in y = Σ_{k≤K} k^(−q) cos(kθ) */
+  harmonics: posInt.default(256),
+  /** spectral decay q of the target; β = (2q − 1)/2 for ReLU (SCIENCE.md §2) */
+  q: posNum.default(1),
+  trainSize: nonNegInt.default(0),
+  testSize: posInt.default(1024),
+});
+
+export const multiIndexTask = z.strictObject({
+  kind: z.literal('multi-index'),
+  inputDim: posInt.default(64),
+  target: z.enum(MULTI_INDEX_TARGETS).default('z1+z1*z2'),
+  trainSize: nonNegInt.default(0),
+  testSize: posInt.default(2048),
+  noise: z.number().min(0).default(0),
+});
+
+export const gaussianMixtureTask = z.strictObject({
+  kind: z.literal('gaussian-mixture'),
+  inputDim: posInt.default(32),
+  classes: z.number().int().min(2).default(4),
+  /** distance of class means from the origin, in units of the per-coordinate noise std */
+  separation: posNum.default(2),
+  trainSize: nonNegInt.default(4096),
+  testSize: posInt.default(1024),
+});
+
+export const teacherClassesTask = z.strictObject({
+  kind: z.literal('teacher-classes'),
+  inputDim: posInt.default(32),
+  classes: z.number().int().min(2).default(4),
+  teacherWidth: posInt.default(64),
+  trainSize: nonNegInt.default(4096),
+  testSize: posInt.default(1024),
+});
+
+const fileSource = z.strictObject({
+  /** features: IDX (MNIST-style), CSV or NPY */
+  x: z.string().min(1),
+  /** labels or targets; for CSV may be omitted when labelColumn is given */
+  y: z.string().min(1).optional(),
+});
+
+export const fileTask = z.strictObject({
+  kind: z.literal('file'),
+  format: z.enum(['idx', 'csv', 'npy']),
+  train: fileSource,
+  test: fileSource.optional(),
+  /** CSV: column index of the label/target (default: last) */
+  labelColumn: z.number().int().optional(),
+  /** classification (integer labels) or regression (real targets) */
+  problem: z.enum(['classification', 'regression']).default('classification'),
+  /** when no test files: fraction of the training rows held out (by the trial seed) */
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+  /** standardise features with the training set's mean and std */
+  normalize: z.boolean().default(true),
+  /** cap on rows read (0 = all), to run a quick sweep on a big file */
+  maxRows: nonNegInt.default(0),
+});
+
+/** Tasks that can be the base of a continual sequence (a rotation of their inputs). */
+export const baseTaskSchema = z.discriminatedUnion('kind', [
+  teacherMlpTask, multiIndexTask, gaussianMixtureTask, teacherClassesTask, fileTask,
+]);
+
+export const continualTask = z.strictObject({
+  kind: z.literal('continual'),
+  base: baseTaskSchema,
+  /** number of tasks T in the sequence */
+  tasks: z.number().int().min(2).default(5),
+  /** rotation per task, degrees, in fixed random planes of the input (P4 uses 22.5°) */
+  rotationDegrees: finite.default(22.5),
+  /** training steps per task; the total train.steps must equal tasks × stepsPerTask */
+  stepsPerTask: posInt.optional(),
+});
+
+export const taskSchema = z.discriminatedUnion('kind', [
+  teacherMlpTask, circlePowerLawTask, multiIndexTask, gaussianMixtureTask, teacherClassesTask,
+  fileTask, continualTask,
+]);
+
+// ---- model -------------------------------------------------------------------------------
+
+export const modelSchema = z.strictObject({
+  kind: z.literal('mlp').default('mlp'),
+  activation: z.enum(ACTIVATIONS).default('relu'),
+  /** number of weight layers L (L = 1 is a linear model of the input) */
+  depth: posInt.default(3),
+  /** hidden width N */
+  width: posInt.default(256),
+  parametrization: z.enum(PARAMETRIZATIONS).default('mup'),
+  /** output scale γ0 ("richness"); 1 is the plain parametrization */
+  gamma: z.number().min(MIN_GAMMA, `below ${MIN_GAMMA}: float32 cannot resolve the centered output there`)
+    .max(MAX_GAMMA).default(1),
+  /** subtract a frozen copy of the initial network from the output; default: on iff γ0 ≠ 1 */
+  center: z.boolean().optional(),
+  bias: z.boolean().default(false),
+});
+
+// ---- optimizer ---------------------------------------------------------------------------
+
+export const sgdSchema = z.strictObject({
+  kind: z.literal('sgd'),
+  /** η0 in the plain convention of SCIENCE.md §1 */
+  lr: posNum,
+  momentum: z.number().min(0).lt(1).default(0),
+  weightDecay: z.number().min(0).default(0),
+});
+
+export const adamSchema = z.strictObject({
+  kind: z.literal('adam'),
+  lr: posNum,
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  eps: posNum.default(1e-8),
+  weightDecay: z.number().min(0).default(0),
+});
+
+export const optimizerSchema = z.discriminatedUnion('kind', [sgdSchema, adamSchema]);
+
+// ---- training and measurements -----------------------------------------------------------
+
+export const trainSchema = z.strictObject({
+  steps: nonNegInt.default(400),
+  /** minibatch size; 0 = full batch (the whole fixed training set) */
+  batchSize: nonNegInt.default(128),
+  /** evaluate every k steps (0 = only the log-spaced points and the last step) */
+  evalEvery: nonNegInt.default(25),
+  /** extra log-spaced evaluation points over [1, steps] */
+  logEvalPoints: nonNegInt.default(10),
+  /** default: mse for regression tasks, xent for classification tasks */
+  loss: z.enum(['mse', 'xent']).optional(),
+  /** loss above divergenceFactor × initial loss (or non-finite) ends the trial as diverged */
+  divergenceFactor: posNum.default(1e6),
+});
+
+export const sharpnessSchema = z.strictObject({
+  /** measure every k steps (and at step 0 and the last step) */
+  every: posInt.default(50),
+  /** iteration cap of power iteration / Lanczos */
+  iterations: posInt.default(20),
+  /** relative change of the eigenvalue estimate that stops the iteration */
+  tol: posNum.default(1e-3),
+  /** size of the fixed batch (chosen once per trial; the full set if smaller) */
+  batchSize: posInt.default(512),
+  method: z.enum(['power', 'lanczos']).default('power'),
+});
+
+export const coordCheckSchema = z.strictObject({
+  /** record mean |activation| per layer for this many first steps on one fixed batch */
+  steps: posInt.default(3),
+});
+
+export const measureSchema = z.strictObject({
+  sharpness: sharpnessSchema.optional(),
+  gradNorm: z.boolean().default(true),
+  weightMovement: z.boolean().default(true),
+  coordCheck: coordCheckSchema.optional(),
+});
+
+/** P5's protocol: a few large first-layer steps on fresh batches of n = α·d, then a ridge readout. */
+export const giantStepSchema = z.strictObject({
+  /** n / d: samples per giant step relative to the input dimension */
+  alpha: posNum,
+  /** number of giant steps T */
+  steps: posInt.default(1),
+  /** first-layer learning rate of each giant step, in units of sqrt(d) when scaleLr is true */
+  lr: posNum.default(1),
+  scaleLr: z.boolean().default(true),
+  /** ridge penalty of the readout */
+  ridge: z.number().min(0).default(1e-3),
+  /** samples for fitting the readout (0 = 4·width) */
+  readoutSize: nonNegInt.default(0),
+});
+
+export const backendSchema = z.strictObject({
+  /** auto: tfjs-node-gpu, then tfjs-node, then wasm */
+  name: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
+  /** wasm threads; 0 = number of CPUs available to this process */
+  threads: nonNegInt.default(0),
+});
+
+export const trialConfigSchema = z.strictObject({
+  seed: nonNegInt.default(0),
+  task: taskSchema,
+  model: modelSchema.prefault({}),
+  optimizer: optimizerSchema,
+  train: trainSchema.prefault({}),
+  measure: measureSchema.prefault({}),
+  giantStep: giantStepSchema.optional(),
+  /** where and how to compute; not part of the trial id */
+  backend: backendSchema.prefault({}),
+});
+
+export type TrialConfigInput = z.input<typeof trialConfigSchema>;
+export type TrialConfig = z.output<typeof trialConfigSchema>;
+export type TaskConfig = z.output<typeof taskSchema>;
+export type BaseTaskConfig = z.output<typeof baseTaskSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type OptimizerConfig = z.output<typeof optimizerSchema>;
+export type TrainConfig = z.output<typeof trainSchema>;
+export type MeasureConfig = z.output<typeof measureSchema>;
+export type SharpnessConfig = z.output<typeof sharpnessSchema>;
+export type GiantStepConfig = z.output<typeof giantStepSchema>;
+export type BackendConfig = z.output<typeof backendSchema>;
+export type Activation = (typeof ACTIVATIONS)[number];
+export type Parametrization = (typeof PARAMETRIZATIONS)[number];
+
+/** Regression tasks train with MSE, classification tasks with cross-entropy, unless set. */
+export function isClassification(task: TaskConfig): boolean {
+  switch (task.kind) {
+    case 'gaussian-mixture':
+    case 'teacher-classes':
+      return true;
+    case 'file':
+      return task.problem === 'classification';
+    case 'continual':
+      return isClassification(task.base);
+    default:
+      return false;
+  }
+}
+
+/** Centering is on by default exactly when γ0 ≠ 1 (SCIENCE.md §1). */
+export function centered(model: ModelConfig): boolean {
+  return model.center ?? model.gamma !== 1;
+}

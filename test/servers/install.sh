@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs or builds every real server the tests use; idempotent and cached in .cache/.
+#   Debian: nats-server (JetStream), prometheus + promtool, etcd-server
+#   Go:     temporal CLI dev server, kube-apiserver / kube-controller-manager / kube-scheduler
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+need=()
+command -v nats-server >/dev/null || need+=(nats-server)
+command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}" >&2
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+command -v go >/dev/null || { echo "install.sh: Go toolchain not found (needed to build the Temporal and Kubernetes test servers)" >&2; exit 1; }
+start=$(date +%s)
+"$here/build-temporal.sh" >/dev/null
+"$here/build-kube.sh" >/dev/null
+echo "test servers ready ($(( $(date +%s) - start ))s for Go builds)" >&2
