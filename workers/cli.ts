@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// The `sweep` command. Each subcommand lives in workers/commands/<name>.ts and registers itself
+// through workers/commands/index.ts. Errors reach the user as one line and a non-zero exit:
+// 2 for invalid input (spec, config, arguments), 1 for everything else. SWEEP_DEBUG=1 adds stacks.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/config/errors.js';
+import { commands } from './commands/index.js';
+
+export class UsageError extends Error {}
+
+export function reportError(err: unknown): number {
+  if (process.env.SWEEP_DEBUG && err instanceof Error) console.error(err.stack);
+  if (err instanceof ConfigError) {
+    const [first, ...rest] = err.problems;
+    // Every problem on its own line: all errors at once, each naming its path.
+    console.error(`sweep: invalid ${err.source ?? 'input'}: ${first}${rest.length ? ` (and ${rest.length} more)` : ''}`);
+    for (const p of rest) console.error(`  ${p}`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    console.error(`sweep: ${err.message}`);
+    return 2;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  console.error(`sweep: ${msg.split('\n')[0]}`);
+  return 1;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('sweep')
+    .description('Feature-learning and scaling sweeps: embedded on one machine, or on Temporal + Kubernetes')
+    .showHelpAfterError(false)
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed its one-line message (or the help text)
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(err);
+  }
+}
+
+// Run only as the entry point (directly or through the npm bin link), not when imported by tests.
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  main(process.argv).then((code) => process.exit(code));
+}
