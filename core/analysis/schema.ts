@@ -1,0 +1,55 @@
+// The `analysis` section of a sweep spec: which summaries to fit from the finished trials.
+// Each analysis runs only when the sweep has the axes it needs; groups are all other axes.
+import { z } from 'zod';
+
+const axisPath = z.string().min(1);
+const metricName = z.enum(['trainLoss', 'testLoss', 'accuracy']);
+
+export const lrTransferSchema = z.strictObject({
+  /** the width-like axis η* is tracked over */
+  over: axisPath.default('model.width'),
+  /** the learning-rate axis */
+  lr: axisPath.default('optimizer.lr'),
+  metric: metricName.default('trainLoss'),
+  /** |slope| of log η* vs log width below this counts as "transfers" */
+  slopeTolerance: z.number().positive().default(0.2),
+  bootstrap: z.number().int().min(10).default(1000),
+});
+
+export const scalingLawSchema = z.strictObject({
+  /** model.width, step, or compute (= width × step) */
+  axis: axisPath,
+  metric: metricName.default('testLoss'),
+  /** for axis "step": fit only steps in this fraction of the run's end (late window) */
+  window: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.2, 1]),
+  bootstrap: z.number().int().min(10).default(500),
+});
+
+export const sharpnessAnalysisSchema = z.strictObject({
+  over: axisPath.default('model.width'),
+});
+
+export const phaseDiagramSchema = z.strictObject({
+  gamma: axisPath.default('model.gamma'),
+  lr: axisPath.default('optimizer.lr'),
+  metric: metricName.default('trainLoss'),
+});
+
+export const forgettingSchema = z.strictObject({
+  over: axisPath.default('model.width'),
+});
+
+export const alignmentSchema = z.strictObject({
+  over: axisPath.default('giantStep.alpha'),
+});
+
+export const analysisSchema = z.strictObject({
+  lrTransfer: lrTransferSchema.optional(),
+  scalingLaws: z.array(scalingLawSchema).optional(),
+  sharpness: sharpnessAnalysisSchema.optional(),
+  phaseDiagram: phaseDiagramSchema.optional(),
+  forgetting: forgettingSchema.optional(),
+  alignment: alignmentSchema.optional(),
+});
+
+export type AnalysisConfig = z.output<typeof analysisSchema>;
