@@ -1,0 +1,60 @@
+// Training batches of a step, for online tasks (fresh samples) and fixed training sets
+// (minibatches). Both are pure functions of (seed, step, size), so a trial that is retried
+// or resumed on another machine sees exactly the same batches.
+import { Rng } from '../rng.js';
+import type { Dataset } from './task.js';
+import { takeRows } from './dataset.js';
+
+/** Draws n examples from a task's distribution using the given stream. */
+export type Sampler = (rng: Rng, n: number) => Dataset;
+
+/** Online: fresh samples from the stream (seed, 'batch', step). */
+export function onlineBatch(sample: Sampler, seed: number, step: number, size: number): Dataset {
+  checkStep(step);
+  if (!Number.isInteger(size) || size < 0) throw new Error(`batch size must be a non-negative integer, got ${size}`);
+  if (size === 0) {
+    throw new Error('train.batchSize: 0 (full batch) needs a fixed training set, but this task is online (task.trainSize 0)');
+  }
+  return sample(new Rng(seed, 'batch', step), size);
+}
+
+/**
+ * Fixed set: epochs of a seeded shuffle (sampling without replacement), so every example is
+ * seen once per epoch. The batch of a step is the slice [step·size, (step+1)·size) of the
+ * concatenated epoch permutations; epoch e's permutation comes from (seed, 'batch', 'epoch', e).
+ * size 0 or size ≥ n gives the whole set (shared, not copied: callers must not modify it).
+ */
+export class FixedBatches {
+  private readonly perms = new Map<number, Int32Array>();
+
+  constructor(private readonly train: Dataset, private readonly seed: number) {}
+
+  batch(step: number, size: number): Dataset {
+    checkStep(step);
+    if (!Number.isInteger(size) || size < 0) throw new Error(`batch size must be a non-negative integer, got ${size}`);
+    const n = this.train.n;
+    if (size === 0 || size >= n) return this.train;
+    const rows = new Int32Array(size);
+    let pos = step * size;
+    for (let i = 0; i < size; i++, pos++) {
+      const epoch = Math.floor(pos / n);
+      rows[i] = this.permutation(epoch)[pos - epoch * n];
+    }
+    return takeRows(this.train, rows);
+  }
+
+  private permutation(epoch: number): Int32Array {
+    let p = this.perms.get(epoch);
+    if (!p) {
+      p = new Rng(this.seed, 'batch', 'epoch', epoch).permutation(this.train.n);
+      // A batch spans at most two epochs and steps go forward: keep only the recent ones.
+      if (this.perms.size >= 2) this.perms.delete(Math.min(...this.perms.keys()));
+      this.perms.set(epoch, p);
+    }
+    return p;
+  }
+}
+
+function checkStep(step: number): void {
+  if (!Number.isInteger(step) || step < 0) throw new Error(`batch step must be a non-negative integer, got ${step}`);
+}

@@ -1,0 +1,15 @@
+// The task generators of SCIENCE.md §2, one module per kind; the trainer calls createTask.
+import type { TaskConfig } from '../config/trial.js';
+import type { Task } from './task.js';
+import { createTeacherMlpTask } from './teacher-mlp.js';
+
+export type { Task, Dataset } from './task.js';
+
+/** The task of a resolved trial config; the same (config, seed) gives the same data anywhere. */
+export function createTask(config: TaskConfig, seed: number): Task {
+  switch (config.kind) {
+    case 'teacher-mlp': return createTeacherMlpTask(config, seed);
+    default:
+      throw new Error(`task.kind: ${config.kind} is not available yet`);
+  }
+}

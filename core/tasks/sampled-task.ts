@@ -1,0 +1,40 @@
+// A task defined by a sampler: fixed test set, optional fixed training set, batches.
+import { Rng } from '../rng.js';
+import type { Dataset, Task } from './task.js';
+import { FixedBatches, onlineBatch, type Sampler } from './batches.js';
+
+export interface SampledTaskSpec {
+  kind: string;
+  seed: number;
+  inputDim: number;
+  outputDim: number;
+  classes?: number;
+  /** 0 = online */
+  trainSize: number;
+  testSize: number;
+  sample: Sampler;
+  /** a test set other than i.i.d. samples (e.g. a grid) */
+  test?: Dataset;
+}
+
+/** Streams: test set (seed,'task','test'), training set (seed,'task','train'), online batches (seed,'batch',step). */
+export function sampledTask(spec: SampledTaskSpec): Task {
+  const { seed, sample } = spec;
+  const test = spec.test ?? sample(new Rng(seed, 'task', 'test'), spec.testSize);
+  const task: Task = {
+    kind: spec.kind,
+    inputDim: spec.inputDim,
+    outputDim: spec.outputDim,
+    classification: spec.classes !== undefined,
+    test,
+    batch: (step, size) => onlineBatch(sample, seed, step, size),
+  };
+  if (spec.classes !== undefined) task.classes = spec.classes;
+  if (spec.trainSize > 0) {
+    const train = sample(new Rng(seed, 'task', 'train'), spec.trainSize);
+    const batches = new FixedBatches(train, seed);
+    task.train = train;
+    task.batch = (step, size) => batches.batch(step, size);
+  }
+  return task;
+}
