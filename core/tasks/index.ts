@@ -2,6 +2,10 @@
 import type { TaskConfig } from '../config/trial.js';
 import type { Task } from './task.js';
 import { createTeacherMlpTask } from './teacher-mlp.js';
+import { createCirclePowerLawTask } from './circle-power-law.js';
+import { createMultiIndexTask } from './multi-index.js';
+import { createGaussianMixtureTask } from './gaussian-mixture.js';
+import { createTeacherClassesTask } from './teacher-classes.js';
 
 export type { Task, Dataset } from './task.js';
 
@@ -9,6 +13,10 @@ export type { Task, Dataset } from './task.js';
 export function createTask(config: TaskConfig, seed: number): Task {
   switch (config.kind) {
     case 'teacher-mlp': return createTeacherMlpTask(config, seed);
+    case 'circle-power-law': return createCirclePowerLawTask(config, seed);
+    case 'multi-index': return createMultiIndexTask(config, seed);
+    case 'gaussian-mixture': return createGaussianMixtureTask(config, seed);
+    case 'teacher-classes': return createTeacherClassesTask(config, seed);
     default:
       throw new Error(`task.kind: ${config.kind} is not available yet`);
   }

@@ -28,7 +28,7 @@ export function createTeacherMlpTask(config: TeacherMlpConfig, seed: number): Ta
     sample(rng, n) {
       const ds = allocDataset(n, D, K);
       for (let i = 0; i < n; i++) {
-        for (let j = 0; j < D; j++) ds.x[i * D + j] = x[j] = rng.normal();
+        for (let j = 0; j < D; j++) ds.x[i * D + j] = x[j] = Math.fround(rng.normal()); // y from x as stored
         teacher.forward(x, f);
         for (let k = 0; k < K; k++) ds.y[i * K + k] = f[k] / scale[k] + (noise > 0 ? noise * rng.normal() : 0);
       }
