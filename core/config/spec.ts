@@ -1,0 +1,197 @@
+// The sweep spec (DESIGN.md "Sweep spec"): a base trial config, a `grid` of axes, and the
+// `search`, `analysis` and `execution` sections. Parsing validates everything at once and
+// resolves the trials to run; any problem is a ConfigError listing every "path: problem".
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { analysisSchema, type AnalysisConfig } from '../analysis/schema.js';
+import { searchSchema, type SearchConfig } from '../search/schema.js';
+import type { TrialPlan } from '../search/strategy.js';
+import { allIndices, expandPoints, pointConfig } from '../grid/expand.js';
+import { gridPoint, parseGrid, type Grid } from '../grid/grid.js';
+import { isPlainObject, isUnder, pathProblem, type Json } from '../grid/paths.js';
+import { randomOrder } from '../grid/random.js';
+import { ConfigError, formatIssues } from './errors.js';
+import { specErrorMap } from './error-map.js';
+import { executionSchema, type Execution } from './execution.js';
+import { trialConfigSchema } from './trial.js';
+
+/** A sweep with more trials than this needs `--yes` (a typo in a grid should not start 10^5 runs). */
+export const CONFIRM_TRIALS = 5000;
+/** No sweep holds more trials than this; larger spaces are for random search. */
+export const MAX_TRIALS = 1_000_000;
+
+/** Top-level keys of a spec that make up the base trial config. */
+export const TRIAL_KEYS = Object.keys(trialConfigSchema.shape) as (keyof typeof trialConfigSchema.shape)[];
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+const trialSections = Object.fromEntries(TRIAL_KEYS.map((k) => [k, z.unknown().optional()])) as Record<(typeof TRIAL_KEYS)[number], z.ZodOptional<z.ZodUnknown>>;
+
+export const specSchema = z.strictObject({
+  /** names the sweep, its output folder (runs/<name>) and its message subjects */
+  name: z.string().max(63).regex(NAME_RE, 'must be letters, digits, - or _ (it names the output folder), starting with a letter or digit'),
+  description: z.string().optional(),
+  ...trialSections,
+  /** dotted path → values; checked by parseGrid */
+  grid: z.unknown().optional(),
+  search: searchSchema.default({ kind: 'grid' }),
+  analysis: analysisSchema.optional(),
+  execution: executionSchema.prefault({}),
+});
+
+export interface SweepSpec {
+  name: string;
+  description?: string;
+  /** the base trial config as written (axes are set into it per grid point) */
+  base: Json;
+  grid: Grid;
+  search: SearchConfig;
+  analysis?: AnalysisConfig;
+  execution: Execution;
+}
+
+export interface ResolvedSweep {
+  spec: SweepSpec;
+  /** the trials the search starts from: the whole grid, or the random sample, in order */
+  plans: TrialPlan[];
+  /** grid points that collapsed into an already planned trial (same id) */
+  duplicates: number;
+}
+
+export interface ParseOptions {
+  /** file name or label used in error messages */
+  source?: string;
+  /** accept more than CONFIRM_TRIALS trials */
+  yes?: boolean;
+  /** override CONFIRM_TRIALS (tests) */
+  confirmTrials?: number;
+}
+
+/** YAML or JSON text → plain data. JSON is valid YAML; a .json file gets JSON's error messages. */
+export function parseSpecText(text: string, source = 'spec'): unknown {
+  if (extname(source).toLowerCase() === '.json') {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError([`(top level): not valid JSON: ${(err as Error).message}`], source);
+    }
+  }
+  try {
+    return YAML.parse(text, { uniqueKeys: true, prettyErrors: true });
+  } catch (err) {
+    const e = err as Error & { linePos?: { line: number; col: number }[] };
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(top level)';
+    const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError([`${where}: not valid YAML: ${first}`], source);
+  }
+}
+
+/** Split "path: problem" as produced by formatIssues. */
+function splitLine(line: string): [string, string] {
+  const i = line.indexOf(': ');
+  return [line.slice(0, i), line.slice(i + 2)];
+}
+
+/** Problems of the base config, and of each axis value in the context of the first grid point. */
+function checkConfigs(base: Json, grid: Grid, problems: string[]): void {
+  const first = grid.size > 0 ? gridPoint(grid, 0) : {};
+  const underAxis = (p: string) => grid.axes.some((a) => isUnder(p, a.path));
+
+  const r0 = trialConfigSchema.safeParse(pointConfig(base, first), { error: specErrorMap });
+  if (!r0.success) {
+    for (const line of formatIssues(r0.error.issues)) if (!underAxis(splitLine(line)[0])) problems.push(line);
+  }
+
+  // Each value is checked once, with the other axes at their first value; a zip group's
+  // values are checked together, index by index.
+  const seen = new Set<string>();
+  for (const group of grid.groups) {
+    for (let i = 0; i < group.size; i++) {
+      const point = { ...first };
+      for (const axis of group.axes) point[axis.path] = axis.values[i];
+      const r = trialConfigSchema.safeParse(pointConfig(base, point), { error: specErrorMap });
+      if (r.success) continue;
+      for (const line of formatIssues(r.error.issues)) {
+        const [path, problem] = splitLine(line);
+        const axis = group.axes.find((a) => isUnder(path, a.path));
+        if (!axis) continue;
+        const msg = `${axis.where}[${i}]${path.slice(axis.path.length)}: ${problem}`;
+        if (!seen.has(msg)) {
+          seen.add(msg);
+          problems.push(msg);
+        }
+      }
+    }
+  }
+}
+
+/** Validates a parsed spec and resolves its trials. Throws ConfigError listing every problem. */
+export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSweep {
+  const source = opts.source;
+  if (!isPlainObject(raw)) throw new ConfigError(['(top level): must be a mapping with name, task, model, optimizer, grid, ...'], source);
+  const problems: string[] = [];
+  const parsed = specSchema.safeParse(raw, { error: specErrorMap });
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
+
+  const base: Json = {};
+  for (const k of TRIAL_KEYS) if (raw[k] !== undefined) base[k] = raw[k];
+  const grid = parseGrid(raw.grid, problems);
+  const varying = (p: string) => grid.axes.some((a) => a.path === p);
+  const badAxes = new Set<string>();
+  for (const axis of grid.axes) {
+    const why = isUnder(axis.path, 'backend')
+      ? 'backend settings cannot vary within a sweep (set backend in the base config)'
+      : pathProblem(trialConfigSchema, axis.path, base, varying);
+    if (why) {
+      problems.push(`${axis.where}: ${why}`);
+      badAxes.add(axis.where);
+    }
+  }
+  // The configs are checked with the axes that are well formed, so a bad axis does not hide
+  // problems in the base config or in the other axes' values.
+  const groups = grid.groups.filter((g) => g.axes.every((a) => !badAxes.has(a.where)));
+  checkConfigs(base, { groups, axes: groups.flatMap((g) => g.axes), size: groups.reduce((n, g) => n * g.size, 1) }, problems);
+
+  const searchParsed = searchSchema.safeParse(raw.search ?? { kind: 'grid' });
+  const search: SearchConfig = searchParsed.success ? searchParsed.data : { kind: 'grid' };
+  if ((search.kind === 'lr-descent' || search.kind === 'lr-refine') && !grid.axes.some((a) => a.path === search.lr)) {
+    problems.push(`search.lr: ${search.lr} is not a grid axis (${search.kind} searches along a learning-rate axis)`);
+  }
+
+  const limit = opts.yes ? MAX_TRIALS : (opts.confirmTrials ?? CONFIRM_TRIALS);
+  const wanted = search.kind === 'random' ? Math.min(search.samples, grid.size) : grid.size;
+  const where = search.kind === 'random' ? 'search.samples' : 'grid';
+  if (wanted > MAX_TRIALS) problems.push(`${where}: ${wanted} trials is more than a sweep can hold (${MAX_TRIALS}); use search: {kind: random, samples: N}`);
+  else if (wanted > limit) problems.push(`${where}: ${wanted} trials is more than ${limit}; pass --yes to run them`);
+
+  if (problems.length || !parsed.success) throw new ConfigError(problems, source);
+
+  const indices = search.kind === 'random' ? randomOrder(grid.size, search.seed) : allIndices(grid);
+  const expansion = expandPoints(base, grid, indices, search.kind === 'random' ? search.samples : Infinity);
+  if (expansion.problems.length) throw new ConfigError(expansion.problems, source);
+
+  const d = parsed.data;
+  const spec: SweepSpec = { name: d.name, base, grid, search: d.search, execution: d.execution };
+  if (d.description !== undefined) spec.description = d.description;
+  if (d.analysis !== undefined) spec.analysis = d.analysis;
+  return { spec, plans: expansion.plans, duplicates: expansion.duplicates };
+}
+
+/** Spec text (YAML or JSON) → resolved sweep. */
+export function parseSpec(text: string, opts: ParseOptions = {}): ResolvedSweep {
+  return resolveSpec(parseSpecText(text, opts.source), opts);
+}
+
+/** Reads and resolves a spec file. */
+export async function loadSpec(file: string, opts: Omit<ParseOptions, 'source'> = {}): Promise<ResolvedSweep> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError([`(file): cannot read spec (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`], file);
+  }
+  return parseSpec(text, { ...opts, source: file });
+}

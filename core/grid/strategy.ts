@@ -1,0 +1,12 @@
+// The `grid` and `random` searches as SearchStrategy objects: both run a fixed list of trials
+// (the whole grid, or the random sample drawn when the spec was resolved), all proposed at once.
+import type { SearchState, SearchStep, SearchStrategy, TrialPlan } from '../search/strategy.js';
+
+export class FixedPlanStrategy implements SearchStrategy {
+  constructor(readonly kind: 'grid' | 'random', private readonly plans: readonly TrialPlan[]) {}
+
+  step(state: SearchState): SearchStep {
+    const planned = new Set(state.planned.map((p) => p.id));
+    return { next: this.plans.filter((p) => !planned.has(p.id)), done: true };
+  }
+}
