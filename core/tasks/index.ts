@@ -6,6 +6,7 @@ import { createCirclePowerLawTask } from './circle-power-law.js';
 import { createMultiIndexTask } from './multi-index.js';
 import { createGaussianMixtureTask } from './gaussian-mixture.js';
 import { createTeacherClassesTask } from './teacher-classes.js';
+import { createFileTask } from './file/file-task.js';
 
 export type { Task, Dataset } from './task.js';
 
@@ -17,6 +18,7 @@ export function createTask(config: TaskConfig, seed: number): Task {
     case 'multi-index': return createMultiIndexTask(config, seed);
     case 'gaussian-mixture': return createGaussianMixtureTask(config, seed);
     case 'teacher-classes': return createTeacherClassesTask(config, seed);
+    case 'file': return createFileTask(config, seed);
     default:
       throw new Error(`task.kind: ${config.kind} is not available yet`);
   }
