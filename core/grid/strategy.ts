@@ -1,5 +1,6 @@
 // The `grid` and `random` searches as SearchStrategy objects: both run a fixed list of trials
 // (the whole grid, or the random sample drawn when the spec was resolved), all proposed at once.
+import type { ResolvedSweep } from '../config/spec.js';
 import type { SearchState, SearchStep, SearchStrategy, TrialPlan } from '../search/strategy.js';
 
 export class FixedPlanStrategy implements SearchStrategy {
@@ -8,5 +9,17 @@ export class FixedPlanStrategy implements SearchStrategy {
   step(state: SearchState): SearchStep {
     const planned = new Set(state.planned.map((p) => p.id));
     return { next: this.plans.filter((p) => !planned.has(p.id)), done: true };
+  }
+}
+
+/** The strategy a resolved spec asks for, starting from its planned trials. */
+export function createStrategy(resolved: ResolvedSweep): SearchStrategy {
+  const search = resolved.spec.search;
+  switch (search.kind) {
+    case 'grid':
+    case 'random':
+      return new FixedPlanStrategy(search.kind, resolved.plans);
+    default:
+      throw new Error(`search ${search.kind} is not available in this build`);
   }
 }

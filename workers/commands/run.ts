@@ -1,0 +1,73 @@
+// `sweep run SPEC`: the whole sweep on this machine, resumable by running the same command again.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadSpec } from '../../core/config/spec.js';
+import { OutputFolderError } from '../../core/output/folder.js';
+import { createProgress } from '../embedded/progress.js';
+import { runSweep } from '../embedded/runner.js';
+import { UsageError } from '../cli.js';
+
+interface RunFlags {
+  out?: string;
+  parallel?: string;
+  yes?: boolean;
+  retryFailed?: boolean;
+}
+
+function parseParallel(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--parallel: must be a whole number >= 1, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a sweep on this machine (running it again resumes: finished trials are kept)')
+    .argument('<spec>', 'sweep spec, YAML or JSON')
+    .option('--out <dir>', 'output folder (default: runs/<name>)')
+    .option('--parallel <n>', 'worker processes (default: execution.parallelism, at most the CPU count)')
+    .option('--yes', 'accept a sweep of more than 5000 trials')
+    .option('--retry-failed', 'run trials that failed in an earlier run again')
+    .action(async (file: string, flags: RunFlags) => {
+      const parallel = parseParallel(flags.parallel);
+      const resolved = await loadSpec(file, { yes: !!flags.yes });
+      const out = flags.out ?? join('runs', resolved.spec.name);
+
+      // Ctrl-C: stop the workers and close the files cleanly; a second Ctrl-C exits at once
+      // (every line already written is complete, and the next run tidies the rest).
+      const ac = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (ac.signal.aborted) process.exit(130);
+        process.stderr.write(`\nsweep: ${sig}: stopping workers (again to quit at once)\n`);
+        ac.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let result;
+      try {
+        result = await runSweep(resolved, {
+          out,
+          parallel,
+          progress: createProgress(),
+          signal: ac.signal,
+          retryFailed: !!flags.retryFailed,
+          inheritOutput: !!process.env.SWEEP_DEBUG,
+        });
+      } catch (err) {
+        if (err instanceof OutputFolderError) throw new UsageError(err.message);
+        throw err;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      const c = result.counts;
+      if (result.interrupted) {
+        console.error(`sweep: interrupted: ${result.done} of ${result.total} trials done (saved in ${out}); run the same command again to resume`);
+        process.exitCode = 130;
+        return;
+      }
+      console.log(`sweep ${resolved.spec.name}: ${result.done} trials done (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed; ${result.ranNow} run now) → ${out}`);
+    });
+}

@@ -1,0 +1,55 @@
+// `sweep validate SPEC`: checks a spec as `sweep run` would and prints what it would run.
+import type { Command } from 'commander';
+import { loadSpec, type ResolvedSweep } from '../../core/config/spec.js';
+import type { Axis } from '../../core/grid/grid.js';
+
+function show(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+function values(axis: Axis): string {
+  const vs = axis.values.map(show);
+  const list = vs.length > 8 ? [...vs.slice(0, 3), '…', ...vs.slice(-2)].join(', ') : vs.join(', ');
+  return axis.kind === 'list' ? list : `${axis.kind}: ${list}`;
+}
+
+/** The human-readable account of a resolved spec that `sweep validate` prints. */
+export function describeSweep(r: ResolvedSweep, source: string): string {
+  const { spec, plans, duplicates } = r;
+  const grid = spec.grid;
+  const lines = [`${source}: valid sweep "${spec.name}"${spec.description ? ` (${spec.description})` : ''}`];
+  const s = spec.search;
+  const collapsed = duplicates ? `; ${duplicates} grid point${duplicates === 1 ? '' : 's'} collapse into identical trials` : '';
+  if (s.kind === 'random') lines.push(`trials: ${plans.length} (random sample of a ${grid.size}-point grid, seed ${s.seed}${collapsed})`);
+  else if (s.kind === 'grid') lines.push(`trials: ${plans.length} (grid of ${grid.size} points${collapsed})`);
+  else lines.push(`trials: up to ${plans.length}, chosen by search ${s.kind} along ${s.lr} (grid of ${grid.size} points${collapsed})`);
+  if (!grid.axes.length) {
+    lines.push('axes: none (one trial: the base config)');
+    return lines.join('\n');
+  }
+  lines.push('axes (the first varies slowest):');
+  const width = Math.max(...grid.axes.map((a) => a.path.length)) + 2;
+  for (const g of grid.groups) {
+    if (g.zip === undefined) {
+      const a = g.axes[0];
+      lines.push(`  ${a.path.padEnd(width)}${String(a.values.length).padStart(4)}  ${values(a)}`);
+    } else {
+      lines.push(`  zip[${g.zip}]: ${g.axes.length} axes varying together, ${g.size} values`);
+      for (const a of g.axes) lines.push(`    ${a.path.padEnd(width - 2)}${String(a.values.length).padStart(4)}  ${values(a)}`);
+    }
+  }
+  lines.push(`parallelism: ${spec.execution.parallelism}; analyses: ${spec.analysis ? Object.keys(spec.analysis).join(', ') || 'none' : 'none'}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check a sweep spec and print its grid size and axes (nothing is run)')
+    .argument('<spec>', 'sweep spec, YAML or JSON')
+    .option('--yes', 'accept a sweep of more than 5000 trials')
+    .action(async (file: string, opts: { yes?: boolean }) => {
+      const resolved = await loadSpec(file, { yes: !!opts.yes });
+      console.log(describeSweep(resolved, file));
+    });
+}

@@ -1,0 +1,195 @@
+// The embedded sweep runner: drives a search strategy, runs its trials in a pool of worker
+// processes, and streams every result into the output folder as it arrives. Only the plans,
+// the per-trial outcomes and the trials in flight are held in memory; metrics go straight to disk.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedSweep } from '../../core/config/spec.js';
+import type { BackendConfig } from '../../core/config/trial.js';
+import { isEvent } from '../../core/messages.js';
+import type { Outcome, TrialRecord, TrialResult } from '../../core/outcome.js';
+import { SweepOutput, type Cleanup } from '../../core/output/folder.js';
+import { createStrategy } from '../../core/grid/strategy.js';
+import type { SearchState, SearchStrategy, TrialPlan } from '../../core/search/strategy.js';
+import { WorkerPool } from './pool.js';
+import type { Progress } from './progress.js';
+import { writeSweepSummary } from './summary.js';
+
+export interface RunOptions {
+  /** output folder */
+  out: string;
+  /** worker processes (default: execution.parallelism capped to the CPU count) */
+  parallel?: number;
+  progress: Progress;
+  /** aborting stops the workers and leaves the folder consistent and resumable */
+  signal?: AbortSignal;
+  /** run failed trials of earlier runs again */
+  retryFailed?: boolean;
+  /** worker entry module (tests substitute their own) */
+  workerEntry?: string;
+  /** pass the workers' output through (debugging) */
+  inheritOutput?: boolean;
+}
+
+export interface RunResult {
+  dir: string;
+  /** trials planned by the search */
+  total: number;
+  /** of those, finished (in this run or an earlier one) */
+  done: number;
+  /** trials run to an outcome in this run */
+  ranNow: number;
+  counts: Record<Outcome, number>;
+  interrupted: boolean;
+  cleanup: Cleanup;
+  /** records in the folder that the spec no longer plans (kept) */
+  foreign: number;
+}
+
+export const DEFAULT_WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** Worker count: --parallel if given, else the spec's parallelism capped to the CPUs. */
+export function workerCount(resolved: ResolvedSweep, parallel?: number): number {
+  return Math.max(1, parallel ?? Math.min(resolved.spec.execution.parallelism, availableParallelism()));
+}
+
+/** Backend settings for each worker: unset thread counts share the CPUs among the workers. */
+export function workerBackend(resolved: ResolvedSweep, workers: number): BackendConfig {
+  const backend = resolved.plans[0]?.config.backend ?? { name: 'auto', threads: 0 };
+  if (backend.threads !== 0) return backend;
+  return { ...backend, threads: Math.max(1, Math.floor(availableParallelism() / workers)) };
+}
+
+export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promise<RunResult> {
+  const { spec } = resolved;
+  const sweepId = spec.name;
+  const { output, cleanup } = await SweepOutput.open(opts.out, { name: spec.name, retryFailed: opts.retryFailed });
+  await output.writeJson('spec', { name: spec.name, description: spec.description, base: spec.base,
+    axes: spec.grid.axes.map((a) => ({ path: a.path, values: a.values, kind: a.kind })), search: spec.search,
+    analysis: spec.analysis ?? {}, execution: spec.execution });
+
+  const strategy: SearchStrategy = createStrategy(resolved);
+  const state: SearchState = { planned: [], finished: {} };
+  const queue: TrialPlan[] = [];
+  let searchDone = false;
+  let done = 0;
+  let ranNow = 0;
+
+  /** Asks the strategy for trials; those finished in an earlier run are answered at once. */
+  const ask = () => {
+    while (!searchDone) {
+      const step = strategy.step(state);
+      searchDone = step.done;
+      let runnable = 0;
+      for (const plan of step.next) {
+        state.planned.push(plan);
+        const earlier = output.finished.get(plan.id);
+        if (earlier) {
+          state.finished[plan.id] = earlier;
+          done++;
+        } else {
+          queue.push(plan);
+          runnable++;
+        }
+      }
+      // everything proposed had already run: the strategy may want more right away
+      if (runnable || !step.next.length) break;
+    }
+  };
+  ask();
+
+  const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), queue.length || 1));
+  let aborted = false;
+  let fatal: unknown;
+  const pool = new WorkerPool({
+    size: workers,
+    entry: opts.workerEntry ?? DEFAULT_WORKER_ENTRY,
+    backend: workerBackend(resolved, workers),
+    inheritOutput: opts.inheritOutput,
+    onStart: () => opts.progress.trialStarted(),
+    onMessage: (m) => {
+      if (aborted || isEvent(m)) return;
+      try {
+        output.writeMetric(m);
+      } catch (err) {
+        stop(err);
+      }
+    },
+  });
+  let closing: Promise<void> | undefined;
+  const stop = (err?: unknown) => {
+    if (err !== undefined && fatal === undefined) fatal = err;
+    aborted = true;
+    closing ??= pool.close();
+  };
+  const onAbort = () => stop();
+  if (opts.signal?.aborted) stop();
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const planned = new Set(state.planned.map((p) => p.id));
+  const foreign = [...output.finished.keys()].filter((id) => !planned.has(id)).length;
+  opts.progress.start({ name: spec.name, dir: opts.out, total: state.planned.length, done, parallel: workers });
+  if (foreign) opts.progress.log(`note: ${foreign} trial${foreign === 1 ? '' : 's'} in ${opts.out} are not part of this spec's grid (kept)`);
+
+  const record = (plan: TrialPlan, result: TrialResult) => {
+    const rec: TrialRecord = {
+      id: plan.id,
+      sweepId,
+      ...result,
+      trialId: plan.id,
+      config: plan.config,
+      axes: plan.axes,
+      attempt: 1,
+      finishedAt: new Date().toISOString(),
+    };
+    output.writeRecord(rec);
+    state.finished[plan.id] = { outcome: rec.outcome, final: rec.final, step: rec.step };
+    done++;
+    ranNow++;
+    opts.progress.trialFinished(rec);
+  };
+
+  const inflight = new Set<Promise<void>>();
+  const launch = (plan: TrialPlan) => {
+    const p: Promise<void> = pool
+      .run({ sweepId, trialId: plan.id, attempt: 1, config: plan.config })
+      .then((result) => {
+        if (result && !aborted) record(plan, result);
+      })
+      .catch((err: unknown) => stop(err))
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+
+  try {
+    for (;;) {
+      while (!aborted && queue.length && inflight.size < workers) launch(queue.shift()!);
+      if (!inflight.size) {
+        if (aborted || searchDone) break;
+        ask();
+        opts.progress.setTotal(state.planned.length);
+        if (!queue.length) {
+          // nothing running, nothing proposed, not done: the strategy cannot go on
+          if (!searchDone) opts.progress.log(`note: search ${strategy.kind} stopped proposing trials before saying it was done`);
+          break;
+        }
+        continue;
+      }
+      await Promise.race(inflight);
+      if (!aborted && !searchDone) {
+        ask();
+        opts.progress.setTotal(state.planned.length);
+      }
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    stop();
+    await closing;
+    opts.progress.stop();
+    await output.close();
+  }
+  if (fatal !== undefined) throw fatal;
+
+  const interrupted = !!opts.signal?.aborted;
+  if (!interrupted) await writeSweepSummary(output);
+  return { dir: opts.out, total: state.planned.length, done, ranNow, counts: output.counts(), interrupted, cleanup, foreign };
+}
