@@ -26,6 +26,8 @@ export interface TrialHeartbeat {
   reason?: string;
   /** Job / pod / pid the attempt runs in, so a retried activity can adopt it */
   handle?: string;
+  /** last evaluation step the trainer reported, when the executor can see it */
+  step?: number;
 }
 
 export type FailureKind =
@@ -51,6 +53,13 @@ export interface ExecutorOutcome {
     logTail?: string[];
   };
 }
+
+/**
+ * Exit codes of the trainer entry point (workers/trainer.ts), the same in a local process and
+ * in a pod: ok = ran to an outcome with every message stored; invalid = the launch or trial
+ * config is invalid (never retried); terminated = stopped by SIGTERM (cancel, eviction).
+ */
+export const TRAINER_EXIT = { ok: 0, error: 1, invalid: 2, terminated: 143 } as const;
 
 export interface ExecutorContext {
   heartbeat(details: TrialHeartbeat): void;

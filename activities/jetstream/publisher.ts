@@ -1,0 +1,106 @@
+// Publishes a trial's metric and event messages to JetStream. Every message carries a message
+// id, so retrying a publish (after a timeout or while nats-server restarts) or re-running the
+// trial never stores it twice. publish() never throws: it queues, and flush() reports whether
+// everything was stored.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { eventsSubject, isEvent, messageId, metricsSubject, type BusMessage } from '../../core/messages.js';
+
+export interface PublisherOptions {
+  /** publishes awaiting their acknowledgement at once */
+  maxInFlight?: number;
+  /** per-attempt acknowledgement timeout */
+  ackTimeoutMs?: number;
+  /** give up on a message after retrying this long (the trial attempt then fails and is retried) */
+  giveUpAfterMs?: number;
+}
+
+export interface PublisherStats {
+  published: number;
+  duplicates: number;
+  retries: number;
+}
+
+/**
+ * The Nats-Msg-Id: DESIGN.md's `<trialId>:<step>:<kind>` prefixed by the sweep. Trial ids are
+ * hashes of configs, so two sweeps sharing a trial config (a resubmitted spec, overlapping
+ * grids) would otherwise drop each other's messages as duplicates inside the window.
+ */
+export function streamMessageId(m: BusMessage): string {
+  return `${m.sweepId}:${messageId(m)}`;
+}
+
+export function subjectOf(m: BusMessage): string {
+  return isEvent(m) ? eventsSubject(m.sweepId, m.trialId) : metricsSubject(m.sweepId, m.trialId);
+}
+
+export class JetStreamPublisher {
+  private readonly js: JetStreamClient;
+  private readonly queue: BusMessage[] = [];
+  private inFlight = 0;
+  private failure: Error | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private readonly maxInFlight: number;
+  private readonly ackTimeoutMs: number;
+  private readonly giveUpAfterMs: number;
+  readonly stats: PublisherStats = { published: 0, duplicates: 0, retries: 0 };
+
+  constructor(nc: NatsConnection, opts: PublisherOptions = {}) {
+    this.js = jetstream(nc, { timeout: opts.ackTimeoutMs ?? 5000 });
+    this.maxInFlight = opts.maxInFlight ?? 64;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    this.giveUpAfterMs = opts.giveUpAfterMs ?? 5 * 60_000;
+  }
+
+  publish(m: BusMessage): void {
+    this.queue.push(m);
+    this.pump();
+  }
+
+  /** Resolves when every queued message is stored; rejects if one could not be. */
+  async flush(): Promise<void> {
+    while (this.queue.length || this.inFlight) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length) {
+      const m = this.queue.shift()!;
+      this.inFlight++;
+      this.send(m).finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (!this.queue.length && !this.inFlight) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  private async send(m: BusMessage): Promise<void> {
+    if (this.failure) return;
+    const subject = subjectOf(m);
+    const payload = JSON.stringify(m);
+    const msgID = streamMessageId(m);
+    const deadline = Date.now() + this.giveUpAfterMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ack = await this.js.publish(subject, payload, { msgID, timeout: this.ackTimeoutMs });
+        this.stats.published++;
+        if (ack.duplicate) this.stats.duplicates++;
+        return;
+      } catch (err) {
+        if (Date.now() >= deadline) {
+          this.failure ??= new Error(`could not store ${msgID} on ${subject} within ${this.giveUpAfterMs} ms: ${(err as Error).message}`);
+          return;
+        }
+        this.stats.retries++;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(attempt, 6))));
+      }
+    }
+  }
+}

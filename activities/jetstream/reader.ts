@@ -1,0 +1,63 @@
+// Reading stored messages back: everything on a subject filter, from the start of the stream
+// to what is stored now, through an ordered (ephemeral) consumer. Readers de-duplicate by
+// message id, so a message stored twice (a retry after the duplicate window) counts once.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
+import {
+  EVENTS_STREAM, METRICS_STREAM, messageId, type MetricMessage, type TrialEvent, type BusMessage,
+} from '../../core/messages.js';
+
+export interface StoredMessage<T> {
+  seq: number;
+  data: T;
+}
+
+/** Every message stored under `filter` in `stream`, in stream order. */
+export async function readAll<T>(nc: NatsConnection, stream: string, filter: string, opts: { idleTimeoutMs?: number } = {}): Promise<StoredMessage<T>[]> {
+  const jsm = await jetstreamManager(nc);
+  // The number of messages stored now under the filter: reading stops there.
+  const info = await jsm.streams.info(stream, { subjects_filter: filter });
+  const subjects = info.state.subjects ?? {};
+  const total = Object.values(subjects).reduce((a, b) => a + b, 0);
+  if (total === 0) return [];
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });
+  const out: StoredMessage<T>[] = [];
+  const idle = opts.idleTimeoutMs ?? 10_000;
+  while (out.length < total) {
+    const batch = await consumer.fetch({ max_messages: Math.min(1000, total - out.length), expires: idle });
+    let got = 0;
+    for await (const m of batch) {
+      got++;
+      out.push({ seq: m.seq, data: m.json<T>() });
+      if (m.info.pending === 0) break;
+    }
+    if (got === 0) break;
+    // pending 0: the consumer has delivered everything stored under the filter.
+    if (out.length && out.length >= total) break;
+  }
+  await consumer.delete().catch(() => undefined);
+  return out;
+}
+
+/** One copy of each message id. */
+export function dedupe<T extends BusMessage>(msgs: StoredMessage<T>[]): T[] {
+  const byId = new Map<string, T>();
+  for (const m of msgs) {
+    // Same id, same content (a deterministic trial re-run); keep the first position.
+    byId.set(messageId(m.data), m.data);
+  }
+  return [...byId.values()];
+}
+
+export async function readTrialEvents(nc: NatsConnection, sweepId: string, trialId: string): Promise<TrialEvent[]> {
+  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, `sweep.events.${sweepId}.${trialId}`));
+}
+
+export async function readSweepEvents(nc: NatsConnection, sweepId: string): Promise<TrialEvent[]> {
+  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, `sweep.events.${sweepId}.*`));
+}
+
+export async function readSweepMetrics(nc: NatsConnection, sweepId: string): Promise<MetricMessage[]> {
+  return dedupe(await readAll<MetricMessage>(nc, METRICS_STREAM, `sweep.metrics.${sweepId}.*`));
+}

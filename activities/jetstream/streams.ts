@@ -1,0 +1,58 @@
+// The two JetStream streams of DESIGN.md. File storage; the duplicate window is set explicitly
+// because message-id dedup is what makes a retried trainer or a reconnect harmless.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
+import { EVENTS_STREAM, METRICS_STREAM } from '../../core/messages.js';
+
+export interface StreamSettings {
+  /** how long a message id is remembered for dedup (default 20 min) */
+  duplicateWindowMs?: number;
+  /** how long messages are kept (0 = forever, the default) */
+  maxAgeMs?: number;
+}
+
+export const DEFAULT_DUPLICATE_WINDOW_MS = 20 * 60_000;
+const NS_PER_MS = 1_000_000;
+
+export function streamConfigs(s: StreamSettings = {}): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
+  const common = {
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    duplicate_window: (s.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * NS_PER_MS,
+    max_age: (s.maxAgeMs ?? 0) * NS_PER_MS,
+    num_replicas: 1,
+  };
+  return [
+    { name: METRICS_STREAM, subjects: ['sweep.metrics.>'], description: 'one message per evaluation point of a trial', ...common },
+    { name: EVENTS_STREAM, subjects: ['sweep.events.>'], description: 'trial lifecycle events', ...common },
+  ];
+}
+
+/** Creates the streams, or updates their duplicate window / max age if they exist. Idempotent. */
+export async function ensureStreams(nc: NatsConnection, s: StreamSettings = {}): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const cfg of streamConfigs(s)) {
+    let existing: StreamConfig | undefined;
+    try {
+      existing = (await jsm.streams.info(cfg.name)).config;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (!existing) {
+      try {
+        await jsm.streams.add(cfg);
+      } catch (err) {
+        // Another process created it between our info and add.
+        if (!/already in use|exists/i.test(String((err as Error).message))) throw err;
+      }
+    } else if (existing.duplicate_window !== cfg.duplicate_window || existing.max_age !== cfg.max_age) {
+      await jsm.streams.update(cfg.name, { duplicate_window: cfg.duplicate_window, max_age: cfg.max_age });
+    }
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = err as { code?: unknown; api_error?: { err_code?: number; code?: number }; message?: string };
+  return e?.api_error?.code === 404 || /not found/i.test(String(e?.message ?? ''));
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env node
+// The aggregator: a durable pull consumer on each stream that keeps one summary per trial in
+// the SWEEP_TRIALS KV bucket. A message is acknowledged only after the summary that includes it
+// is stored (compare-and-set on the key's revision, so several aggregators may share the
+// consumer); a redelivered message leaves the summary unchanged (see trial-summary.ts).
+// Run standalone: `node dist/workers/aggregator.js [--nats URL]`, or in-process by the
+// orchestrator worker.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { EVENTS_STREAM, METRICS_STREAM, type BusMessage } from '../core/messages.js';
+import { openTrialsKv, trialKey } from '../activities/jetstream/buckets.js';
+import { connectNats, parseServers } from '../activities/jetstream/connect.js';
+import { ensureStreams, isNotFound } from '../activities/jetstream/streams.js';
+import { applyMessage, messageProblem, type TrialSummary } from '../activities/trial-summary.js';
+import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
+
+export const AGGREGATOR_DURABLE = 'sweep-aggregator';
+type StreamKind = 'metrics' | 'events';
+
+export interface AggregatorOptions {
+  nc: NatsConnection;
+  durable?: string;
+  hooks?: TelemetryHooks;
+  /** most messages handled (and acknowledged) together */
+  batchSize?: number;
+  log?: (line: string) => void;
+}
+
+export interface AggregatorStats {
+  /** messages stored into summaries and acknowledged, per stream */
+  metrics: number;
+  events: number;
+  /** malformed messages dropped (term) */
+  rejected: number;
+  /** compare-and-set conflicts retried */
+  conflicts: number;
+}
+
+export class Aggregator {
+  readonly stats: AggregatorStats = { metrics: 0, events: 0, rejected: 0, conflicts: 0 };
+  private readonly parts: StreamPart[] = [];
+  private lagTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly opts: AggregatorOptions, private readonly kv: KV) {}
+
+  static async start(opts: AggregatorOptions): Promise<Aggregator> {
+    await ensureStreams(opts.nc);
+    const kv = await openTrialsKv(opts.nc);
+    const agg = new Aggregator(opts, kv);
+    const durable = opts.durable ?? AGGREGATOR_DURABLE;
+    for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, 'sweep.metrics.>'], ['events', EVENTS_STREAM, 'sweep.events.>']] as const) {
+      const consumer = await durableConsumer(opts.nc, stream, durable, filter);
+      const part = new StreamPart(agg, kind, consumer);
+      agg.parts.push(part);
+      await part.start();
+    }
+    agg.lagTimer = setInterval(() => void agg.reportLag(), 2000);
+    agg.lagTimer.unref();
+    return agg;
+  }
+
+  /** Stops pulling, finishes the batch in hand (unfinished messages are redelivered later). */
+  async stop(): Promise<void> {
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    await Promise.all(this.parts.map((p) => p.stop()));
+  }
+
+  /** Waits until every message stored so far has been aggregated (tests and benchmarks). */
+  async drained(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let busy = 0;
+      for (const p of this.parts) busy += await p.outstanding();
+      if (busy === 0) return;
+      if (Date.now() > deadline) throw new Error(`aggregator: ${busy} messages still outstanding after ${timeoutMs} ms`);
+      await sleep(50);
+    }
+  }
+
+  private async reportLag(): Promise<void> {
+    for (const p of this.parts) {
+      try {
+        const info = await p.consumer.info();
+        callHook(this.opts.hooks, 'consumerLag', p.kind, info.num_pending + info.num_ack_pending);
+      } catch {
+        // server briefly unavailable: report next time
+      }
+    }
+  }
+
+  log(line: string): void {
+    (this.opts.log ?? ((l: string) => process.stderr.write(`aggregator: ${l}\n`)))(line);
+  }
+
+  get hooks(): TelemetryHooks | undefined {
+    return this.opts.hooks;
+  }
+
+  get batchSize(): number {
+    return this.opts.batchSize ?? 1000;
+  }
+
+  /** Applies `msgs` (all of one trial) to its summary with compare-and-set, retrying conflicts. */
+  async store(key: string, msgs: BusMessage[], running: () => boolean): Promise<TrialSummary | undefined> {
+    for (let attempt = 0; running(); attempt++) {
+      try {
+        const entry = await this.kv.get(key);
+        const prev = entry && entry.operation === 'PUT' && entry.length ? (entry.json<TrialSummary>()) : undefined;
+        let next = prev;
+        for (const m of msgs) next = applyMessage(next, m);
+        const value = JSON.stringify(next);
+        if (entry && entry.operation === 'PUT' && entry.length) await this.kv.update(key, value, entry.revision);
+        else await this.kv.create(key, value);
+        return next;
+      } catch (err) {
+        if (/wrong last sequence|key exists/i.test(String((err as Error).message))) this.stats.conflicts++;
+        else if (attempt % 20 === 5) this.log(`storing ${key}: ${(err as Error).message} (retrying)`);
+        await sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The consumer of one stream: buffers delivered messages and handles them in batches. */
+class StreamPart {
+  private queue: JsMsg[] = [];
+  private wake: (() => void) | undefined;
+  private running = true;
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private inHand = 0;
+
+  constructor(private readonly agg: Aggregator, readonly kind: StreamKind, readonly consumer: Consumer) {}
+
+  async start(): Promise<void> {
+    this.messages = await this.consumer.consume({
+      max_messages: this.agg.batchSize * 2,
+      callback: (m) => {
+        this.queue.push(m);
+        this.wake?.();
+      },
+    });
+    this.loop = this.process();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    this.messages?.stop();
+    await this.loop;
+  }
+
+  async outstanding(): Promise<number> {
+    const info = await this.consumer.info();
+    return info.num_pending + info.num_ack_pending + this.queue.length + this.inHand;
+  }
+
+  private async process(): Promise<void> {
+    while (this.running) {
+      if (!this.queue.length) {
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.queue.splice(0, this.agg.batchSize);
+      this.inHand = batch.length;
+      await this.handle(batch);
+      this.inHand = 0;
+    }
+  }
+
+  private async handle(batch: JsMsg[]): Promise<void> {
+    const groups = new Map<string, { msgs: JsMsg[]; parsed: BusMessage[] }>();
+    for (const m of batch) {
+      let parsed: unknown;
+      let problem: string | undefined;
+      let key = '';
+      try {
+        parsed = m.json();
+        problem = messageProblem(parsed);
+        if (!problem) key = trialKey((parsed as BusMessage).sweepId, (parsed as BusMessage).trialId);
+      } catch (err) {
+        problem = (err as Error).message;
+      }
+      if (problem) {
+        // Malformed: redelivering cannot help.
+        this.agg.stats.rejected++;
+        this.agg.log(`dropping message ${m.seq} on ${m.subject}: ${problem}`);
+        m.term();
+        continue;
+      }
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { msgs: [], parsed: [] }));
+      g.msgs.push(m);
+      g.parsed.push(parsed as BusMessage);
+    }
+    const entries = [...groups.entries()];
+    const running = () => this.running;
+    let stored = 0;
+    // Bounded concurrency across trials; each trial's messages are applied in one update.
+    const width = 16;
+    for (let i = 0; i < entries.length; i += width) {
+      await Promise.all(entries.slice(i, i + width).map(async ([key, g]) => {
+        const summary = await this.agg.store(key, g.parsed, running);
+        if (!summary) return; // stopping: leave unacknowledged, it will be redelivered
+        for (const m of g.msgs) m.ack();
+        stored += g.msgs.length;
+        callHook(this.agg.hooks, 'trialSummary', summary);
+      }));
+    }
+    if (stored) {
+      this.agg.stats[this.kind] += stored;
+      callHook(this.agg.hooks, 'ingested', this.kind, stored);
+    }
+  }
+}
+
+async function durableConsumer(nc: NatsConnection, stream: string, durable: string, filter: string): Promise<Consumer> {
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.consumers.info(stream, durable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.consumers.add(stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: filter,
+        ack_wait: 30_000_000_000,
+        max_deliver: 100,
+        max_ack_pending: 20_000,
+      });
+    } catch (e) {
+      if (!/already in use|exists/i.test(String((e as Error).message))) throw e;
+    }
+  }
+  return jetstream(nc).consumers.get(stream, durable);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const i = argv.indexOf('--nats');
+  const servers = parseServers(i >= 0 ? argv[i + 1] : process.env.SWEEP_NATS_URL ?? 'nats://127.0.0.1:4222');
+  const nc = await connectNats({ servers, name: 'sweep-aggregator' });
+  const agg = await Aggregator.start({ nc });
+  process.stderr.write(`aggregator: consuming ${METRICS_STREAM} and ${EVENTS_STREAM} on ${servers.join(',')}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await agg.stop();
+  await nc.drain();
+  return 0;
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+    process.stderr.write(`aggregator: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exit(1);
+  });
+}
