@@ -37,10 +37,13 @@ export const phaseDiagramSchema = z.strictObject({
 
 export const forgettingSchema = z.strictObject({
   over: axisPath.default('model.width'),
+  bootstrap: z.number().int().min(10).default(500),
 });
 
 export const alignmentSchema = z.strictObject({
   over: axisPath.default('giantStep.alpha'),
+  /** one overlap curve per value of this axis (the input dimension d) */
+  inputDim: axisPath.default('task.inputDim'),
 });
 
 export const analysisSchema = z.strictObject({
@@ -53,3 +56,4 @@ export const analysisSchema = z.strictObject({
 });
 
 export type AnalysisConfig = z.output<typeof analysisSchema>;
+export type AnalysisConfigInput = z.input<typeof analysisSchema>;
