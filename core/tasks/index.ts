@@ -7,6 +7,7 @@ import { createMultiIndexTask } from './multi-index.js';
 import { createGaussianMixtureTask } from './gaussian-mixture.js';
 import { createTeacherClassesTask } from './teacher-classes.js';
 import { createFileTask } from './file/file-task.js';
+import { createContinualTask } from './continual.js';
 
 export type { Task, Dataset } from './task.js';
 
@@ -19,7 +20,6 @@ export function createTask(config: TaskConfig, seed: number): Task {
     case 'gaussian-mixture': return createGaussianMixtureTask(config, seed);
     case 'teacher-classes': return createTeacherClassesTask(config, seed);
     case 'file': return createFileTask(config, seed);
-    default:
-      throw new Error(`task.kind: ${config.kind} is not available yet`);
+    case 'continual': return createContinualTask(config, seed);
   }
 }
