@@ -11,6 +11,10 @@ const finite = z.number().finite();
 export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'linear'] as const;
 export const PARAMETRIZATIONS = ['sp', 'ntk', 'mup'] as const;
 export const MULTI_INDEX_TARGETS = ['z1+z1*z2', 'He2(z1)', 'z1*z2', 'z1+z1*z2+z1*z2*z3'] as const;
+/** number of teacher directions r each multi-index target uses */
+export const MULTI_INDEX_RANK: Record<(typeof MULTI_INDEX_TARGETS)[number], number> = {
+  'z1+z1*z2': 2, 'He2(z1)': 1, 'z1*z2': 2, 'z1+z1*z2+z1*z2*z3': 3,
+};
 
 /** Below this γ0 the centered float32 output loses its significant digits (SCIENCE.md §1). */
 export const MIN_GAMMA = 1e-2;
@@ -48,6 +52,11 @@ export const multiIndexTask = z.strictObject({
   trainSize: nonNegInt.default(0),
   testSize: posInt.default(2048),
   noise: z.number().min(0).default(0),
+}).superRefine((task, ctx) => {
+  const rank = MULTI_INDEX_RANK[task.target];
+  if (task.inputDim < rank) {
+    ctx.addIssue({ code: 'custom', path: ['inputDim'], message: `target ${task.target} needs at least ${rank} input dimensions, got ${task.inputDim}` });
+  }
 });
 
 export const gaussianMixtureTask = z.strictObject({
@@ -225,6 +234,22 @@ export const trialConfigSchema = z.strictObject({
   giantStep: giantStepSchema.optional(),
   /** where and how to compute; not part of the trial id */
   backend: backendSchema.prefault({}),
+}).superRefine((config, ctx) => {
+  // Cross-field checks, so a trial that cannot run fails at parse time with the field named.
+  const task = config.task;
+  if (task.kind === 'continual' && task.stepsPerTask !== undefined && config.train.steps !== task.tasks * task.stepsPerTask) {
+    ctx.addIssue({
+      code: 'custom', path: ['train', 'steps'],
+      message: `must equal task.tasks × task.stepsPerTask = ${task.tasks} × ${task.stepsPerTask} = ${task.tasks * task.stepsPerTask}, got ${config.train.steps}`,
+    });
+  }
+  const data = task.kind === 'continual' ? task.base : task;
+  if (config.train.batchSize === 0 && !config.giantStep && data.kind !== 'file' && data.trainSize === 0) {
+    ctx.addIssue({
+      code: 'custom', path: ['train', 'batchSize'],
+      message: `0 (full batch) needs a fixed training set, but the ${data.kind} task is online (trainSize 0)`,
+    });
+  }
 });
 
 export type TrialConfigInput = z.input<typeof trialConfigSchema>;

@@ -3,7 +3,7 @@
 // rescaled, so their moments are the closed forms of g on independent N(0,1) projections.
 import type { z } from 'zod';
 import { Rng } from '../rng.js';
-import type { MULTI_INDEX_TARGETS, multiIndexTask } from '../config/trial.js';
+import { MULTI_INDEX_RANK, type MULTI_INDEX_TARGETS, type multiIndexTask } from '../config/trial.js';
 import type { Task } from './task.js';
 import { allocDataset } from './dataset.js';
 import { sampledTask } from './sampled-task.js';
@@ -23,11 +23,11 @@ interface TargetFn {
 
 export const MULTI_INDEX_FUNCTIONS: Record<MultiIndexTarget, TargetFn> = {
   // staircase: the linear part is learned first, then z1·z2 through it
-  'z1+z1*z2': { rank: 2, g: (h) => h[0] + h[0] * h[1], mean: 0, variance: 2 },
+  'z1+z1*z2': { rank: MULTI_INDEX_RANK['z1+z1*z2'], g: (h) => h[0] + h[0] * h[1], mean: 0, variance: 2 },
   // normalised second Hermite polynomial (z² − 1)/√2: no linear component
-  'He2(z1)': { rank: 1, g: (h) => (h[0] * h[0] - 1) / Math.SQRT2, mean: 0, variance: 1 },
-  'z1*z2': { rank: 2, g: (h) => h[0] * h[1], mean: 0, variance: 1 },
-  'z1+z1*z2+z1*z2*z3': { rank: 3, g: (h) => h[0] + h[0] * h[1] + h[0] * h[1] * h[2], mean: 0, variance: 3 },
+  'He2(z1)': { rank: MULTI_INDEX_RANK['He2(z1)'], g: (h) => (h[0] * h[0] - 1) / Math.SQRT2, mean: 0, variance: 1 },
+  'z1*z2': { rank: MULTI_INDEX_RANK['z1*z2'], g: (h) => h[0] * h[1], mean: 0, variance: 1 },
+  'z1+z1*z2+z1*z2*z3': { rank: MULTI_INDEX_RANK['z1+z1*z2+z1*z2*z3'], g: (h) => h[0] + h[0] * h[1] + h[0] * h[1] * h[2], mean: 0, variance: 3 },
 };
 
 export function createMultiIndexTask(config: MultiIndexConfig, seed: number): Task {

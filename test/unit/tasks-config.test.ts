@@ -1,0 +1,36 @@
+// Cross-field checks of task configs, made at parse time with the field named.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { trialConfigSchema, taskSchema } from '../../core/config/trial.js';
+import { formatIssues } from '../../core/config/errors.js';
+
+const problems = (input: unknown) => {
+  const r = trialConfigSchema.safeParse(input);
+  return r.success ? [] : formatIssues(r.error.issues);
+};
+const sgd = { kind: 'sgd', lr: 0.1 };
+
+test('continual: train.steps must equal tasks × stepsPerTask when stepsPerTask is given', () => {
+  const task = { kind: 'continual', base: { kind: 'teacher-mlp' }, tasks: 4, stepsPerTask: 50 };
+  assert.deepEqual(problems({ task, optimizer: sgd, train: { steps: 200 } }), []);
+  assert.deepEqual(problems({ task, optimizer: sgd, train: { steps: 150 } }),
+    ['train.steps: must equal task.tasks × task.stepsPerTask = 4 × 50 = 200, got 150']);
+  assert.deepEqual(problems({ task: { ...task, stepsPerTask: undefined }, optimizer: sgd, train: { steps: 150 } }), []);
+});
+
+test('full batch needs a fixed training set', () => {
+  assert.deepEqual(problems({ task: { kind: 'circle-power-law' }, optimizer: sgd, train: { batchSize: 0 } }),
+    ['train.batchSize: 0 (full batch) needs a fixed training set, but the circle-power-law task is online (trainSize 0)']);
+  assert.deepEqual(problems({ task: { kind: 'circle-power-law', trainSize: 64 }, optimizer: sgd, train: { batchSize: 0 } }), []);
+  assert.match(problems({ task: { kind: 'continual', base: { kind: 'multi-index' } }, optimizer: sgd, train: { batchSize: 0 } })[0],
+    /^train\.batchSize: .*multi-index task is online/);
+  assert.deepEqual(problems({ task: { kind: 'multi-index' }, optimizer: sgd, train: { batchSize: 0 }, giantStep: { alpha: 2 } }), [],
+    'giant-step mode draws its own batches');
+});
+
+test('multi-index: inputDim must cover the target rank', () => {
+  assert.deepEqual(problems({ task: { kind: 'multi-index', inputDim: 2, target: 'z1+z1*z2+z1*z2*z3' }, optimizer: sgd }),
+    ['task.inputDim: target z1+z1*z2+z1*z2*z3 needs at least 3 input dimensions, got 2']);
+  assert.equal(taskSchema.safeParse({ kind: 'multi-index', inputDim: 1, target: 'He2(z1)' }).success, true);
+  assert.equal(taskSchema.safeParse({ kind: 'continual', base: { kind: 'multi-index', inputDim: 1, target: 'z1*z2' } }).success, false);
+});
