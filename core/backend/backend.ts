@@ -1,0 +1,81 @@
+// Chooses and initialises the compute backend once per process. Native TensorFlow bindings are
+// optional dependencies (they cannot install everywhere), so they are imported dynamically and
+// their absence simply moves the choice down the list: tfjs-node-gpu → tfjs-node → wasm.
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendConfig } from '../config/trial.js';
+
+export type BackendName = BackendConfig['name'];
+
+interface Active {
+  name: Exclude<BackendName, 'auto'>;
+  description: string;
+}
+
+let active: Active | null = null;
+let wasmThreadsRequested = -1;
+
+/** Description of the backend in use, e.g. "wasm (1 thread, simd)"; null before initBackend. */
+export function activeBackend(): string | null {
+  return active?.description ?? null;
+}
+
+/** CPUs this process may use (os.availableParallelism honours the process's CPU affinity). */
+export function availableCpus(): number {
+  return Math.max(1, availableParallelism());
+}
+
+async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node', backendName: string): Promise<boolean> {
+  try {
+    const spec: string = pkg; // a variable specifier: the package is optional and has no typings here
+    await import(spec);
+    return await tf.setBackend(backendName);
+  } catch {
+    return false;
+  }
+}
+
+async function useWasm(threads: number): Promise<string> {
+  const want = threads > 0 ? threads : availableCpus();
+  // The thread count must be set before the backend initialises; later changes are ignored.
+  if (wasmThreadsRequested === -1) {
+    setThreadsCount(want);
+    wasmThreadsRequested = want;
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  await tf.ready();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const multi = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  // Without multithread support (Node 20) the single-threaded binary runs whatever was requested.
+  const used = multi ? getThreadsCount() : 1;
+  const note = !multi && wasmThreadsRequested > 1 ? `; ${wasmThreadsRequested} requested, no wasm threads in this runtime` : '';
+  return `wasm (${used} thread${used === 1 ? '' : 's'}${simd ? ', simd' : ''}${note})`;
+}
+
+/**
+ * Initialises the backend named in the trial config (auto: the best available) and returns its
+ * description. Idempotent: a second call with the same or an `auto` request keeps the backend.
+ */
+export async function initBackend(config: Partial<BackendConfig> = {}): Promise<string> {
+  const name = config.name ?? 'auto';
+  const threads = config.threads ?? 0;
+  if (active && (name === 'auto' || name === active.name)) return active.description;
+  const choose = async (): Promise<Active> => {
+    if (name === 'auto' || name === 'tfjs-node-gpu') {
+      if (await tryNative('@tensorflow/tfjs-node-gpu', 'tensorflow')) return { name: 'tfjs-node-gpu', description: 'tfjs-node-gpu (CUDA)' };
+      if (name === 'tfjs-node-gpu') throw new Error('backend tfjs-node-gpu is not available (package @tensorflow/tfjs-node-gpu did not load)');
+    }
+    if (name === 'auto' || name === 'tfjs-node') {
+      if (await tryNative('@tensorflow/tfjs-node', 'tensorflow')) return { name: 'tfjs-node', description: 'tfjs-node (native CPU)' };
+      if (name === 'tfjs-node') throw new Error('backend tfjs-node is not available (package @tensorflow/tfjs-node did not load)');
+    }
+    if (name === 'cpu') {
+      if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+      return { name: 'cpu', description: 'cpu (plain JavaScript, for debugging)' };
+    }
+    return { name: 'wasm', description: await useWasm(threads) };
+  };
+  active = await choose();
+  return active.description;
+}

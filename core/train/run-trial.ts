@@ -1,0 +1,99 @@
+// One trial from start to outcome: the public entry point used by the embedded runner, the
+// trial pod and `sweep trial`. It reports through `emit` (a `started` event, one metric message
+// per evaluation point, exactly one terminal event) and never throws for a trial outcome:
+// divergence, cancellation and errors inside training are results.
+import { ConfigError, formatIssues } from '../config/errors.js';
+import { trialConfigSchema, type TrialConfig } from '../config/trial.js';
+import type { BusMessage, TrialEvent, TrialEventKind } from '../messages.js';
+import type { Outcome, TrialResult } from '../outcome.js';
+import { createTask } from '../tasks/index.js';
+import type { Task } from '../tasks/task.js';
+import { initBackend } from '../backend/backend.js';
+import { lrConvention } from '../model/parametrization.js';
+import { trainGiantStep } from './giant-step.js';
+import { Cancelled, Diverged } from './signals.js';
+import { FinalTracker, trainStandard } from './standard.js';
+import { Trainer } from './trainer.js';
+
+export { initBackend, activeBackend } from '../backend/backend.js';
+
+export interface TrialContext {
+  sweepId: string;
+  trialId: string;
+  emit(msg: BusMessage): void | Promise<void>;
+  signal?: AbortSignal;
+  attempt?: number;
+  /** a ready-made task instead of createTask(config.task, config.seed) (tests, embedding callers) */
+  task?: Task;
+}
+
+const TERMINAL: Record<Outcome, TrialEventKind> = {
+  succeeded: 'finished', diverged: 'diverged', failed: 'failed', cancelled: 'cancelled',
+};
+
+export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<TrialResult> {
+  const started = performance.now();
+  const { sweepId, trialId } = ctx;
+  const convention = lrConvention(config.model, config.optimizer);
+  const event = (kind: TrialEventKind, extra: Partial<TrialEvent>): TrialEvent => {
+    const e: TrialEvent = { sweepId, trialId, event: kind, ...extra, time: new Date().toISOString() };
+    if (ctx.attempt !== undefined) e.attempt = ctx.attempt;
+    return e;
+  };
+
+  let backend = 'unavailable';
+  let backendError: unknown = null;
+  try {
+    backend = await initBackend(config.backend);
+  } catch (err) {
+    backendError = err;
+  }
+  await ctx.emit(event('started', { backend, lrConvention: convention }));
+
+  const tracker = new FinalTracker();
+  const result: TrialResult = {
+    trialId, outcome: 'succeeded', step: 0, final: tracker.final, backend, lrConvention: convention, durationMs: 0,
+  };
+  let trainer: Trainer | null = null;
+  try {
+    if (backendError) throw backendError;
+    const parsed = trialConfigSchema.safeParse(config);
+    if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), 'trial config');
+    if (ctx.signal?.aborted) throw new Cancelled(0);
+    const task = ctx.task ?? createTask(config.task, config.seed);
+    trainer = new Trainer(config, task.inputDim, task.outputDim);
+    const io = { sweepId, trialId, emit: ctx.emit, signal: ctx.signal };
+    if (config.giantStep) {
+      const out = await trainGiantStep(config, task, trainer, io, tracker);
+      result.giantStep = out.giantStep;
+    } else {
+      const out = await trainStandard(config, task, trainer, io, tracker);
+      if (out.continual) result.continual = out.continual;
+    }
+    result.step = tracker.final.step;
+  } catch (err) {
+    if (err instanceof Diverged) {
+      result.outcome = 'diverged';
+      result.step = err.step;
+      result.error = err.message;
+    } else if (err instanceof Cancelled || ctx.signal?.aborted) {
+      result.outcome = 'cancelled';
+      result.step = err instanceof Cancelled ? err.step : tracker.final.step;
+    } else {
+      result.outcome = 'failed';
+      result.step = tracker.final.step;
+      result.error = err instanceof Error ? err.message : String(err);
+    }
+  } finally {
+    trainer?.dispose();
+  }
+  result.final = tracker.final;
+  result.durationMs = Math.round(performance.now() - started);
+
+  const terminal: Partial<TrialEvent> = { step: result.step, final: result.final, durationMs: result.durationMs, backend };
+  if (result.error) terminal.error = result.error;
+  if (result.continual) terminal.continual = result.continual;
+  if (result.giantStep) terminal.giantStep = result.giantStep;
+  await ctx.emit(event(TERMINAL[result.outcome], terminal));
+  return result;
+}

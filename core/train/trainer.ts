@@ -1,0 +1,133 @@
+// The state of one training run (model, current and initial weights, optimizer) and the
+// operations on it: one SGD/Adam step on a batch, and the per-evaluation-point measurements.
+import * as tf from '@tensorflow/tfjs';
+import type { TrialConfig } from '../config/trial.js';
+import { isClassification } from '../config/trial.js';
+import { lossGrad, lossSum, type LossKind } from '../model/loss.js';
+import { Mlp, type Params } from '../model/mlp.js';
+import { createOptimizer, type Optimizer } from '../optim/index.js';
+import type { Dataset } from '../tasks/task.js';
+import { dispose } from '../measure/vectors.js';
+import { outputOn } from '../measure/evaluate.js';
+import type { DeviceBatch } from '../measure/probe.js';
+import { toDevice, disposeBatch } from '../measure/probe.js';
+
+export function lossKindOf(config: TrialConfig): LossKind {
+  return config.train.loss ?? (isClassification(config.task) ? 'xent' : 'mse');
+}
+
+export class Trainer {
+  readonly mlp: Mlp;
+  readonly loss: LossKind;
+  readonly optimizer: Optimizer;
+  params: Params;
+  /** the initial weights: centering's frozen network and the reference of weight movement */
+  readonly params0: Params;
+  private recurring: Dataset | null = null;
+  private cached: { ds: Dataset; batch: DeviceBatch } | null = null;
+
+  constructor(readonly config: TrialConfig, inputDim: number, outputDim: number) {
+    this.mlp = new Mlp(config.model, config.optimizer, inputDim, outputDim);
+    this.loss = lossKindOf(config);
+    this.params = this.mlp.init(config.seed);
+    this.params0 = this.params.map((p) => tf.clone(p));
+    this.optimizer = createOptimizer(config.optimizer, this.mlp.lrFactors());
+  }
+
+  /** Copies a dataset to the backend with f_init attached when the model is centered. */
+  device(ds: Dataset): DeviceBatch {
+    const b = toDevice(ds);
+    if (this.mlp.centered) b.f0 = tf.tidy(() => this.mlp.apply(this.params0, b.x));
+    return b;
+  }
+
+  /**
+   * Datasets that recur every step (the whole training set in full-batch training) stay on the
+   * backend instead of being copied each step.
+   */
+  setRecurring(ds: Dataset | null): void {
+    if (this.cached && this.cached.ds !== ds) {
+      disposeBatch(this.cached.batch);
+      this.cached = null;
+    }
+    this.recurring = ds;
+  }
+
+  /** One optimizer step on `ds`; returns the batch loss before the update. */
+  step(ds: Dataset): number {
+    let batch: DeviceBatch;
+    let temporary = false;
+    if (ds === this.recurring) {
+      if (!this.cached) this.cached = { ds, batch: this.device(ds) };
+      batch = this.cached.batch;
+    } else {
+      batch = this.device(ds);
+      temporary = true;
+    }
+    const { mlp, loss } = this;
+    let value = NaN;
+    const next = tf.tidy(() => {
+      const fw = mlp.forward(this.params, batch.x);
+      const raw = fw.hs[fw.hs.length - 1];
+      const f = batch.f0 ? tf.sub(raw, batch.f0) : raw;
+      const l = lossSum(loss, f, batch.y);
+      const bw = mlp.backward(this.params, fw, lossGrad(loss, f, batch.y));
+      const updated = this.optimizer.update(this.params, bw.grads);
+      value = l.dataSync()[0] / batch.n;
+      return updated;
+    });
+    if (temporary) disposeBatch(batch);
+    dispose(this.params);
+    this.params = next;
+    return value;
+  }
+
+  /** Gradient norm of the training loss on a batch. */
+  gradNorm(b: DeviceBatch): number {
+    const { mlp, loss } = this;
+    const sq = tf.tidy(() => {
+      const fw = mlp.forward(this.params, b.x);
+      const raw = fw.hs[fw.hs.length - 1];
+      const f = b.f0 ? tf.sub(raw, b.f0) : raw;
+      const { grads } = mlp.backward(this.params, fw, lossGrad(loss, f, b.y));
+      return tf.addN(grads.map((g) => tf.sum(tf.square(g))));
+    });
+    const v = sq.dataSync()[0];
+    sq.dispose();
+    return Math.sqrt(v);
+  }
+
+  /** Coord check: mean |h_l| of every layer's pre-activation, the last entry the model output. */
+  coord(b: DeviceBatch): number[] {
+    const means = tf.tidy(() => {
+      const { hs } = this.mlp.forward(this.params, b.x);
+      const last = hs.length - 1;
+      return tf.stack(hs.map((h, l) => tf.mean(tf.abs(l === last && b.f0 ? tf.sub(h, b.f0) : h))));
+    });
+    const out = Array.from(means.dataSync());
+    means.dispose();
+    return out;
+  }
+
+  /** ‖W_t − W_0‖ / ‖W_0‖ for each weight layer. */
+  weightMovement(): number[] {
+    const ratios = tf.tidy(() => tf.stack(this.mlp.specs.flatMap((s, i) => s.kind === 'weight'
+      ? [tf.div(tf.norm(tf.sub(this.params[i], this.params0[i])), tf.norm(this.params0[i]))]
+      : [])));
+    const out = Array.from(ratios.dataSync());
+    ratios.dispose();
+    return out;
+  }
+
+  /** Output of the model on a device batch (centered when it carries f_init); caller tidies. */
+  output(b: DeviceBatch): tf.Tensor {
+    return outputOn(this.mlp, this.params, b);
+  }
+
+  dispose(): void {
+    dispose(this.params);
+    dispose(this.params0);
+    this.optimizer.dispose();
+    this.setRecurring(null);
+  }
+}
