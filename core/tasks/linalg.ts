@@ -11,12 +11,16 @@ export function randomOrthonormal(rng: Rng, r: number, d: number): Float64Array[
   while (out.length < r) {
     const v = rng.fillNormal(new Float64Array(d)) as Float64Array;
     for (let pass = 0; pass < 2; pass++) {
-      for (const u of out) {
-        const c = dot(u, v);
+      for (let k = 0; k < out.length; k++) {
+        const u = out[k];
+        let c = 0;
+        for (let i = 0; i < d; i++) c += u[i] * v[i];
         for (let i = 0; i < d; i++) v[i] -= c * u[i];
       }
     }
-    const norm = Math.sqrt(dot(v, v));
+    let sq = 0;
+    for (let i = 0; i < d; i++) sq += v[i] * v[i];
+    const norm = Math.sqrt(sq);
     // A draw (numerically) inside the span so far has probability 0; redraw if it happens.
     if (!(norm > 1e-8)) continue;
     for (let i = 0; i < d; i++) v[i] /= norm;

@@ -32,9 +32,12 @@ export class PlaneRotation implements InputMap {
   apply(x: ArrayLike<number>, out: Float64Array): void {
     const d = out.length, c1 = this.cos - 1, s = this.sin;
     for (let j = 0; j < d; j++) out[j] = x[j];
+    // Project the running vector: earlier planes' updates lie in those (orthogonal) planes,
+    // so this equals projecting x, and reading one Float64Array keeps the O(D²) loop fast.
     for (let p = 0; p + 1 < this.planes.length; p += 2) {
       const q1 = this.planes[p], q2 = this.planes[p + 1];
-      const a = dot(q1, x), b = dot(q2, x);
+      let a = 0, b = 0;
+      for (let j = 0; j < d; j++) { a += q1[j] * out[j]; b += q2[j] * out[j]; }
       const u = c1 * a - s * b, v = s * a + c1 * b;
       for (let j = 0; j < d; j++) out[j] += u * q1[j] + v * q2[j];
     }
@@ -98,8 +101,9 @@ function snap(v: number): number {
 export function mapInputs(ds: Dataset, map: InputMap): Dataset {
   const d = ds.inputDim, x = new Float32Array(ds.x.length), out = new Float64Array(d);
   for (let i = 0; i < ds.n; i++) {
-    map.apply(ds.x.subarray(i * d, (i + 1) * d), out);
-    x.set(out, i * d);
+    const o = i * d;
+    map.apply(ds.x.subarray(o, o + d), out);
+    for (let j = 0; j < d; j++) x[o + j] = out[j]; // element loop: set() across types is slow
   }
   return { ...ds, x };
 }

@@ -197,12 +197,16 @@ function withClasses(p: Parsed, index: Map<number, number>, labelsFile: string):
 
 /** Training-set mean and std, per feature or one for all features (arrays of length 1). */
 function featureStats(ds: Dataset, perFeature: boolean): { mean: Float64Array; std: Float64Array } {
-  const d = ds.inputDim, m = perFeature ? d : 1;
+  const d = ds.inputDim, x = ds.x, m = perFeature ? d : 1;
   const sum = new Float64Array(m), sq = new Float64Array(m);
-  for (let i = 0; i < ds.x.length; i++) {
-    const k = perFeature ? i % d : 0, v = ds.x[i];
-    sum[k] += v;
-    sq[k] += v * v;
+  if (perFeature) {
+    for (let i = 0; i < ds.n; i++) {
+      for (let j = 0, o = i * d; j < d; j++) { const v = x[o + j]; sum[j] += v; sq[j] += v * v; }
+    }
+  } else {
+    let s = 0, ss = 0;
+    for (let i = 0; i < x.length; i++) { const v = x[i]; s += v; ss += v * v; }
+    sum[0] = s; sq[0] = ss;
   }
   const count = perFeature ? ds.n : ds.n * d;
   const mean = sum.map((s) => s / count);
@@ -214,9 +218,14 @@ function featureStats(ds: Dataset, perFeature: boolean): { mean: Float64Array; s
 }
 
 function standardise(ds: Dataset, mean: Float64Array, std: Float64Array): void {
-  const d = ds.inputDim, shared = mean.length === 1;
-  for (let i = 0; i < ds.x.length; i++) {
-    const k = shared ? 0 : i % d;
-    ds.x[i] = (ds.x[i] - mean[k]) / std[k];
+  const d = ds.inputDim, x = ds.x;
+  if (mean.length === 1) {
+    const m = mean[0], inv = 1 / std[0];
+    for (let i = 0; i < x.length; i++) x[i] = (x[i] - m) * inv;
+    return;
+  }
+  const inv = std.map((s) => 1 / s);
+  for (let i = 0; i < ds.n; i++) {
+    for (let j = 0, o = i * d; j < d; j++) x[o + j] = (x[o + j] - mean[j]) * inv[j];
   }
 }
