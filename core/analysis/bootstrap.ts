@@ -1,5 +1,6 @@
 // Percentile bootstrap with the project's seeded RNG, so the same trials give the same intervals.
 import { Rng } from '../rng.js';
+import { normalCdf, tQuantile } from './distributions.js';
 import { quantile } from './stats.js';
 
 export interface Interval {
@@ -40,10 +41,22 @@ export function bootstrapInterval(
   return { interval: { lo: quantile(values, a), hi: quantile(values, 1 - a), level }, values, usable: values.length };
 }
 
-/** Percentile interval of already computed replicate values. */
-export function percentileInterval(values: readonly number[], level = DEFAULT_LEVEL): Interval | null {
+/**
+ * Tail probability for a percentile interval from n resampled units. Plain percentile intervals
+ * run narrow for small n (the bootstrap variance is (n−1)/n of the truth, and z is used where t
+ * belongs); the expanded percentile interval (Hesterberg 2015, arXiv 1411.5279) takes the
+ * quantiles at Φ(−√(n/(n−1))·t_{n−1}) instead of (1 − level)/2. Without n: the plain tail.
+ */
+export function expandedTail(level: number, n?: number): number {
+  const a = (1 - level) / 2;
+  if (n === undefined || n < 2) return a;
+  return normalCdf(-Math.sqrt(n / (n - 1)) * tQuantile(1 - a, n - 1));
+}
+
+/** Percentile interval of already computed replicate values (expanded for n resampled units). */
+export function percentileInterval(values: readonly number[], level = DEFAULT_LEVEL, n?: number): Interval | null {
   const v = values.filter(Number.isFinite);
   if (v.length < 10) return null;
-  const a = (1 - level) / 2;
+  const a = expandedTail(level, n);
   return { lo: quantile(v, a), hi: quantile(v, 1 - a), level };
 }

@@ -1,7 +1,7 @@
 // A power-law fit with its bootstrap: whole seeds are resampled when there are several (the
 // honest unit of replication), otherwise log residuals around the fit are resampled.
 import { Rng } from '../rng.js';
-import { DEFAULT_LEVEL, percentileInterval, resample } from './bootstrap.js';
+import { DEFAULT_LEVEL, expandedTail, percentileInterval, resample } from './bootstrap.js';
 import { fitPowerLaw, FitError, powerLaw, type PowerLawFit, type PowerLawParams } from './power-law.js';
 import { quantile } from './stats.js';
 import type { BootstrapInfo, Ci, FitQuality, ScalingLawSummary } from './summary.js';
@@ -65,14 +65,16 @@ export function fitWithBootstrap(
       try { reps.push(fitPowerLaw(used.map((p) => p.x), ys, { offset: opts.offset, start: fit })); } catch { /* unusable */ }
     }
   }
-  const ci = percentileInterval(reps.map((r) => r.alpha));
+  // n resampled units: seeds, or residuals (points less fitted parameters) for one seed
+  const units = method === 'seeds' ? nSeeds : Math.max(2, points.x.length - (opts.offset ? 3 : 2) + 1);
+  const ci = percentileInterval(reps.map((r) => r.alpha), DEFAULT_LEVEL, units);
   const xs = points.x.filter((v) => v > 0 && Number.isFinite(v));
   const lo = Math.min(...xs), hi = Math.max(...xs);
   const m = opts.curvePoints ?? 40;
   const curve = Array.from({ length: m }, (_, i) => {
     const x = lo * Math.pow(hi / lo, i / (m - 1));
     const band = reps.map((r) => powerLaw(r, x));
-    const a = (1 - DEFAULT_LEVEL) / 2;
+    const a = expandedTail(DEFAULT_LEVEL, units);
     return {
       x,
       y: powerLaw(fit, x),

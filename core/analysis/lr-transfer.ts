@@ -132,7 +132,7 @@ export function analyzeLrTransfer(ctx: AnalysisContext, opts: LrTransferOptions)
       for (let b = 0; b < opts.bootstrap; b++) {
         values.push(slopeOf(table.widths, optimaFor(table, resample(table.seeds.length, rng))));
       }
-      const ci = percentileInterval(values);
+      const ci = percentileInterval(values, DEFAULT_LEVEL, table.seeds.length);
       const usable = values.filter(Number.isFinite).length;
       summary.bootstrap = { method: 'seeds', replicates: opts.bootstrap, usable, level: DEFAULT_LEVEL };
       if (ci) summary.ci = [ci.lo, ci.hi];

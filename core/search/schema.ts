@@ -24,6 +24,8 @@ export const lrRefineSchema = z.strictObject({
   width: z.number().positive().default(0.1),
   maxRounds: z.number().int().min(1).default(4),
   perRound: z.number().int().min(1).default(2),
+  /** the final metric whose minimum defines η* */
+  metric: z.enum(['trainLoss', 'testLoss']).default('trainLoss'),
 });
 
 export const searchSchema = z.discriminatedUnion('kind', [

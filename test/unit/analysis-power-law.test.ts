@@ -1,0 +1,74 @@
+// The robust power-law fit against data with known parameters, and its degenerate inputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitPowerLaw, FitError, powerLaw } from '../../core/analysis/power-law.js';
+import { Rng } from '../../core/rng.js';
+
+const logspace = (a: number, b: number, n: number) => Array.from({ length: n }, (_, i) => a * Math.pow(b / a, i / (n - 1)));
+
+test('noise-free E + A·x^(−α) is recovered to 1e-6', () => {
+  const x = logspace(16, 16384, 12);
+  const truth = { E: 0.05, A: 3, alpha: 0.6 };
+  const f = fitPowerLaw(x, x.map((v) => powerLaw(truth, v)));
+  assert.ok(Math.abs(f.alpha - 0.6) < 1e-6, `alpha ${f.alpha}`);
+  assert.ok(Math.abs(f.E - 0.05) < 1e-6, `E ${f.E}`);
+  assert.ok(Math.abs(f.A - 3) / 3 < 1e-5, `A ${f.A}`);
+  assert.ok(f.r2Log > 0.999999);
+});
+
+test('with 1% multiplicative noise every exponent is within 3% (20 draws, three regimes)', () => {
+  const x = logspace(10, 1e5, 25);
+  const cases = [
+    { E: 0.02, A: 2, alpha: 0.5 },
+    { E: 0.1, A: 5, alpha: 1.0 },
+    { E: 0.001, A: 1, alpha: 0.35 },
+  ];
+  const rng = new Rng(7, 'power-law-test');
+  for (const truth of cases) {
+    for (let k = 0; k < 20; k++) {
+      const y = x.map((v) => powerLaw(truth, v) * Math.exp(0.01 * rng.normal()));
+      const f = fitPowerLaw(x, y);
+      assert.ok(Math.abs(f.alpha / truth.alpha - 1) < 0.03, `alpha ${f.alpha} vs ${truth.alpha}`);
+      assert.ok(f.rmsLog < 0.02 && f.rmsLog > 0.005, `residual scale ${f.rmsLog} ≈ noise 0.01`);
+    }
+  }
+});
+
+test('pure power law (no offset) recovers a small exponent like P4 forgetting', () => {
+  const x = [16, 32, 64, 128, 256, 512, 1024, 2048];
+  const rng = new Rng(3);
+  for (let k = 0; k < 20; k++) {
+    const y = x.map((v) => 0.4 * Math.pow(v, -0.05) * Math.exp(0.001 * rng.normal()));
+    const f = fitPowerLaw(x, y, { offset: false });
+    assert.equal(f.E, 0);
+    assert.ok(Math.abs(f.alpha / 0.05 - 1) < 0.03, `alpha ${f.alpha}`);
+  }
+});
+
+test('the robust loss resists an outlier that pulls ordinary least squares away', () => {
+  const x = logspace(10, 1e4, 16);
+  const truth = { E: 0.05, A: 2, alpha: 0.7 };
+  const rng = new Rng(11);
+  const y = x.map((v) => powerLaw(truth, v) * Math.exp(0.005 * rng.normal()));
+  y[12] *= 3; // one corrupted point (e.g. a bad seed)
+  const robust = fitPowerLaw(x, y, { loss: 'soft-l1' });
+  const plain = fitPowerLaw(x, y, { loss: 'linear' });
+  const huber = fitPowerLaw(x, y, { loss: 'huber' });
+  assert.ok(Math.abs(robust.alpha / 0.7 - 1) < 0.03, `soft-l1 alpha ${robust.alpha}`);
+  assert.ok(Math.abs(huber.alpha / 0.7 - 1) < 0.03, `huber alpha ${huber.alpha}`);
+  assert.ok(Math.abs(plain.alpha / 0.7 - 1) > Math.abs(robust.alpha / 0.7 - 1), 'the plain fit is pulled further');
+});
+
+test('degenerate inputs give a clear FitError, not a crash or NaN', () => {
+  assert.throws(() => fitPowerLaw([], []), (e: unknown) => e instanceof FitError && /needs at least 4 points/.test(e.message));
+  assert.throws(() => fitPowerLaw([64, 64, 64, 64], [1, 1, 1, 1]), (e: unknown) => e instanceof FitError && /1 x/.test(e.message));
+  assert.throws(() => fitPowerLaw([1, 2, 3, 4], [NaN, Infinity, -1, 0]), (e: unknown) => e instanceof FitError && /got 0 points/.test(e.message));
+  assert.throws(() => fitPowerLaw([8], [1], { offset: false }), FitError);
+  // NaNs among good points are dropped, not propagated
+  const x = logspace(10, 1e4, 10);
+  const y = x.map((v) => powerLaw({ E: 0.1, A: 1, alpha: 0.5 }, v));
+  y[3] = NaN;
+  const f = fitPowerLaw(x, y);
+  assert.equal(f.n, 9);
+  assert.ok(Math.abs(f.alpha - 0.5) < 1e-5);
+});
