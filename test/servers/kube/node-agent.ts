@@ -98,6 +98,7 @@ interface PodRun {
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 const now = () => new Date().toISOString();
 const codeOf = (err: unknown) => (err as { code?: number }).code;
+const debug = process.env.SWEEP_AGENT_DEBUG ? (...args: unknown[]) => console.error('[node-agent]', ...args) : () => {};
 
 export class NodeAgent {
   private readonly core: CoreV1Api;
@@ -430,6 +431,7 @@ export class NodeAgent {
       return;
     }
     run.killing = true;
+    debug('terminate', run.pod.metadata?.name, why, run.state);
     for (const t of run.timers) clearTimeout(t);
     run.timers.clear();
     const grace = why === 'evicted' ? 0 : Math.min(run.pod.metadata?.deletionGracePeriodSeconds ?? 30, 5);
@@ -460,6 +462,7 @@ export class NodeAgent {
   private async finalize(run: PodRun): Promise<void> {
     if (run.finalizing) return;
     run.finalizing = true;
+    debug('finalize', run.pod.metadata?.name, run.pushing, run.dirty, run.pushedJson !== undefined);
     // the terminal status must be stored before the pod goes away (controllers read it)
     for (let i = 0; i < 100 && !this.stopped && (run.pushing || run.dirty || run.pushedJson === undefined); i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -469,11 +472,14 @@ export class NodeAgent {
 
   private async deleteNow(pod: V1Pod): Promise<void> {
     const md = pod.metadata!;
+    debug('delete', md.name);
     for (let attempt = 0; attempt < 30 && !this.stopped; attempt++) {
       try {
-        await this.core.deleteNamespacedPod({ name: md.name!, namespace: md.namespace!, gracePeriodSeconds: 0, body: { preconditions: { uid: md.uid } } });
+        await this.core.deleteNamespacedPod({ name: md.name!, namespace: md.namespace!, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: md.uid } } });
+        debug('deleted', md.name);
         return;
       } catch (err) {
+        debug('delete failed', md.name, codeOf(err), (err as Error).message.slice(0, 300));
         if (codeOf(err) === 404 || codeOf(err) === 409) return;
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -538,18 +544,19 @@ export class NodeAgent {
   private async push(run: PodRun): Promise<void> {
     if (this.stopped || this.partitioned.has(run.node)) { run.dirty = true; return; }
     if (run.pushing) { run.dirty = true; return; }
+    run.dirty = false;
     const status = this.buildStatus(run);
     // timestamps of conditions are recomputed each time: compare without them
     const json = JSON.stringify({ ...status, conditions: (status.conditions as V1PodCondition[]).map((c) => [c.type, c.status, c.reason]) });
     if (json === run.pushedJson) return;
     run.pushing = true;
-    run.dirty = false;
     const md = run.pod.metadata!;
     try {
       await this.core.patchNamespacedPodStatus({ name: md.name!, namespace: md.namespace!, body: { status } }, strategic);
       this.statusPatches++;
       run.pushedJson = json;
     } catch (err) {
+      debug('status patch failed', md.name, codeOf(err), (err as Error).message.slice(0, 400));
       if (codeOf(err) === 404) { this.onDeleted(run.pod); return; }
       run.dirty = true;
       await new Promise((r) => setTimeout(r, 500));
