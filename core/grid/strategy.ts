@@ -1,6 +1,7 @@
 // The `grid` and `random` searches as SearchStrategy objects: both run a fixed list of trials
 // (the whole grid, or the random sample drawn when the spec was resolved), all proposed at once.
 import type { ResolvedSweep } from '../config/spec.js';
+import { createLrStrategy } from '../search/lr-strategies.js';
 import type { SearchState, SearchStep, SearchStrategy, TrialPlan } from '../search/strategy.js';
 
 export class FixedPlanStrategy implements SearchStrategy {
@@ -15,11 +16,8 @@ export class FixedPlanStrategy implements SearchStrategy {
 /** The strategy a resolved spec asks for, starting from its planned trials. */
 export function createStrategy(resolved: ResolvedSweep): SearchStrategy {
   const search = resolved.spec.search;
-  switch (search.kind) {
-    case 'grid':
-    case 'random':
-      return new FixedPlanStrategy(search.kind, resolved.plans);
-    default:
-      throw new Error(`search ${search.kind} is not available in this build`);
-  }
+  if (search.kind === 'grid' || search.kind === 'random') return new FixedPlanStrategy(search.kind, resolved.plans);
+  const lr = createLrStrategy(search, resolved.plans);
+  if (!lr) throw new Error(`search ${(search as { kind: string }).kind} has no strategy`);
+  return lr;
 }
