@@ -8,26 +8,46 @@ import { takeRows } from './dataset.js';
 /** Draws n examples from a task's distribution using the given stream. */
 export type Sampler = (rng: Rng, n: number) => Dataset;
 
-/** Online: fresh samples from the stream (seed, 'batch', step). */
-export function onlineBatch(sample: Sampler, seed: number, step: number, size: number): Dataset {
+/** A task's batch function, optionally on separate streams named by `tag` (continual subtasks). */
+export type BatchFn = (step: number, size: number) => Dataset;
+export type Restream = (tag: string) => BatchFn;
+
+const restreams = new WeakMap<object, Restream>();
+
+/** Register how `task` draws batches on another stream (see batchStream). */
+export function registerRestream(task: object, restream: Restream): void {
+  restreams.set(task, restream);
+}
+
+/**
+ * The batches of `task` drawn from streams tagged `tag` instead of its own: the same
+ * distribution or training set, independent draws or shuffles. Continual subtasks use this so
+ * task k does not replay task 0's samples in rotated form.
+ */
+export function batchStream(task: object, tag: string): BatchFn | undefined {
+  return restreams.get(task)?.(tag);
+}
+
+/** Online: fresh samples from the stream (seed, 'batch', [tag,] step). */
+export function onlineBatch(sample: Sampler, seed: number, step: number, size: number, tag?: string): Dataset {
   checkStep(step);
   if (!Number.isInteger(size) || size < 0) throw new Error(`batch size must be a non-negative integer, got ${size}`);
   if (size === 0) {
     throw new Error('train.batchSize: 0 (full batch) needs a fixed training set, but this task is online (task.trainSize 0)');
   }
-  return sample(new Rng(seed, 'batch', step), size);
+  return sample(tag === undefined ? new Rng(seed, 'batch', step) : new Rng(seed, 'batch', tag, step), size);
 }
 
 /**
  * Fixed set: epochs of a seeded shuffle (sampling without replacement), so every example is
  * seen once per epoch. The batch of a step is the slice [step·size, (step+1)·size) of the
- * concatenated epoch permutations; epoch e's permutation comes from (seed, 'batch', 'epoch', e).
+ * concatenated epoch permutations; epoch e's permutation comes from (seed, 'batch', [tag,] 'epoch', e).
  * size 0 or size ≥ n gives the whole set (shared, not copied: callers must not modify it).
  */
 export class FixedBatches {
   private readonly perms = new Map<number, Int32Array>();
 
-  constructor(private readonly train: Dataset, private readonly seed: number) {}
+  constructor(private readonly train: Dataset, private readonly seed: number, private readonly tag?: string) {}
 
   batch(step: number, size: number): Dataset {
     checkStep(step);
@@ -46,7 +66,8 @@ export class FixedBatches {
   private permutation(epoch: number): Int32Array {
     let p = this.perms.get(epoch);
     if (!p) {
-      p = new Rng(this.seed, 'batch', 'epoch', epoch).permutation(this.train.n);
+      const rng = this.tag === undefined ? new Rng(this.seed, 'batch', 'epoch', epoch) : new Rng(this.seed, 'batch', this.tag, 'epoch', epoch);
+      p = rng.permutation(this.train.n);
       // A batch spans at most two epochs and steps go forward: keep only the recent ones.
       if (this.perms.size >= 2) this.perms.delete(Math.min(...this.perms.keys()));
       this.perms.set(epoch, p);

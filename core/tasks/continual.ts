@@ -8,6 +8,7 @@ import { Rng } from '../rng.js';
 import type { BaseTaskConfig, continualTask } from '../config/trial.js';
 import type { Dataset, Task } from './task.js';
 import { ImageRotation, type InputMap, PlaneRotation, mapInputs } from './rotation.js';
+import { batchStream } from './batches.js';
 import { loadFileData, fileTaskFromData } from './file/file-task.js';
 import { createTeacherMlpTask } from './teacher-mlp.js';
 import { createMultiIndexTask } from './multi-index.js';
@@ -23,7 +24,7 @@ export function createContinualTask(config: ContinualConfig, seed: number): Task
   const { base, rotationOf } = baseWithRotation(config.base, seed);
   const step = (config.rotationDegrees * Math.PI) / 180;
   const sequence: Task[] = [base];
-  for (let k = 1; k < config.tasks; k++) sequence.push(rotatedTask(base, rotationOf(k * step)));
+  for (let k = 1; k < config.tasks; k++) sequence.push(rotatedTask(base, rotationOf(k * step), `task-${k}`));
   // The continual task itself presents the first task of the sequence; the trainer walks `sequence`.
   return { ...base, kind: 'continual', sequence, batch: base.batch };
 }
@@ -55,8 +56,13 @@ function planeRotations(dim: number, seed: number, what: string): RotationOf {
   return (angle) => new PlaneRotation(planes, angle);
 }
 
-/** The base task seen through a fixed input rotation: same targets, same batch streams. */
-function rotatedTask(base: Task, map: InputMap): Task {
+/**
+ * The base task seen through a fixed input rotation, with the same targets. Its batches are
+ * the base's distribution (or training set) drawn on streams tagged by the subtask, so task k
+ * gets its own fresh samples (or its own shuffle) rather than task 0's replayed.
+ */
+function rotatedTask(base: Task, map: InputMap, tag: string): Task {
+  const baseBatch = batchStream(base, tag) ?? base.batch;
   const task: Task = {
     kind: base.kind,
     inputDim: base.inputDim,
@@ -64,7 +70,7 @@ function rotatedTask(base: Task, map: InputMap): Task {
     classification: base.classification,
     test: mapInputs(base.test, map),
     batch(step, size) {
-      const b = base.batch(step, size);
+      const b = baseBatch(step, size);
       // the full fixed set: reuse the rotated copy instead of rotating it every step
       return b === base.train ? task.train! : mapInputs(b, map);
     },

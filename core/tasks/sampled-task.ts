@@ -1,7 +1,7 @@
 // A task defined by a sampler: fixed test set, optional fixed training set, batches.
 import { Rng } from '../rng.js';
 import type { Dataset, Task } from './task.js';
-import { FixedBatches, onlineBatch, type Sampler } from './batches.js';
+import { FixedBatches, onlineBatch, registerRestream, type Sampler } from './batches.js';
 
 export interface SampledTaskSpec {
   kind: string;
@@ -29,12 +29,17 @@ export function sampledTask(spec: SampledTaskSpec): Task {
     test,
     batch: (step, size) => onlineBatch(sample, seed, step, size),
   };
+  registerRestream(task, (tag) => (step, size) => onlineBatch(sample, seed, step, size, tag));
   if (spec.classes !== undefined) task.classes = spec.classes;
   if (spec.trainSize > 0) {
     const train = sample(new Rng(seed, 'task', 'train'), spec.trainSize);
     const batches = new FixedBatches(train, seed);
     task.train = train;
     task.batch = (step, size) => batches.batch(step, size);
+    registerRestream(task, (tag) => {
+      const tagged = new FixedBatches(train, seed, tag);
+      return (step, size) => tagged.batch(step, size);
+    });
   }
   return task;
 }

@@ -31,16 +31,21 @@ test('continual (vector inputs): each task rotates every input by k·φ, preserv
     const sub = t.sequence![k];
     assert.equal(sub.inputDim, 10);
     assert.deepEqual(sub.test.y, plain.test.y, 'targets unchanged');
-    for (const [a, b] of [[plain.test, sub.test], [plain.batch(5, 16), sub.batch(5, 16)], [plain.train!, sub.train!]] as const) {
-      for (let i = 0; i < a.n; i++) {
-        const x = row(a, i), xr = row(b, i);
-        const n0 = Math.sqrt(dotp(x, x)), n1 = Math.sqrt(dotp(xr, xr));
-        assert.ok(Math.abs(n1 - n0) < 1e-5 * n0, `task ${k} row ${i}: norm ${n1} vs ${n0}`);
-        // D even: every plane turns by the same angle, so the angle between x and R·x is k·φ
-        const cos = dotp(x, xr) / (n0 * n1);
-        assert.ok(Math.abs(cos - Math.cos((k * 30 * Math.PI) / 180)) < 1e-5, `task ${k} row ${i}: cos ${cos}`);
-      }
+    const checkRotated = (x: Float32Array, xr: Float32Array, what: string) => {
+      const n0 = Math.sqrt(dotp(x, x)), n1 = Math.sqrt(dotp(xr, xr));
+      assert.ok(Math.abs(n1 - n0) < 1e-5 * n0, `task ${k} ${what}: norm ${n1} vs ${n0}`);
+      // D even: every plane turns by the same angle, so the angle between x and R·x is k·φ
+      const cos = dotp(x, xr) / (n0 * n1);
+      assert.ok(Math.abs(cos - Math.cos((k * 30 * Math.PI) / 180)) < 1e-5, `task ${k} ${what}: cos ${cos}`);
+    };
+    for (const [a, b] of [[plain.test, sub.test], [plain.train!, sub.train!]] as const) {
+      for (let i = 0; i < a.n; i++) checkRotated(row(a, i), row(b, i), `row ${i}`);
     }
+    // minibatches: rotated training rows (found by their target), in the subtask's own shuffle
+    const batch = sub.batch(5, 16);
+    const trainRow = new Map(Array.from(plain.train!.y, (v, i) => [v, i]));
+    for (let i = 0; i < batch.n; i++) checkRotated(row(plain.train!, trainRow.get(batch.y[i])!), row(batch, i), `batch row ${i}`);
+    assert.notDeepEqual(batch.y, plain.batch(5, 16).y, 'each task shuffles on its own stream');
     // rotation by k·φ is the k-th power of one rotation: <x1_i, x2_j> = <x0_i, x1_j>
     if (k === 2) {
       const [x0, x1, x2] = [plain.test, t.sequence![1].test, sub.test];
@@ -84,6 +89,15 @@ test('continual multi-index: rotated teacher directions explain the rotated task
     }
   }
   assert.equal(t.sequence![1].train, undefined, 'online base: online subtasks');
+  // online batches of task k are fresh samples of the rotated task, not task 0's samples rotated
+  const b1 = t.sequence![1].batch(3, 200), b0 = t.sequence![0].batch(3, 200);
+  const [w1, w2] = t.sequence![1].teacherDirections!;
+  for (let i = 0; i < 200; i++) {
+    const h1 = dotp(w1, row(b1, i)), h2 = dotp(w2, row(b1, i));
+    assert.ok(Math.abs(h1 + h1 * h2 - b1.y[i]) < 1e-4);
+  }
+  assert.notDeepEqual(b1.y, b0.y);
+  assert.deepEqual(b1.x, createTask(continual({ kind: 'multi-index', inputDim: 12, target: 'z1+z1*z2', testSize: 100 }, { tasks: 3, rotationDegrees: 45 }), 8).sequence![1].batch(3, 200).x);
   assert.notDeepEqual(t.sequence![1].teacherDirections, t.sequence![0].teacherDirections);
 });
 

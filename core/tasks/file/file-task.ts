@@ -7,7 +7,7 @@ import { Rng } from '../../rng.js';
 import type { fileTask } from '../../config/trial.js';
 import type { Dataset, Task } from '../task.js';
 import { takeRows } from '../dataset.js';
-import { FixedBatches } from '../batches.js';
+import { FixedBatches, registerRestream } from '../batches.js';
 import { FileFormatError, type NumArray } from './array.js';
 import { readIdx } from './idx.js';
 import { readNpy } from './npy.js';
@@ -46,6 +46,10 @@ export function fileTaskFromData(data: FileData, seed: number): Task {
     batch: (step, size) => batches.batch(step, size),
   };
   if (data.classes !== undefined) task.classes = data.classes;
+  registerRestream(task, (tag) => {
+    const tagged = new FixedBatches(data.train, seed, tag);
+    return (step, size) => tagged.batch(step, size);
+  });
   return task;
 }
 
