@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { taskSchema } from '../../core/config/trial.js';
 import { createTask } from '../../core/tasks/index.js';
+import { erf } from '../../core/tasks/activations.js';
+import { Rng } from '../../core/rng.js';
 
 const cfg = (extra: object = {}) => taskSchema.parse({ kind: 'teacher-mlp', inputDim: 8, teacherWidth: 32, trainSize: 256, testSize: 4000, ...extra });
 
@@ -89,6 +91,45 @@ test('teacher-mlp: fixed-set batches are seeded minibatches; online batches are 
   assert.deepEqual(b1.y, b1again.y);
   assert.notDeepEqual(b1.x, b2.x);
   assert.throws(() => online.batch(0, 0), /full batch.*online/);
+});
+
+test('teacher-mlp: targets are an independently computed teacher forward pass, up to one scale per output', () => {
+  // Teacher: unit-variance weights drawn layer by layer from (seed, 'task', 'teacher'),
+  // h1 = W1·x/√D, h(l+1) = W(l+1)·φ(h(l))/√N, output W_L·φ(h(L−1))/√N; gelu(x) = x·Φ(x).
+  const D = 5, N = 7, K = 2, seed = 13;
+  const gelu = (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2));
+  const t = createTask(cfg({ inputDim: D, outputDim: K, teacherWidth: N, teacherDepth: 3, teacherActivation: 'gelu', testSize: 50 }), seed);
+  const rng = new Rng(seed, 'task', 'teacher');
+  const draw = (rows: number, cols: number) => Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.normal()));
+  const W = [draw(N, D), draw(N, N), draw(K, N)];
+  const layer = (w: number[][], a: number[]) => w.map((r) => r.reduce((s, v, j) => s + v * a[j], 0) / Math.sqrt(a.length));
+  const ratios: number[][] = [[], []];
+  for (let i = 0; i < 50; i++) {
+    const x = Array.from(t.test.x.subarray(i * D, i * D + D));
+    const f = layer(W[2], layer(W[1], layer(W[0], x).map(gelu)).map(gelu));
+    for (let k = 0; k < K; k++) ratios[k].push(t.test.y[i * K + k] / f[k]);
+  }
+  for (const r of ratios) for (const v of r) assert.ok(Math.abs(v / r[0] - 1) < 1e-4, `ratio ${v} vs ${r[0]}`);
+});
+
+test('erf (used by the gelu teacher) matches tabulated values to 2e-7', () => {
+  const table: [number, number][] = [[0, 0], [0.1, 0.1124629160], [0.5, 0.5204998778], [1, 0.8427007929], [2, 0.9953222650], [3, 0.9999779095]];
+  for (const [x, v] of table) {
+    assert.ok(Math.abs(erf(x) - v) < 2e-7, `erf(${x})`);
+    assert.ok(Math.abs(erf(-x) + v) < 2e-7, `erf(${-x})`);
+  }
+});
+
+test('fixed-set minibatches across epoch boundaries: every row once per epoch', () => {
+  const t = createTask(cfg({ trainSize: 100 }), 4);
+  const count = new Map<number, number>();
+  for (let s = 0; s < 10; s++) {
+    const b = t.batch(s, 30); // 300 rows = exactly 3 epochs, batches straddle epoch ends
+    for (const v of b.y) count.set(v, (count.get(v) ?? 0) + 1);
+  }
+  assert.equal(count.size, 100);
+  for (const c of count.values()) assert.equal(c, 3);
+  assert.notDeepEqual(t.batch(0, 30).y, t.batch(4, 30).y, "epochs are shuffled differently");
 });
 
 function solve(A: number[][]): number[] {
