@@ -15,6 +15,9 @@ export const REPORTS_STORE = 'SWEEP_REPORTS';
 /** the trials planned by a sweep, one object per planning round; name `<sweep>/round-<n>.json` */
 export const PLANS_STORE = 'SWEEP_PLANS';
 
+/** object name of one file of a sweep's output folder in REPORTS_STORE */
+export const reportObject = (sweepId: string, file: string) => `${sweepId}/${file}`;
+
 export const SWEEP_ID_PATTERN = /^[A-Za-z0-9_:-]{1,200}$/;
 
 export function sweepKey(sweepId: string): string {

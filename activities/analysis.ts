@@ -1,0 +1,47 @@
+// The analyzeSweep activity: gathers the sweep's results from NATS into an output folder,
+// runs the same analysis as `sweep analyze` on it, and stores the folder: summary.json in the
+// SWEEP_SUMMARIES bucket, every file in the SWEEP_REPORTS object store (for `sweep report`).
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { heartbeat } from '@temporalio/activity';
+import { OUTPUT_FILES } from '../core/output/folder.js';
+import type { AnalysisInfo } from '../workflows/types.js';
+import { openReportsStore, openSummariesKv, reportObject, sweepKey } from './jetstream/buckets.js';
+import { analyzeOutputFolder } from './report-folder.js';
+import { collectSweep, writeSweepFolder } from './sweep-data.js';
+import { callHook, type TelemetryHooks } from './telemetry.js';
+
+export function analysisActivities(deps: { nc: NatsConnection; hooks?: TelemetryHooks }) {
+  return {
+    async analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo> {
+      const beat = setInterval(() => heartbeat({ phase: 'analyzing' }), 10_000);
+      const dir = mkdtempSync(join(tmpdir(), 'sweep-analysis-'));
+      try {
+        heartbeat({ phase: 'collecting' });
+        const data = await collectSweep(deps.nc, input.sweepId);
+        const output = await writeSweepFolder(dir, data);
+        await output.close();
+        heartbeat({ phase: 'analyzing' });
+        const summary = await analyzeOutputFolder(dir, { sweepId: input.sweepId, planned: data.plans.length });
+        const store = await openReportsStore(deps.nc);
+        const files: string[] = [];
+        for (const file of Object.values(OUTPUT_FILES)) {
+          const path = join(dir, file);
+          if (!existsSync(path)) continue;
+          await store.putBlob({ name: reportObject(input.sweepId, file) }, readFileSync(path));
+          files.push(file);
+        }
+        const kv = await openSummariesKv(deps.nc);
+        const summaryKey = sweepKey(input.sweepId);
+        await kv.put(summaryKey, JSON.stringify(summary));
+        callHook(deps.hooks, 'sweepAnalyzed', input.sweepId, summary);
+        return { summaryKey, files, records: data.records.length, metrics: data.metrics.length };
+      } finally {
+        clearInterval(beat);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// Every activity the orchestrator worker registers, bound to the worker's NATS connection,
+// executors and telemetry hooks.
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { SweepActivities } from '../workflows/types.js';
+import { analysisActivities } from './analysis.js';
+import { planningActivities } from './planning.js';
+import type { TelemetryHooks } from './telemetry.js';
+import { trialActivities, type ExecutorRegistry } from './trial-activity.js';
+
+export interface ActivityDeps {
+  nc: NatsConnection;
+  trainerNatsServers: string[];
+  executors: ExecutorRegistry;
+  hooks?: TelemetryHooks;
+}
+
+export function createActivities(deps: ActivityDeps): SweepActivities {
+  return {
+    ...planningActivities(deps.nc),
+    ...trialActivities(deps),
+    ...analysisActivities(deps),
+  };
+}

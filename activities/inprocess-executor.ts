@@ -1,0 +1,34 @@
+// Runs a trial attempt inside the worker process, publishing to JetStream exactly as the
+// trainer process does. Meant for very small trials (smoke sweeps, dispatch benchmarks), where
+// starting a process per trial would cost more than the trial; a crash here would take the
+// worker down, so real sweeps use the local process or Kubernetes executors.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { initBackend } from '../core/backend/backend.js';
+import { trainAndPublish } from '../workers/trainer.js';
+import type { ExecutorContext, ExecutorOutcome, TrialExecutor, TrialLaunch } from './executor.js';
+
+export class InProcessExecutor implements TrialExecutor {
+  readonly name = 'in-process';
+  private backend: Promise<string> | undefined;
+
+  constructor(private readonly nc: NatsConnection, private readonly opts: { heartbeatMs?: number } = {}) {}
+
+  async run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
+    // One backend for the whole worker: the first trial's settings decide it.
+    this.backend ??= initBackend(launch.config.backend);
+    await this.backend;
+    let step: number | undefined;
+    const beat = () => ctx.heartbeat({ phase: 'running', handle: `pid:${process.pid}`, ...(step !== undefined ? { step } : {}) });
+    beat();
+    const timer = setInterval(beat, this.opts.heartbeatMs ?? 1000);
+    try {
+      await trainAndPublish(launch, { nc: this.nc, signal: ctx.signal, onProgress: (s) => { step = s; } });
+      if (ctx.signal.aborted) return { exitCode: null, failure: { kind: 'cancelled', retryable: false, message: 'trial cancelled' } };
+      return { exitCode: 0 };
+    } catch (err) {
+      return { exitCode: 1, failure: { kind: 'crashed', retryable: true, message: (err as Error).message.split('\n')[0] } };
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// Planning activities: resolve the spec and ask its search strategy for trials. Each round is
+// computed once and stored (a retried activity returns the stored round), so the workflow sees
+// the same plan however often it asks.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ConfigError } from '../core/config/errors.js';
+import { resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
+import { createStrategy } from '../core/grid/strategy.js';
+import type { SearchState, TrialPlan } from '../core/search/strategy.js';
+import type { PlanInfo } from '../workflows/types.js';
+import { readSweepEvents } from './jetstream/reader.js';
+import { PAGE_SIZE, PlanStore, specObject } from './plans.js';
+import { resultFromEvents } from './trial-result.js';
+
+/** Resolves a spec inside the cluster; an invalid spec is a non-retryable failure. */
+export function resolveForCluster(spec: unknown): ResolvedSweep {
+  try {
+    // The client asked the user to confirm large sweeps before submitting.
+    return resolveSpec(spec, { yes: true, source: 'spec' });
+  } catch (err) {
+    if (err instanceof ConfigError) throw ApplicationFailure.create({ type: 'InvalidSpec', message: err.message, nonRetryable: true });
+    throw err;
+  }
+}
+
+export function planningActivities(nc: NatsConnection) {
+  let store: Promise<PlanStore> | undefined;
+  const plans = () => (store ??= PlanStore.open(nc));
+
+  return {
+    async planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo> {
+      const s = await plans();
+      const stored = await s.round(input.sweepId, input.round);
+      if (stored) return stored;
+      const resolved = resolveForCluster(input.spec);
+      if (input.round === 0) await s.putJson(specObject(input.sweepId), input.spec);
+      const state: SearchState = { planned: [], finished: {} };
+      if (input.round > 0) {
+        state.planned = await s.allPlans(input.sweepId);
+        for (const e of groupByTrial(await readSweepEvents(nc, input.sweepId))) {
+          const r = resultFromEvents(e[0].trialId, e);
+          if (r && r.outcome !== 'cancelled') state.finished[r.trialId] = { outcome: r.outcome, final: r.final, step: r.step };
+        }
+      }
+      const planned = new Set(state.planned.map((p) => p.id));
+      const step = createStrategy(resolved).step(state);
+      const next: TrialPlan[] = [];
+      for (const p of step.next) {
+        if (planned.has(p.id)) continue; // a strategy never re-proposes; a duplicate would run twice
+        planned.add(p.id);
+        next.push(p);
+      }
+      const ex = resolved.spec.execution;
+      const info: PlanInfo = {
+        round: input.round, count: next.length, pageSize: PAGE_SIZE, done: step.done, name: resolved.spec.name,
+        execution: { parallelism: ex.parallelism, executor: ex.executor, maxAttempts: ex.maxAttempts, ...(ex.executor === 'kubernetes' ? { kubernetes: ex.kubernetes } : {}) },
+      };
+      await s.putRound(input.sweepId, info, next);
+      return info;
+    },
+
+    async planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan[]> {
+      return (await plans()).page(input.sweepId, input.round, input.page);
+    },
+  };
+}
+
+function groupByTrial<T extends { trialId: string }>(items: T[]): T[][] {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    let g = m.get(it.trialId);
+    if (!g) m.set(it.trialId, (g = []));
+    g.push(it);
+  }
+  return [...m.values()];
+}

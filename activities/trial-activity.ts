@@ -1,0 +1,98 @@
+// The runTrial activity: hands one attempt to the executor the spec names, heartbeats its
+// progress, and once the trainer has exited reads the trial's outcome back from SWEEP_EVENTS.
+// Failures carry the type the trial workflow's retry policy decides on: infrastructure
+// problems are retried, invalid configs are not, a diverged trial is a result.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ApplicationFailure, activityInfo, cancellationSignal, cancelled, heartbeat } from '@temporalio/activity';
+import type { TrialActivityInput, TrialActivityResult } from '../workflows/types.js';
+import type { TrialExecutor, TrialHeartbeat, TrialLaunch } from './executor.js';
+import { TRAINER_EXIT } from './executor.js';
+import { readTrialEvents } from './jetstream/reader.js';
+import { JetStreamPublisher } from './jetstream/publisher.js';
+import { callHook, type TelemetryHooks } from './telemetry.js';
+import { resultFromEvents } from './trial-result.js';
+
+export type ExecutorRegistry = ReadonlyMap<string, TrialExecutor>;
+
+export interface TrialActivityDeps {
+  nc: NatsConnection;
+  /** NATS servers as the trainers must see them (pods may need another address than the worker) */
+  trainerNatsServers: string[];
+  /** executors by the name specs use in execution.executor */
+  executors: ExecutorRegistry;
+  hooks?: TelemetryHooks;
+}
+
+export function trialActivities(deps: TrialActivityDeps) {
+  return {
+    async runTrial(input: TrialActivityInput): Promise<TrialActivityResult> {
+      const { attempt } = activityInfo();
+      const executor = deps.executors.get(input.executor);
+      if (!executor) {
+        throw ApplicationFailure.create({
+          type: 'UnknownExecutor', nonRetryable: true, details: [{ attempt }],
+          message: `executor "${input.executor}" is not available on this worker (it has: ${[...deps.executors.keys()].join(', ') || 'none'})`,
+        });
+      }
+      const launch: TrialLaunch = {
+        sweepId: input.sweepId, trialId: input.trialId, attempt, config: input.config, nats: { servers: deps.trainerNatsServers },
+        ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
+      };
+      const who = { sweepId: input.sweepId, trialId: input.trialId, attempt, executor: input.executor };
+      callHook(deps.hooks, 'trialStarted', who);
+      const t0 = Date.now();
+      let phase = '';
+      const signal = cancellationSignal();
+      const outcome = await executor.run(launch, {
+        signal,
+        heartbeat(d: TrialHeartbeat) {
+          heartbeat(d);
+          if (d.phase !== phase) {
+            phase = d.phase;
+            callHook(deps.hooks, 'trialPhase', { ...who, phase, sinceLaunchMs: Date.now() - t0 });
+          }
+        },
+      });
+      // Cancelled (by the sweep, or timed out by the server): the executor has stopped the trainer.
+      if (signal.aborted) await cancelled();
+
+      if (outcome.exitCode === TRAINER_EXIT.ok && !outcome.failure) {
+        const result = resultFromEvents(input.trialId, await readTrialEvents(deps.nc, input.sweepId, input.trialId));
+        if (!result || result.outcome === 'cancelled') {
+          throw attemptFailure(deps, who, 'result-missing', true, `the trainer exited normally but SWEEP_EVENTS holds no outcome for trial ${input.trialId}`);
+        }
+        if (result.outcome === 'failed' && attempt < input.maxAttempts) {
+          // An error inside training: another attempt may not hit it (a flaky mount, a device reset).
+          throw attemptFailure(deps, who, 'trial-failed', true, `trial failed: ${result.error ?? 'no message'}`);
+        }
+        callHook(deps.hooks, 'trialFinished', { ...who, outcome: result.outcome, durationMs: Date.now() - t0 });
+        return {
+          trialId: input.trialId, outcome: result.outcome, step: result.step, attempt: result.attempt,
+          ...(result.error !== undefined ? { error: result.error } : {}),
+        };
+      }
+      const f = outcome.failure ?? { kind: 'crashed', retryable: true, message: `trainer exited with code ${outcome.exitCode}` };
+      const invalid = outcome.exitCode === TRAINER_EXIT.invalid;
+      const tail = f.logTail?.length ? `\n${f.logTail.slice(-10).join('\n')}` : '';
+      throw attemptFailure(deps, who, invalid ? 'InvalidConfig' : f.kind, f.retryable && !invalid, `${f.message}${tail}`);
+    },
+
+    /** Stores the terminal event of a trial whose trainer could not (attempts exhausted). */
+    async recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed'; attempt: number; error: string }): Promise<void> {
+      const pub = new JetStreamPublisher(deps.nc, { giveUpAfterMs: 50_000 });
+      pub.publish({
+        sweepId: input.sweepId, trialId: input.trialId, event: input.outcome, step: 0, attempt: input.attempt,
+        error: input.error.split('\n')[0], final: { step: 0 }, time: new Date().toISOString(),
+      });
+      await pub.flush();
+    },
+  };
+}
+
+function attemptFailure(
+  deps: TrialActivityDeps, who: { sweepId: string; trialId: string; attempt: number; executor: string },
+  type: string, retryable: boolean, message: string,
+): ApplicationFailure {
+  callHook(deps.hooks, 'trialAttemptFailed', { ...who, kind: type, retryable, message: message.split('\n')[0] });
+  return ApplicationFailure.create({ type, message, nonRetryable: !retryable, details: [{ attempt: who.attempt }] });
+}

@@ -1,0 +1,64 @@
+// `sweep report`: the output folder of a cluster sweep, as an embedded run writes it. A sweep
+// whose analysis finished has its folder stored in SWEEP_REPORTS; otherwise (still running,
+// cancelled) the folder is built now from what NATS holds, with the same analysis code.
+import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { OUTPUT_FILES, SweepOutput } from '../core/output/folder.js';
+import { openReportsStore, reportObject } from '../activities/jetstream/buckets.js';
+import { analyzeOutputFolder } from '../activities/report-folder.js';
+import { collectSweep, writeSweepFolder } from '../activities/sweep-data.js';
+import { PlanStore } from '../activities/plans.js';
+import { resolveForClient } from './resolve.js';
+
+export interface ReportResult {
+  dir: string;
+  /** the stored final analysis (true) or one built from partial results (false) */
+  complete: boolean;
+  files: string[];
+  trials: number;
+}
+
+export async function downloadReport(nc: NatsConnection, sweepId: string, dir: string): Promise<ReportResult> {
+  const plans = await PlanStore.open(nc);
+  const spec = await plans.spec(sweepId);
+  if (spec === undefined) throw new Error(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
+  const name = resolveForClient(spec).spec.name;
+  // Refuses a folder that holds another sweep, like `sweep run --out`.
+  const { output } = await SweepOutput.open(dir, { name });
+  await output.close();
+
+  const store = await openReportsStore(nc);
+  const stored = await store.getBlob(reportObject(sweepId, OUTPUT_FILES.summary));
+  if (stored) {
+    const files: string[] = [];
+    let trials = 0;
+    for (const file of Object.values(OUTPUT_FILES)) {
+      const data = await store.getBlob(reportObject(sweepId, file));
+      if (!data) continue;
+      writeAtomic(join(dir, file), data);
+      files.push(file);
+      if (file === OUTPUT_FILES.trials) trials = new TextDecoder().decode(data).split('\n').filter(Boolean).length;
+    }
+    return { dir, complete: true, files, trials };
+  }
+  // Build in a scratch folder inside the target, then move the files in.
+  const tmp = mkdtempSync(join(dir, '.report-'));
+  try {
+    const data = await collectSweep(nc, sweepId);
+    const out = await writeSweepFolder(tmp, data);
+    await out.close();
+    await analyzeOutputFolder(tmp, { sweepId, planned: data.plans.length });
+    const files = readdirSync(tmp).filter((f) => (Object.values(OUTPUT_FILES) as string[]).includes(f));
+    for (const f of files) renameSync(join(tmp, f), join(dir, f));
+    return { dir, complete: false, files, trials: data.records.length };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function writeAtomic(path: string, data: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}

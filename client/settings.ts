@@ -1,0 +1,42 @@
+// Connection settings of the cluster mode, from explicit options first, then the environment,
+// then loopback defaults.
+import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
+
+export interface ClusterSettings {
+  /** Temporal frontend, host:port */
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  /** NATS servers the CLI, worker and aggregator connect to */
+  natsServers: string[];
+  /** first-connect timeout for Temporal and NATS */
+  connectTimeoutMs: number;
+}
+
+export interface SettingsInput {
+  temporal?: string;
+  namespace?: string;
+  taskQueue?: string;
+  nats?: string | string[];
+  connectTimeoutMs?: number;
+}
+
+export const ENV = {
+  temporal: 'SWEEP_TEMPORAL_ADDRESS',
+  namespace: 'SWEEP_TEMPORAL_NAMESPACE',
+  taskQueue: 'SWEEP_TASK_QUEUE',
+  nats: 'SWEEP_NATS_URL',
+  connectTimeout: 'SWEEP_CONNECT_TIMEOUT_MS',
+} as const;
+
+export function resolveSettings(input: SettingsInput = {}, env: NodeJS.ProcessEnv = process.env): ClusterSettings {
+  const nats = input.nats ?? env[ENV.nats] ?? 'nats://127.0.0.1:4222';
+  const timeout = input.connectTimeoutMs ?? (env[ENV.connectTimeout] ? Number(env[ENV.connectTimeout]) : 5000);
+  return {
+    temporalAddress: input.temporal ?? env[ENV.temporal] ?? '127.0.0.1:7233',
+    namespace: input.namespace ?? env[ENV.namespace] ?? 'default',
+    taskQueue: input.taskQueue ?? env[ENV.taskQueue] ?? DEFAULT_TASK_QUEUE,
+    natsServers: Array.isArray(nats) ? nats : nats.split(/[\s,]+/).filter(Boolean),
+    connectTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 5000,
+  };
+}

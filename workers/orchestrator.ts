@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// The orchestrator worker: a Temporal worker for the sweep and trial workflows and their
+// activities, with the aggregator running alongside (unless --no-aggregator).
+//
+//   node dist/workers/orchestrator.js [--temporal HOST:PORT] [--namespace NS] [--task-queue Q]
+//     [--nats URL] [--trainer-nats URL] [--max-trials N] [--local-mode process|in-process]
+//     [--workflow-bundle FILE] [--no-aggregator]
+//
+// Settings fall back to SWEEP_TEMPORAL_ADDRESS, SWEEP_TEMPORAL_NAMESPACE, SWEEP_TASK_QUEUE,
+// SWEEP_NATS_URL and SWEEP_TRAINER_NATS_URL. SIGTERM/SIGINT shut it down: running trial
+// attempts are cancelled (their trainers stopped) and retried by another worker.
+import { availableParallelism } from 'node:os';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { TrialExecutor } from '../activities/executor.js';
+import { buildExecutors, type ExecutorSettings } from '../activities/executors.js';
+import { connectNats, parseServers } from '../activities/jetstream/connect.js';
+import { ensureStreams, type StreamSettings } from '../activities/jetstream/streams.js';
+import type { TelemetryHooks } from '../activities/telemetry.js';
+import { TemporalUnreachableError } from '../client/connect.js';
+import { resolveSettings, type SettingsInput } from '../client/settings.js';
+import { Aggregator } from './aggregator.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+
+export interface OrchestratorOptions extends SettingsInput {
+  /** NATS servers given to trainers (default: the worker's) */
+  trainerNats?: string[];
+  /** trial attempts running at once on this worker (default: CPU count) */
+  maxTrials?: number;
+  localMode?: ExecutorSettings['localMode'];
+  local?: ExecutorSettings['local'];
+  /** executors to offer instead of the built-in set */
+  executors?: Map<string, TrialExecutor>;
+  /** a pre-built workflow bundle (skips bundling at start-up) */
+  workflowBundlePath?: string;
+  aggregator?: boolean;
+  hooks?: TelemetryHooks;
+  streams?: StreamSettings;
+  /** how often heartbeats reach the server at most (cancellation latency), default 2 s */
+  heartbeatThrottleMs?: number;
+  shutdownGraceMs?: number;
+}
+
+export interface Orchestrator {
+  worker: Worker;
+  nc: NatsConnection;
+  aggregator?: Aggregator;
+  executors: Map<string, TrialExecutor>;
+  /** resolves when the worker has stopped (after shutdown()) */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function connectTemporalNative(address: string, timeoutMs: number): Promise<NativeConnection> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      NativeConnection.connect({ address }),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
+    ]);
+  } catch (err) {
+    throw new TemporalUnreachableError(address, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise<Orchestrator> {
+  const s = resolveSettings(opts);
+  const nc = await connectNats({ servers: s.natsServers, name: 'sweep-orchestrator', timeoutMs: s.connectTimeoutMs });
+  let connection: NativeConnection | undefined;
+  let aggregator: Aggregator | undefined;
+  try {
+    await ensureStreams(nc, opts.streams);
+    const executors = opts.executors ?? await buildExecutors({ nc, localMode: opts.localMode, local: opts.local });
+    aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
+    connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs);
+    const throttle = opts.heartbeatThrottleMs ?? 2000;
+    const workerOptions: WorkerOptions = {
+      connection,
+      namespace: s.namespace,
+      taskQueue: s.taskQueue,
+      activities: createActivities({ nc, trainerNatsServers: opts.trainerNats ?? s.natsServers, executors, hooks: opts.hooks }),
+      maxConcurrentActivityTaskExecutions: opts.maxTrials ?? availableParallelism(),
+      maxHeartbeatThrottleInterval: throttle,
+      defaultHeartbeatThrottleInterval: throttle,
+      shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
+      ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    };
+    const worker = await Worker.create(workerOptions);
+    const running = worker.run();
+    const conn = connection;
+    const agg = aggregator;
+    let stopped: Promise<void> | undefined;
+    const shutdown = () => (stopped ??= (async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await agg?.stop();
+      await conn.close();
+      await nc.drain().catch(() => undefined);
+    })());
+    return { worker, nc, aggregator, executors, run: () => running, shutdown };
+  } catch (err) {
+    await aggregator?.stop().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Bundles the workflow code once to a file that workers can load with --workflow-bundle. */
+export async function writeWorkflowBundle(path: string): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  await writeFile(path, code);
+}
+
+const quietLogger = {
+  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+  warn: (m: string) => process.stderr.write(`bundle: ${m}\n`), error: (m: string) => process.stderr.write(`bundle: ${m}\n`),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('orchestrator')
+    .description('Temporal worker for sweeps (workflows + activities) and the metrics aggregator')
+    .option('--temporal <address>', 'Temporal frontend host:port (env SWEEP_TEMPORAL_ADDRESS)')
+    .option('--namespace <ns>', 'Temporal namespace (env SWEEP_TEMPORAL_NAMESPACE)')
+    .option('--task-queue <queue>', 'task queue (env SWEEP_TASK_QUEUE)')
+    .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL)')
+    .option('--trainer-nats <url>', 'NATS servers as trainers reach them (env SWEEP_TRAINER_NATS_URL; default --nats)')
+    .option('--max-trials <n>', 'trial attempts running at once on this worker', (v) => positiveInt(v, '--max-trials'))
+    .addOption(new Option('--local-mode <mode>', 'how the local executor runs trials').choices(['process', 'in-process']).default('process'))
+    .option('--workflow-bundle <file>', 'pre-built workflow bundle')
+    .option('--bundle-only <file>', 'write the workflow bundle to FILE and exit')
+    .option('--no-aggregator', 'do not run the aggregator in this process')
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{
+    temporal?: string; namespace?: string; taskQueue?: string; nats?: string; trainerNats?: string; maxTrials?: number;
+    localMode: 'process' | 'in-process'; workflowBundle?: string; bundleOnly?: string; aggregator: boolean;
+  }>();
+  if (o.bundleOnly) {
+    await writeWorkflowBundle(o.bundleOnly);
+    return 0;
+  }
+  const trainerNats = o.trainerNats ?? process.env.SWEEP_TRAINER_NATS_URL;
+  const orch = await startOrchestrator({
+    temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
+    trainerNats: trainerNats ? parseServers(trainerNats) : undefined, maxTrials: o.maxTrials, localMode: o.localMode,
+    workflowBundlePath: o.workflowBundle, aggregator: o.aggregator,
+  });
+  const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats });
+  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}, executors ${[...orch.executors.keys()].join(',')}\n`);
+  const stop = () => void orch.shutdown();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await orch.run();
+  await orch.shutdown();
+  return 0;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+    if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(err.exitCode === 0 ? 0 : 2);
+    process.stderr.write(`orchestrator: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exit(1);
+  });
+}

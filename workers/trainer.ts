@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// The trainer entry point of the cluster mode: runs one trial attempt and publishes every
+// metric and lifecycle message to NATS JetStream. The same file runs as a local child process
+// (activities/local-executor.ts) and as the command of a Kubernetes trial pod.
+//
+//   node dist/workers/trainer.js LAUNCH.json
+//
+// LAUNCH.json is a TrialLaunch (activities/executor.ts): {sweepId, trialId, attempt, config,
+// nats: {servers}}. SWEEP_NATS_URL overrides nats.servers; SWEEP_ATTEMPT overrides attempt.
+// Exit codes (TRAINER_EXIT): 0 ran to an outcome and every message is stored; 1 error
+// (retryable); 2 invalid launch or config (not retried); 143 stopped by SIGTERM/SIGINT or by
+// the parent process going away. On SIGTERM the trial stops at its next step and the messages
+// already produced are flushed before exiting.
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ConfigError, formatIssues } from '../core/config/errors.js';
+import { trialConfigSchema } from '../core/config/trial.js';
+import { trialId as idOf } from '../core/ids.js';
+import { isEvent, type BusMessage } from '../core/messages.js';
+import type { TrialResult } from '../core/outcome.js';
+import { initBackend } from '../core/backend/backend.js';
+import { runTrial } from '../core/train/run-trial.js';
+import { TRAINER_EXIT, type TrialLaunch } from '../activities/executor.js';
+import { connectNats, parseServers } from '../activities/jetstream/connect.js';
+import { JetStreamPublisher, type PublisherOptions } from '../activities/jetstream/publisher.js';
+
+export interface TrainOptions {
+  nc: NatsConnection;
+  signal: AbortSignal;
+  /** called with each evaluation step as it is produced */
+  onProgress?: (step: number) => void;
+  publisher?: PublisherOptions;
+}
+
+/**
+ * Runs the trial of `launch` and publishes its messages; resolves with its result once every
+ * message is stored in JetStream (rejects if they could not be).
+ */
+export async function trainAndPublish(launch: TrialLaunch, opts: TrainOptions): Promise<TrialResult> {
+  const pub = new JetStreamPublisher(opts.nc, opts.publisher);
+  const emit = (m: BusMessage) => {
+    pub.publish(m);
+    if (!isEvent(m)) opts.onProgress?.(m.step);
+  };
+  let result: TrialResult;
+  try {
+    result = await runTrial(launch.config, {
+      sweepId: launch.sweepId, trialId: launch.trialId, attempt: launch.attempt, emit, signal: opts.signal,
+    });
+  } finally {
+    // Whatever happened, what was produced is stored before we report.
+    await pub.flush();
+  }
+  return result;
+}
+
+/** Reads and checks a launch file; throws ConfigError naming the problem. */
+export function readLaunch(path: string, env: NodeJS.ProcessEnv = process.env): TrialLaunch {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`(file): cannot read launch file: ${(err as Error).message.split('\n')[0]}`], path);
+  }
+  return parseLaunch(raw, path, env);
+}
+
+export function parseLaunch(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): TrialLaunch {
+  const problems: string[] = [];
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  if (typeof o.sweepId !== 'string' || !/^[A-Za-z0-9_:-]+$/.test(o.sweepId)) problems.push('sweepId: must be letters, digits, _, - or :');
+  if (typeof o.trialId !== 'string' || !/^[0-9a-f]{16}$/.test(o.trialId)) problems.push('trialId: must be 16 hex digits');
+  const attempt = env.SWEEP_ATTEMPT !== undefined ? Number(env.SWEEP_ATTEMPT) : o.attempt ?? 1;
+  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) problems.push('attempt: must be a positive integer');
+  const parsed = trialConfigSchema.safeParse(o.config);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, ['config']));
+  const natsRaw = o.nats as { servers?: unknown } | undefined;
+  const servers = env.SWEEP_NATS_URL ? parseServers(env.SWEEP_NATS_URL)
+    : Array.isArray(natsRaw?.servers) ? natsRaw!.servers.filter((s): s is string => typeof s === 'string') : [];
+  if (!servers.length) problems.push('nats.servers: no NATS server given (or set SWEEP_NATS_URL)');
+  if (!problems.length && idOf(parsed.data!) !== o.trialId) problems.push(`trialId: ${String(o.trialId)} is not the id of this config (${idOf(parsed.data!)})`);
+  if (problems.length) throw new ConfigError(problems, source);
+  const launch: TrialLaunch = {
+    sweepId: o.sweepId as string, trialId: o.trialId as string, attempt: attempt as number, config: parsed.data!, nats: { servers },
+  };
+  if (o.kubernetes) launch.kubernetes = o.kubernetes as TrialLaunch['kubernetes'];
+  return launch;
+}
+
+/** Progress reports to a parent process over IPC (the local executor). */
+export interface TrainerProgressMessage {
+  type: 'progress';
+  step: number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const file = argv[0];
+  if (!file || argv.length > 1) {
+    process.stderr.write('usage: trainer LAUNCH.json\n');
+    return TRAINER_EXIT.invalid;
+  }
+  let launch: TrialLaunch;
+  try {
+    launch = readLaunch(file);
+  } catch (err) {
+    const e = err as ConfigError;
+    process.stderr.write(`trainer: invalid ${e.source ?? 'launch'}: ${e.problems?.join('; ') ?? e.message}\n`);
+    return TRAINER_EXIT.invalid;
+  }
+
+  const abort = new AbortController();
+  let stopReason = '';
+  const stop = (why: string) => {
+    if (abort.signal.aborted) return;
+    stopReason = why;
+    process.stderr.write(`trainer: ${why}: stopping trial ${launch.trialId}\n`);
+    abort.abort(new Error(why));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // Started by a local executor: if that process dies, so does this trial (no orphan trainers).
+  if (process.send) process.on('disconnect', () => stop('parent process gone'));
+
+  const backend = await initBackend(launch.config.backend);
+  process.stderr.write(`trainer: trial ${launch.trialId} of ${launch.sweepId}, attempt ${launch.attempt}, backend ${backend}\n`);
+  const nc = await connectNats({ servers: launch.nats.servers, name: `trainer-${launch.trialId}` });
+  let lastSent = 0;
+  const onProgress = (step: number) => {
+    const now = Date.now();
+    if (process.send && process.connected && now - lastSent > 200) {
+      lastSent = now;
+      process.send({ type: 'progress', step } satisfies TrainerProgressMessage);
+    }
+  };
+  try {
+    const result = await trainAndPublish(launch, { nc, signal: abort.signal, onProgress });
+    process.stderr.write(`trainer: trial ${launch.trialId} ${result.outcome} at step ${result.step}${result.error ? `: ${result.error}` : ''}\n`);
+    if (stopReason) return TRAINER_EXIT.terminated;
+    return TRAINER_EXIT.ok;
+  } finally {
+    await nc.drain().catch(() => undefined);
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+    process.stderr.write(`trainer: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exit(TRAINER_EXIT.error);
+  });
+}

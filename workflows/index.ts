@@ -1,0 +1,3 @@
+// The workflows the orchestrator worker registers (its workflowsPath points here).
+export { sweepWorkflow } from './sweep.js';
+export { trialWorkflow } from './trial.js';

@@ -1,0 +1,71 @@
+// The trial workflow: one trial, run by the runTrial activity with Temporal's retries for
+// infrastructure failures (crashed or evicted trainer, lost worker, NATS unavailable). Diverged
+// trials are results, not failures; invalid configs fail without retry. It always reports its
+// end to the sweep with the trialDone signal, so the sweep can continue-as-new while trials run.
+import {
+  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
+  isCancellation, proxyActivities,
+} from '@temporalio/workflow';
+import { trialDoneSignal } from './definitions.js';
+import { NON_RETRYABLE_TYPES, type SweepActivities, type TrialDone, type TrialInput } from './types.js';
+
+export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
+  const o = input.options ?? {};
+  const { runTrial } = proxyActivities<SweepActivities>({
+    startToCloseTimeout: o.trialTimeoutMs ?? 24 * 3600_000,
+    heartbeatTimeout: o.heartbeatTimeoutMs ?? 30_000,
+    // The trainer must be stopped before the trial counts as cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: input.execution.maxAttempts,
+      initialInterval: o.retryInitialIntervalMs ?? 5000,
+      backoffCoefficient: 2,
+      maximumInterval: 5 * 60_000,
+      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+    },
+  });
+  const { recordTrialEnd } = proxyActivities<SweepActivities>({
+    startToCloseTimeout: 60_000,
+    retry: { maximumAttempts: 20, initialInterval: 1000, maximumInterval: 30_000 },
+  });
+
+  let done: TrialDone;
+  try {
+    const r = await runTrial({
+      sweepId: input.sweepId, trialId: input.trialId, config: input.config, executor: input.execution.executor,
+      maxAttempts: input.execution.maxAttempts, ...(input.execution.kubernetes ? { kubernetes: input.execution.kubernetes } : {}),
+    });
+    done = { trialId: r.trialId, outcome: r.outcome, step: r.step, attempt: r.attempt, ...(r.error !== undefined ? { error: r.error } : {}) };
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => report(input, { trialId: input.trialId, outcome: 'cancelled', step: 0, attempt: 0 }));
+      throw err;
+    }
+    // Attempts exhausted or not retryable: the trial failed. Store the outcome as the trainer
+    // would have, so reports built from the event stream see it.
+    const { message, attempt } = describeFailure(err, input.execution.maxAttempts);
+    done = { trialId: input.trialId, outcome: 'failed', step: 0, attempt, error: message };
+    await recordTrialEnd({ sweepId: input.sweepId, trialId: input.trialId, outcome: 'failed', attempt, error: message });
+  }
+  await report(input, done);
+  return done;
+}
+
+async function report(input: TrialInput, done: TrialDone): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(input.parentId).signal(trialDoneSignal, done);
+  } catch {
+    // The sweep is gone (terminated): nobody to tell.
+  }
+}
+
+function describeFailure(err: unknown, maxAttempts: number): { message: string; attempt: number } {
+  let cause: unknown = err;
+  if (err instanceof ActivityFailure && err.cause) cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const d = cause.details?.[0] as { attempt?: number } | undefined;
+    const attempt = typeof d?.attempt === 'number' ? d.attempt : cause.nonRetryable ? 1 : maxAttempts;
+    return { message: cause.message, attempt };
+  }
+  return { message: cause instanceof Error ? cause.message : String(cause), attempt: maxAttempts };
+}

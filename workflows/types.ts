@@ -1,0 +1,177 @@
+// Types shared by the workflows, the activities and the client. Type-only: the workflow bundle
+// must not pull activity or I/O code in.
+import type { KubernetesExecution } from '../core/config/execution.js';
+import type { TrialConfig } from '../core/config/trial.js';
+import type { Outcome } from '../core/outcome.js';
+import type { TrialPlan } from '../core/search/strategy.js';
+
+/** Task queue the orchestrator worker polls unless configured otherwise. */
+export const DEFAULT_TASK_QUEUE = 'sweeps';
+
+/** Knobs of a cluster run that are not part of the spec (worker-side timing, history bounds). */
+export interface SweepOptions {
+  /** a trial attempt that sends no heartbeat for this long is retried elsewhere (default 30 s) */
+  heartbeatTimeoutMs?: number;
+  /** longest a single trial attempt may run (default 24 h) */
+  trialTimeoutMs?: number;
+  /** first retry delay of a trial attempt; doubles per attempt up to 5 min (default 5 s) */
+  retryInitialIntervalMs?: number;
+  /** trials started by one workflow run before it continues as new (default 500) */
+  maxTrialsPerRun?: number;
+  /** history events of one run after which it continues as new, besides the server's hint (default 8,000) */
+  maxHistoryEvents?: number;
+  /** how long a cancelled sweep waits for its running trials to stop (default 10 min) */
+  cancelGraceMs?: number;
+}
+
+export interface ExecutionPlan {
+  parallelism: number;
+  executor: string;
+  maxAttempts: number;
+  kubernetes?: KubernetesExecution;
+}
+
+/** One planning round of the search (the whole grid for grid/random searches). */
+export interface RoundInfo {
+  round: number;
+  /** trials planned in this round */
+  count: number;
+  /** plans are stored in pages of this many */
+  pageSize: number;
+  /** the search will propose nothing after this round */
+  done: boolean;
+}
+
+export interface PlanInfo extends RoundInfo {
+  name: string;
+  execution: ExecutionPlan;
+}
+
+export interface OutcomeCounts {
+  succeeded: number;
+  diverged: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** State carried from one run of the sweep workflow to the next (continue-as-new). */
+export interface SweepCarry {
+  name: string;
+  execution: ExecutionPlan;
+  round: RoundInfo;
+  /** index within the round of the next trial to start */
+  next: number;
+  /** trials planned in earlier rounds */
+  plannedBefore: number;
+  inFlight: string[];
+  started: number;
+  counts: OutcomeCounts;
+  paused: boolean;
+  /** runs of this sweep so far, including the one that continues */
+  runs: number;
+  /** trials finished when the search was last asked for more */
+  finishedAtAsk: number;
+}
+
+export interface SweepInput {
+  /** the spec document (validated by the client before starting) */
+  spec: unknown;
+  options?: SweepOptions;
+  /** set only when a run continues as new */
+  carry?: SweepCarry;
+}
+
+export type SweepState = 'planning' | 'running' | 'paused' | 'analyzing' | 'cancelling' | 'completed';
+
+export interface SweepProgress {
+  sweepId: string;
+  name: string;
+  state: SweepState;
+  /** trials planned so far (grows between rounds of adaptive searches) */
+  planned: number;
+  searchDone: boolean;
+  started: number;
+  finished: number;
+  counts: OutcomeCounts;
+  inFlight: number;
+  /** ids of trials in flight (at most 100) */
+  running: string[];
+  parallelism: number;
+  round: number;
+  /** workflow runs so far (continue-as-new chain) */
+  runs: number;
+}
+
+/** What a trial workflow reports to its sweep (signal and result). */
+export interface TrialDone {
+  trialId: string;
+  outcome: Outcome;
+  step: number;
+  attempt: number;
+  error?: string;
+}
+
+export interface AnalysisInfo {
+  /** KV key of summary.json in SWEEP_SUMMARIES */
+  summaryKey: string;
+  /** object names in SWEEP_REPORTS */
+  files: string[];
+  records: number;
+  metrics: number;
+}
+
+export interface SweepResult {
+  sweepId: string;
+  name: string;
+  planned: number;
+  finished: number;
+  counts: OutcomeCounts;
+  runs: number;
+  analysis: AnalysisInfo;
+}
+
+export interface TrialInput {
+  sweepId: string;
+  /** workflow id of the sweep, which receives the trialDone signal */
+  parentId: string;
+  trialId: string;
+  config: TrialConfig;
+  execution: ExecutionPlan;
+  options?: SweepOptions;
+}
+
+export interface TrialActivityInput {
+  sweepId: string;
+  trialId: string;
+  config: TrialConfig;
+  executor: string;
+  maxAttempts: number;
+  kubernetes?: KubernetesExecution;
+}
+
+export interface TrialActivityResult {
+  trialId: string;
+  outcome: Outcome;
+  step: number;
+  attempt: number;
+  error?: string;
+}
+
+/** The activities the workflows call, by name (implemented in activities/). */
+export interface SweepActivities {
+  planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo>;
+  planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan[]>;
+  runTrial(input: TrialActivityInput): Promise<TrialActivityResult>;
+  recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed'; attempt: number; error: string }): Promise<void>;
+  analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo>;
+}
+
+/**
+ * ApplicationFailure types that are never retried: another attempt cannot change them. (A
+ * diverged trial is not a failure at all: the activity returns it as its result.)
+ */
+export const NON_RETRYABLE_TYPES = ['InvalidConfig', 'InvalidSpec', 'UnknownExecutor'];
+
+export function childWorkflowId(sweepId: string, trialId: string): string {
+  return `${sweepId}/trial/${trialId}`;
+}
