@@ -72,17 +72,34 @@ function slopeOf(widths: number[], optima: (Optimum | null)[]): number {
   return line ? line.slope : NaN;
 }
 
-/** Log-log linear interpolation of a curve at lr; undefined outside its range, Infinity if a neighbour diverged. */
-function interpolate(lrs: number[], losses: number[], lr: number): number | undefined {
-  for (let i = 0; i < lrs.length; i++) {
-    if (Math.abs(lrs[i] - lr) <= 1e-12 * lr) return losses[i];
-    if (i + 1 < lrs.length && lrs[i] < lr && lr < lrs[i + 1]) {
-      if (!Number.isFinite(losses[i]) || !Number.isFinite(losses[i + 1])) return Infinity;
-      const f = Math.log(lr / lrs[i]) / Math.log(lrs[i + 1] / lrs[i]);
-      return Math.exp((1 - f) * Math.log(losses[i]) + f * Math.log(losses[i + 1]));
-    }
+/**
+ * A curve's loss at lr, by the same parabola in (log η, log loss) that refines η*: through the
+ * three grid points nearest lr. Undefined outside the curve's range; Infinity when one of the
+ * two points enclosing lr diverged.
+ */
+export function interpolateLoss(lrs: number[], losses: number[], lr: number): number | undefined {
+  const n = lrs.length;
+  if (!n || lr < lrs[0] * (1 - 1e-12) || lr > lrs[n - 1] * (1 + 1e-12)) return undefined;
+  let j = 0;
+  while (j < n - 1 && lrs[j + 1] <= lr) j++;
+  if (Math.abs(lrs[j] - lr) <= 1e-12 * lr) return losses[j];
+  if (!Number.isFinite(losses[j]) || !Number.isFinite(losses[j + 1])) return Infinity;
+  const x = Math.log(lr);
+  // three points: the enclosing pair and the finite neighbour closer to lr
+  const cands = [j - 1, j + 2].filter((k) => k >= 0 && k < n && Number.isFinite(losses[k]));
+  const third = cands.sort((a, b) => Math.abs(Math.log(lrs[a]) - x) - Math.abs(Math.log(lrs[b]) - x))[0];
+  if (third === undefined) {
+    const f = Math.log(lr / lrs[j]) / Math.log(lrs[j + 1] / lrs[j]);
+    return Math.exp((1 - f) * Math.log(losses[j]) + f * Math.log(losses[j + 1]));
   }
-  return undefined;
+  const idx = [j, j + 1, third].sort((a, b) => a - b);
+  const [x0, x1, x2] = idx.map((k) => Math.log(lrs[k]));
+  const [y0, y1, y2] = idx.map((k) => Math.log(losses[k]));
+  // Lagrange form of the parabola through the three points
+  const l0 = ((x - x1) * (x - x2)) / ((x0 - x1) * (x0 - x2));
+  const l1 = ((x - x0) * (x - x2)) / ((x1 - x0) * (x1 - x2));
+  const l2 = ((x - x0) * (x - x1)) / ((x2 - x0) * (x2 - x1));
+  return Math.exp(l0 * y0 + l1 * y1 + l2 * y2);
 }
 
 export function analyzeLrTransfer(ctx: AnalysisContext, opts: LrTransferOptions): LrTransferSummary[] {
@@ -143,7 +160,7 @@ export function analyzeLrTransfer(ctx: AnalysisContext, opts: LrTransferOptions)
     const narrow = optimalLr[0];
     const wide = optimalLr[optimalLr.length - 1];
     const wideCurve = meanCurve(table, table.widths.indexOf(wide.width), allSeeds);
-    const atNarrow = interpolate(wideCurve.lrs, wideCurve.losses, narrow.lr);
+    const atNarrow = interpolateLoss(wideCurve.lrs, wideCurve.losses, narrow.lr);
     if (atNarrow === undefined) {
       ctx.notes.push(`${name}: no transfer gap: width ${wide.width} was not run around η*(${narrow.width}) = ${narrow.lr.toPrecision(3)}`);
     } else if (!Number.isFinite(atNarrow)) {
