@@ -69,5 +69,11 @@ export function register(program: Command): void {
         return;
       }
       console.log(`sweep ${resolved.spec.name}: ${result.done} trials done (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed; ${result.ranNow} run now) → ${out}`);
+      if (result.failedInPlan) {
+        // the sweep went on, but a CI job or a script must notice
+        const n = result.failedInPlan;
+        console.error(`sweep: ${n} trial${n === 1 ? '' : 's'} failed (errors in ${join(out, 'trials.jsonl')}); fix the cause and run again with --retry-failed`);
+        process.exitCode = 1;
+      }
     });
 }

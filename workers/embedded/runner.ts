@@ -43,6 +43,8 @@ export interface RunResult {
   cleanup: Cleanup;
   /** records in the folder that the spec no longer plans (kept) */
   foreign: number;
+  /** planned trials whose outcome is failed (now or in an earlier run) */
+  failedInPlan: number;
 }
 
 export const DEFAULT_WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -190,6 +192,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
   if (fatal !== undefined) throw fatal;
 
   const interrupted = !!opts.signal?.aborted;
-  if (!interrupted) await writeSweepSummary(output);
-  return { dir: opts.out, total: state.planned.length, done, ranNow, counts: output.counts(), interrupted, cleanup, foreign };
+  if (!interrupted) await writeSweepSummary(output, spec, state.planned.length);
+  const failedInPlan = state.planned.filter((p) => state.finished[p.id]?.outcome === 'failed').length;
+  return { dir: opts.out, total: state.planned.length, done, ranNow, counts: output.counts(), interrupted, cleanup, foreign, failedInPlan };
 }
