@@ -1,0 +1,37 @@
+// `sweep analyze DIR`: recompute summary.json and report.html of an output folder (also of a
+// sweep still running or stopped part-way; the summary says what is missing).
+import type { Command } from 'commander';
+import { analyzeFolder } from '../../core/analysis/folder.js';
+import type { Summary } from '../../core/analysis/summary.js';
+import { describeGroup } from '../../core/analysis/groups.js';
+
+const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : Number(v.toPrecision(d)).toString());
+const ci = (c: [number, number] | null) => (c ? ` [${f(c[0])}, ${f(c[1])}]` : '');
+
+/** The few lines a user wants to see after an analysis. */
+export function describeSummary(s: Summary): string[] {
+  const t = s.trials;
+  const lines = [`trials: ${t.total} (${t.succeeded} succeeded, ${t.diverged} diverged, ${t.failed} failed, ${t.cancelled} cancelled)`];
+  for (const l of s.lrTransfer) lines.push(`lr transfer [${describeGroup(l.group)}]: slope ${f(l.slope)}${ci(l.ci)}, gap ${l.transferGap === null ? 'n/a' : `${f(100 * l.transferGap)}%`}: ${l.verdict}`);
+  for (const x of s.scalingLaws) lines.push(`scaling law in ${x.axis} [${describeGroup(x.group)}]: α ${f(x.exponent)}${ci(x.ci)}${x.prediction ? ` (P1: lazy ${f(x.prediction.lazy)}, rich ${f(x.prediction.rich)})` : ''}`);
+  for (const x of s.sharpness) lines.push(`sharpness [${describeGroup(x.group)}]: mean spread Δ ${f(x.consistency)}, widest final η·λmax ${f(x.edgeOfStability.widestFinal)}`);
+  for (const p of s.phaseDiagram) lines.push(`phase diagram [${describeGroup(p.group)}]: η* slope small γ0 ${f(p.slopes.etaStar.small.slope)} (exp. 2), large γ0 ${f(p.slopes.etaStar.large.slope)} (exp. ${f(p.slopes.etaStar.large.expected)})`);
+  for (const x of s.forgetting) lines.push(`forgetting [${describeGroup(x.group)}]: AF ∝ N^(−${f(x.exponent)})${ci(x.ci)}`);
+  for (const a of s.alignment) lines.push(`alignment [${describeGroup(a.group)}]: ${a.curves.length} input dims, collapse spread ${f(a.collapseSpread)}`);
+  for (const m of s.missing) lines.push(`missing: ${m}`);
+  if (s.notes.length) lines.push(`${s.notes.length} note(s) in summary.json`);
+  return lines;
+}
+
+export function register(program: Command): void {
+  program
+    .command('analyze')
+    .description('recompute summary.json and report.html of a sweep output folder from its trials.jsonl and metrics.jsonl')
+    .argument('<dir>', 'output folder of a sweep')
+    .option('--no-report', 'write summary.json only')
+    .action(async (dir: string, opts: { report: boolean }) => {
+      const res = await analyzeFolder(dir, { noReport: !opts.report });
+      for (const line of describeSummary(res.summary)) console.log(line);
+      console.log(`wrote ${res.summaryPath}${res.reportPath ? ` and ${res.reportPath}` : ''}`);
+    });
+}
