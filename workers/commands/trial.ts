@@ -9,7 +9,6 @@ import { ConfigError, formatIssues } from '../../core/config/errors.js';
 import { trialConfigSchema, type TrialConfig } from '../../core/config/trial.js';
 import { trialId as idOf } from '../../core/ids.js';
 import type { BusMessage } from '../../core/messages.js';
-import { runTrial } from '../../core/train/run-trial.js';
 import { UsageError } from '../cli.js';
 
 interface TrialFlags {
@@ -52,6 +51,9 @@ export function register(program: Command): void {
     .option('--trial-id <id>', 'trialId in the messages (default: the config\'s stable id)')
     .action(async (file: string, flags: TrialFlags) => {
       const config = await loadTrialConfig(file);
+      // Loaded here, not at the top: TensorFlow.js takes a second to import, and no other
+      // command (nor a rejected config) needs it.
+      const { runTrial } = await import('../../core/train/run-trial.js');
       const ac = new AbortController();
       let stoppedBy: NodeJS.Signals | null = null;
       const onSignal = (sig: NodeJS.Signals) => {
