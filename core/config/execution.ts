@@ -32,6 +32,8 @@ export const kubernetesExecutionSchema = z.strictObject({
   ttlSecondsAfterFinished: z.number().int().min(0).default(3600),
   /** a pod that stays unschedulable this long fails the attempt (retryable) */
   unschedulableTimeoutSeconds: posInt.default(600),
+  /** an image that still cannot be pulled after this long fails the trial (not retried) */
+  imagePullGraceSeconds: posInt.default(120),
   extraLabels: labelMap.default({}),
 });
 

@@ -1,0 +1,142 @@
+// The batch/v1 Job of one trial attempt. backoffLimit 0: Temporal owns retries, so every
+// attempt is its own Job. The container runs the trainer with the launch file as its one
+// argument; the launch (trial config + NATS settings) reaches the pod without an extra API call
+// when it is small — a pod annotation projected as a file by a downwardAPI volume — and through
+// a ConfigMap owned by the Job when it is too large for an annotation. NATS servers and the
+// attempt are also set in the environment (SWEEP_NATS_URL, SWEEP_ATTEMPT), which the trainer
+// prefers over the file.
+import type { V1ConfigMap, V1Job, V1Volume } from '@kubernetes/client-node';
+import type { KubernetesExecution } from '../../core/config/execution.js';
+import type { TrialLaunch } from '../executor.js';
+import { ANNOTATIONS, LABELS, MANAGED_BY, jobName, sweepLabel } from './names.js';
+
+export const TRAINER_CONTAINER = 'trainer';
+export const LAUNCH_DIR = '/etc/sweep';
+export const LAUNCH_FILE = `${LAUNCH_DIR}/launch.json`;
+/** Launch JSON up to this size rides in an annotation (the API allows 256 KiB for all of them). */
+export const MAX_ANNOTATION_LAUNCH = 128 * 1024;
+/** ConfigMaps hold at most 1 MiB. */
+export const MAX_CONFIGMAP_LAUNCH = 1024 * 1024 - 4096;
+
+export interface TrialJob {
+  name: string;
+  job: V1Job;
+  /** set when the launch is too large for an annotation: create it owned by the Job */
+  configMap?: V1ConfigMap;
+}
+
+/** The launch as the pod sees it: without the Kubernetes section (the pod does not need it). */
+function podLaunch(launch: TrialLaunch): string {
+  const { kubernetes: _k, ...rest } = launch;
+  return JSON.stringify(rest);
+}
+
+export function launchConfigMapName(job: string): string {
+  return `${job.slice(0, 63 - '-launch'.length).replace(/-+$/, '')}-launch`;
+}
+
+export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution): TrialJob {
+  const name = jobName(launch.sweepId, launch.trialId, launch.attempt);
+  const labels: Record<string, string> = {
+    ...k.extraLabels,
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.component]: 'trial',
+    [LABELS.sweep]: sweepLabel(launch.sweepId),
+    [LABELS.trial]: launch.trialId,
+    [LABELS.attempt]: String(launch.attempt),
+    [LABELS.job]: name,
+  };
+  if (k.queue) labels[LABELS.kueueQueue] = k.queue;
+  const json = podLaunch(launch);
+  const size = Buffer.byteLength(json);
+  if (size > MAX_CONFIGMAP_LAUNCH) {
+    throw new Error(`trial launch is ${size} bytes; at most ${MAX_CONFIGMAP_LAUNCH} fit in a ConfigMap (is a task's data inlined in the config?)`);
+  }
+  const inAnnotation = size <= MAX_ANNOTATION_LAUNCH;
+  const launchVolume: V1Volume = inAnnotation
+    ? { name: 'launch', downwardAPI: { items: [{ path: 'launch.json', fieldRef: { fieldPath: `metadata.annotations['${ANNOTATIONS.launch}']` } }] } }
+    : { name: 'launch', configMap: { name: launchConfigMapName(name) } };
+
+  const requests: Record<string, string> = { cpu: String(k.cpu), memory: String(k.memory) };
+  const limits: Record<string, string> = { memory: String(k.memory) };
+  if (k.gpus > 0) limits['nvidia.com/gpu'] = String(k.gpus);
+
+  const job: V1Job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace: k.namespace,
+      labels,
+      annotations: { [ANNOTATIONS.sweepId]: launch.sweepId },
+    },
+    spec: {
+      backoffLimit: 0,
+      completions: 1,
+      parallelism: 1,
+      activeDeadlineSeconds: k.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: k.ttlSecondsAfterFinished,
+      template: {
+        metadata: {
+          labels,
+          annotations: {
+            [ANNOTATIONS.sweepId]: launch.sweepId,
+            ...(inAnnotation ? { [ANNOTATIONS.launch]: json } : {}),
+          },
+        },
+        spec: {
+          restartPolicy: 'Never',
+          nodeSelector: Object.keys(k.nodeSelector).length ? k.nodeSelector : undefined,
+          tolerations: k.tolerations.length ? k.tolerations : undefined,
+          priorityClassName: k.priorityClassName,
+          serviceAccountName: k.serviceAccountName,
+          // the trainer talks to NATS only: no Kubernetes credentials in its pod
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: TRAINER_CONTAINER,
+            image: k.image,
+            imagePullPolicy: k.imagePullPolicy,
+            // without a command the image's ENTRYPOINT (the trainer) runs
+            ...(k.command?.length ? { command: k.command } : {}),
+            args: [LAUNCH_FILE],
+            env: [
+              { name: 'SWEEP_NATS_URL', value: launch.nats.servers.join(',') },
+              { name: 'SWEEP_ATTEMPT', value: String(launch.attempt) },
+              { name: 'SWEEP_SWEEP_ID', value: launch.sweepId },
+              { name: 'SWEEP_TRIAL_ID', value: launch.trialId },
+              { name: 'SWEEP_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'SWEEP_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            ],
+            resources: { requests, limits },
+            // the kubelet keeps the log tail as termination message: failure reports still
+            // have it when the node (and its logs) are gone
+            terminationMessagePolicy: 'FallbackToLogsOnError',
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              runAsNonRoot: true,
+              capabilities: { drop: ['ALL'] },
+            },
+            volumeMounts: [
+              { name: 'launch', mountPath: LAUNCH_DIR, readOnly: true },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          }],
+          volumes: [launchVolume, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
+        },
+      },
+    },
+  };
+  const out: TrialJob = { name, job };
+  if (!inAnnotation) {
+    out.configMap = {
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: launchConfigMapName(name), namespace: k.namespace, labels, annotations: { [ANNOTATIONS.sweepId]: launch.sweepId } },
+      data: { 'launch.json': json },
+    };
+  }
+  return out;
+}

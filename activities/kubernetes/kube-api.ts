@@ -1,0 +1,117 @@
+// Every Kubernetes API call of the executor goes through here: a token-bucket rate limit, a
+// count per operation (benchmarks report API calls per trial), and retries of transient errors
+// (API server restarting, 429 throttling, 5xx) with backoff, so a control-plane blip does not
+// fail a trial. Errors that are not transient reach the caller with a one-line message.
+import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { TokenBucket } from './rate-limiter.js';
+
+export interface KubeApiOptions {
+  /** sustained API calls per second (default 50) */
+  qps?: number;
+  /** calls allowed at once after a pause (default 100) */
+  burst?: number;
+  /** how long a transient error is retried before giving up (default 120 s) */
+  retryForMs?: number;
+}
+
+const TRANSIENT_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const TRANSIENT_HTTP = new Set([429, 500, 502, 503, 504]);
+
+/** HTTP status of an API error (ApiException.code), or undefined for network errors. */
+export function apiStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function isTransient(err: unknown): boolean {
+  const status = apiStatus(err);
+  if (status !== undefined) return TRANSIENT_HTTP.has(status);
+  const e = err as { code?: unknown; errno?: unknown; type?: unknown; message?: unknown; name?: unknown };
+  if (e?.name === 'AbortError') return false;
+  if (typeof e?.code === 'string' && TRANSIENT_NET.has(e.code)) return true;
+  if (typeof e?.errno === 'string' && TRANSIENT_NET.has(e.errno)) return true;
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  return /socket hang up|ECONNRESET|ECONNREFUSED|network timeout|other side closed/i.test(msg);
+}
+
+/** "403 Forbidden: jobs.batch is forbidden: User … cannot create …" — one line. */
+export function describeApiError(err: unknown): string {
+  const status = apiStatus(err);
+  if (status === undefined) return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  const body = (err as { body?: unknown }).body;
+  let message = '';
+  let reason = '';
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: string; reason?: string };
+      message = parsed.message ?? '';
+      reason = parsed.reason ?? '';
+    } catch {
+      message = body.slice(0, 300);
+    }
+  } else if (body && typeof body === 'object') {
+    message = String((body as { message?: unknown }).message ?? '');
+    reason = String((body as { reason?: unknown }).reason ?? '');
+  }
+  return `${status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`.split('\n')[0];
+}
+
+function retryAfterMs(err: unknown): number | undefined {
+  const h = (err as { headers?: Record<string, string> })?.headers;
+  const v = h?.['retry-after'] ?? h?.['Retry-After'];
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) ? n * 1000 : undefined;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(signal.reason); return; }
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(t); reject(signal!.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class KubeApi {
+  readonly batch: BatchV1Api;
+  readonly core: CoreV1Api;
+  readonly limiter: TokenBucket;
+  /** calls made, by operation (including retries) */
+  readonly calls = new Map<string, number>();
+  private readonly retryForMs: number;
+
+  constructor(readonly kc: KubeConfig, opts: KubeApiOptions = {}) {
+    this.batch = kc.makeApiClient(BatchV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.limiter = new TokenBucket(opts.qps ?? 50, opts.burst ?? 100);
+    this.retryForMs = opts.retryForMs ?? 120_000;
+  }
+
+  get totalCalls(): number {
+    let n = 0;
+    for (const v of this.calls.values()) n += v;
+    return n;
+  }
+
+  /** Counts one call of `op` after taking a rate-limit token (for calls made elsewhere, e.g. watches). */
+  async admit(op: string, signal?: AbortSignal): Promise<void> {
+    await this.limiter.take(signal);
+    this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
+  }
+
+  /** Runs `fn` under the rate limit, retrying transient failures (unless `retry` is false). */
+  async call<T>(op: string, fn: () => Promise<T>, opts: { signal?: AbortSignal; retry?: boolean } = {}): Promise<T> {
+    const deadline = Date.now() + this.retryForMs;
+    let delay = 200;
+    for (;;) {
+      await this.admit(op, opts.signal);
+      try {
+        return await fn();
+      } catch (err) {
+        if (opts.retry === false || !isTransient(err) || Date.now() + delay > deadline || opts.signal?.aborted) throw err;
+        await sleep(retryAfterMs(err) ?? delay, opts.signal);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+}
