@@ -24,6 +24,8 @@ export interface LocalExecutorOptions {
   env?: NodeJS.ProcessEnv;
   /** called with the pid of every trainer process started (tests, diagnostics) */
   onSpawn?: (pid: number, launch: TrialLaunch) => void;
+  /** called with each progress report of a trainer (its latest evaluation step) */
+  onProgress?: (pid: number, step: number, launch: TrialLaunch) => void;
 }
 
 const TAIL_LINES = 30;
@@ -71,7 +73,10 @@ export class LocalProcessExecutor implements TrialExecutor {
     const handle = `pid:${pid}`;
     let step: number | undefined;
     child.on('message', (m: { type?: string; step?: number }) => {
-      if (m?.type === 'progress' && typeof m.step === 'number') step = m.step;
+      if (m?.type === 'progress' && typeof m.step === 'number') {
+        step = m.step;
+        this.opts.onProgress?.(pid, m.step, launch);
+      }
     });
     const beat = () => ctx.heartbeat({ phase: 'running', handle, ...(step !== undefined ? { step } : {}) });
     beat();

@@ -14,7 +14,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { TrialExecutor } from '../activities/executor.js';
 import { buildExecutors, type ExecutorSettings } from '../activities/executors.js';
@@ -113,6 +113,18 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   }
 }
 
+/**
+ * Sets the Temporal runtime's log level (default WARN, or SWEEP_LOG_LEVEL) once per process,
+ * before the first connection; later calls (the runtime already exists) change nothing.
+ */
+export function installRuntime(level: LogLevel = (process.env.SWEEP_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // already installed
+  }
+}
+
 /** Bundles the workflow code once to a file that workers can load with --workflow-bundle. */
 export async function writeWorkflowBundle(path: string): Promise<void> {
   const { writeFile } = await import('node:fs/promises');
@@ -148,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
     await writeWorkflowBundle(o.bundleOnly);
     return 0;
   }
+  installRuntime();
   const trainerNats = o.trainerNats ?? process.env.SWEEP_TRAINER_NATS_URL;
   const orch = await startOrchestrator({
     temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,

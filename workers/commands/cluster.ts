@@ -1,0 +1,63 @@
+// What the cluster subcommands (submit, status, watch, cancel, report, schedule) share: the
+// connection flags (falling back to SWEEP_* environment variables) and client set-up.
+import type { Command } from 'commander';
+import { SweepClient } from '../../client/sweep-client.js';
+import { UsageError } from '../cli.js';
+import { formatDuration } from '../embedded/progress.js';
+import type { SweepStatus } from '../../client/sweep-client.js';
+
+export interface ConnectionFlags {
+  temporal?: string;
+  namespace?: string;
+  taskQueue?: string;
+  nats?: string;
+  connectTimeout?: string;
+}
+
+export function withConnectionFlags(cmd: Command): Command {
+  return cmd
+    .option('--temporal <host:port>', 'Temporal frontend (env SWEEP_TEMPORAL_ADDRESS, default 127.0.0.1:7233)')
+    .option('--namespace <ns>', 'Temporal namespace (env SWEEP_TEMPORAL_NAMESPACE, default "default")')
+    .option('--task-queue <queue>', 'task queue of the orchestrator workers (env SWEEP_TASK_QUEUE, default "sweeps")')
+    .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL, default nats://127.0.0.1:4222)')
+    .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)');
+}
+
+export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
+  let connectTimeoutMs: number | undefined;
+  if (flags.connectTimeout !== undefined) {
+    connectTimeoutMs = Number(flags.connectTimeout);
+    if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) throw new UsageError(`--connect-timeout: must be a positive number of milliseconds, got "${flags.connectTimeout}"`);
+  }
+  return SweepClient.connect({
+    temporal: flags.temporal, namespace: flags.namespace, taskQueue: flags.taskQueue, nats: flags.nats, connectTimeoutMs,
+  });
+}
+
+/** Runs `fn` with a connected client and always closes it. */
+export async function withClient<T>(flags: ConnectionFlags, fn: (c: SweepClient) => Promise<T>): Promise<T> {
+  const client = await connectClient(flags);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** One line: state, done/planned, outcomes, in flight, runs. */
+export function statusLine(s: SweepStatus): string {
+  const p = s.progress;
+  const ended = s.closeTime ? ` after ${formatDuration(s.closeTime.getTime() - s.startTime.getTime())}` : '';
+  if (!p) return `${s.sweepId}: ${s.status.toLowerCase()}${ended}${s.failure ? `: ${s.failure}` : ''}${s.note ? ` (${s.note})` : ''}`;
+  const c = p.counts;
+  const state = s.status === 'RUNNING' ? p.state : s.status.toLowerCase();
+  return `${s.sweepId} (${p.name}): ${state}${ended}, ${p.finished}/${p.planned}${p.searchDone ? '' : '+'} trials done` +
+    ` (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed${c.cancelled ? `, ${c.cancelled} cancelled` : ''})` +
+    `${p.inFlight ? `, ${p.inFlight} running` : ''}, ${p.runs} workflow run${p.runs === 1 ? '' : 's'}${s.failure ? `: ${s.failure}` : ''}`;
+}
+
+export function exitCodeFor(s: SweepStatus): number {
+  if (s.status === 'COMPLETED') return s.progress && s.progress.counts.failed > 0 ? 1 : 0;
+  if (s.status === 'CANCELLED') return 130;
+  return 1;
+}

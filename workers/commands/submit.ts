@@ -1,0 +1,37 @@
+// `sweep submit SPEC [--wait]`: validate the spec here (nothing starts if it is invalid), start
+// the sweep workflow, print its id on stdout (for scripts: ID=$(sweep submit spec.yaml)).
+import type { Command } from 'commander';
+import { SweepClient } from '../../client/sweep-client.js';
+import { UsageError } from '../cli.js';
+import { exitCodeFor, statusLine, withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
+import { followSweep } from './watch.js';
+
+interface SubmitFlags extends ConnectionFlags {
+  wait?: boolean;
+  yes?: boolean;
+  id?: string;
+}
+
+export function register(program: Command): void {
+  withConnectionFlags(program
+    .command('submit')
+    .description('start a sweep on the cluster (Temporal); prints the sweep id')
+    .argument('<spec>', 'sweep spec, YAML or JSON')
+    .option('--wait', 'follow the sweep until it ends (exit 1 if trials failed)')
+    .option('--yes', 'accept a sweep of more than 5000 trials')
+    .option('--id <id>', 'sweep id to use instead of a generated one'))
+    .action(async (file: string, flags: SubmitFlags) => {
+      const spec = await SweepClient.readSpec(file);
+      SweepClient.validate(spec, !!flags.yes); // before any connection: errors are about the spec
+      if (flags.id !== undefined && !/^[A-Za-z0-9_:-]{1,200}$/.test(flags.id)) throw new UsageError(`--id: "${flags.id}" may hold only letters, digits, '_', '-' and ':'`);
+      await withClient(flags, async (client) => {
+        const s = await client.submit(spec, { yes: !!flags.yes, ...(flags.id ? { sweepId: flags.id } : {}) });
+        console.log(s.sweepId);
+        process.stderr.write(`sweep ${s.name}: ${s.trials} trials submitted as ${s.sweepId} (task queue ${client.settings.taskQueue})\n`);
+        if (!flags.wait) return;
+        const final = await followSweep(client, s.sweepId);
+        process.stderr.write(`${statusLine(final)}\n`);
+        process.exitCode = exitCodeFor(final);
+      });
+    });
+}
