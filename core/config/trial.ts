@@ -250,6 +250,25 @@ export const trialConfigSchema = z.strictObject({
       message: `0 (full batch) needs a fixed training set, but the ${data.kind} task is online (trainSize 0)`,
     });
   }
+  // The trainer's own requirements (core/train).
+  if (task.kind === 'continual' && task.stepsPerTask === undefined && config.train.steps % task.tasks !== 0) {
+    ctx.addIssue({
+      code: 'custom', path: ['train', 'steps'],
+      message: `must be a multiple of task.tasks (${task.tasks}) so every task trains equally long, got ${config.train.steps}`,
+    });
+  }
+  if (config.train.loss === 'xent' && !isClassification(task)) {
+    ctx.addIssue({ code: 'custom', path: ['train', 'loss'], message: `xent needs a classification task, but ${data.kind} is regression` });
+  }
+  if (config.giantStep && config.model.depth !== 2) {
+    ctx.addIssue({
+      code: 'custom', path: ['model', 'depth'],
+      message: `giantStep trains the first layer of a two-layer network: depth must be 2, got ${config.model.depth}`,
+    });
+  }
+  if (config.giantStep && task.kind === 'continual') {
+    ctx.addIssue({ code: 'custom', path: ['giantStep'], message: 'cannot be combined with a continual task' });
+  }
 });
 
 export type TrialConfigInput = z.input<typeof trialConfigSchema>;

@@ -11,7 +11,8 @@ import { logSpacedSteps } from '../../core/train/schedule.js';
 import { continualSummary } from '../../core/train/continual.js';
 import { createTask } from '../../core/tasks/index.js';
 import { Mlp } from '../../core/model/mlp.js';
-import type { TrialConfigInput } from '../../core/config/trial.js';
+import { trialConfigSchema, type TrialConfigInput } from '../../core/config/trial.js';
+import { formatIssues } from '../../core/config/errors.js';
 import type { TrialResult } from '../../core/outcome.js';
 import { dataset, fixedTask, trial, useWasm } from './trainer-fixtures.js';
 import * as ref from './trainer-reference.js';
@@ -275,4 +276,18 @@ test('giant step (P5): the first update aligns with the linear teacher direction
   const neuron = g.map((x) => x.maxOverlap[1][0]);
   assert.ok(neuron[2] > 0.85 && neuron[0] < neuron[2], `neurons after one step: ${neuron}`);
   assert.ok(g[2].testLoss < g[0].testLoss, 'a better first layer makes the ridge readout better');
+});
+
+test('configs the trainer cannot run are rejected at parse time, naming the field', () => {
+  const problems = (c: TrialConfigInput) => {
+    const r = trialConfigSchema.safeParse(c);
+    return r.success ? [] : formatIssues(r.error.issues);
+  };
+  assert.deepEqual(problems(base({ train: { loss: 'xent' } })), ['train.loss: xent needs a classification task, but teacher-mlp is regression']);
+  assert.deepEqual(problems(base({ task: { kind: 'multi-index' }, giantStep: { alpha: 1 } })),
+    ['model.depth: giantStep trains the first layer of a two-layer network: depth must be 2, got 3']);
+  assert.deepEqual(problems(base({ task: { kind: 'continual', base: { kind: 'teacher-classes' }, tasks: 3 }, train: { steps: 100 } })),
+    ['train.steps: must be a multiple of task.tasks (3) so every task trains equally long, got 100']);
+  assert.deepEqual(problems(base({ task: { kind: 'continual', base: { kind: 'multi-index' } }, model: { depth: 2 }, giantStep: { alpha: 1 }, train: { steps: 50 } })),
+    ['giantStep: cannot be combined with a continual task']);
 });
