@@ -3,7 +3,7 @@
 // the SWEEP_TRIALS KV bucket. A message is acknowledged only after the summary that includes it
 // is stored (compare-and-set on the key's revision, so several aggregators may share the
 // consumer); a redelivered message leaves the summary unchanged (see trial-summary.ts).
-// Run standalone: `node dist/workers/aggregator.js [--nats URL]`, or in-process by the
+// Run standalone: `node dist/workers/aggregator.js [--nats URL] [--metrics-port N [--metrics-host H]]`, or in-process by the
 // orchestrator worker.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { connectNats, parseServers } from '../activities/jetstream/connect.js';
 import { ensureStreams, isNotFound } from '../activities/jetstream/streams.js';
 import { applyMessage, messageProblem, type TrialSummary } from '../activities/trial-summary.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
+import { telemetryFromFlags } from './telemetry/flags.js';
 
 export const AGGREGATOR_DURABLE = 'sweep-aggregator';
 type StreamKind = 'metrics' | 'events';
@@ -249,15 +250,19 @@ function sleep(ms: number): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   const i = argv.indexOf('--nats');
   const servers = parseServers(i >= 0 ? argv[i + 1] : process.env.SWEEP_NATS_URL ?? 'nats://127.0.0.1:4222');
+  const flag = (name: string) => { const k = argv.indexOf(name); return k >= 0 ? argv[k + 1] : undefined; };
+  // Prometheus /metrics (--metrics-port / SWEEP_METRICS_PORT), see workers/telemetry.
+  const telemetry = await telemetryFromFlags({ port: flag('--metrics-port'), host: flag('--metrics-host') }, { service: 'aggregator' });
   const nc = await connectNats({ servers, name: 'sweep-aggregator' });
-  const agg = await Aggregator.start({ nc });
-  process.stderr.write(`aggregator: consuming ${METRICS_STREAM} and ${EVENTS_STREAM} on ${servers.join(',')}\n`);
+  const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks });
+  process.stderr.write(`aggregator: consuming ${METRICS_STREAM} and ${EVENTS_STREAM} on ${servers.join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   await agg.stop();
   await nc.drain();
+  await telemetry?.close();
   return 0;
 }
 

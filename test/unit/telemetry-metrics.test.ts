@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Registry } from 'prom-client';
-import { createRegistry, createTelemetry, LIVE, NIGHTLY, OPS, SCIENCE, type Telemetry } from '../../workers/telemetry/index.js';
+import { createRegistry, createTelemetry, LIVE, NIGHTLY, OPS, SCIENCE, scheduledRun, type Telemetry } from '../../workers/telemetry/index.js';
 import { emptySummary } from '../../activities/trial-summary.js';
 import { etaStar, syntheticSummary, TRANSFER_WIDTHS } from './telemetry-fixtures.js';
 
@@ -273,4 +273,39 @@ test('/metrics endpoint: Prometheus text format on loopback, 404 elsewhere, clos
   }
   await assert.rejects(fetch(t.server.url, { signal: AbortSignal.timeout(2000) }));
   await assert.rejects(createTelemetry({ service: 'x', port: 70000 }), /metrics port: must be a whole number 0-65535, got 70000/);
+});
+
+test('scheduled sweeps: `<schedule>-<RFC 3339 time>` ids feed the nightly pair; submitted sweeps do not', async () => {
+  assert.deepEqual(scheduledRun('canary-2031-05-04T02:00:00Z'), { schedule: 'canary', timeMs: Date.parse('2031-05-04T02:00:00Z') });
+  assert.deepEqual(scheduledRun('mup-vs-sp-2031-05-04T02:00:00Z')?.schedule, 'mup-vs-sp');
+  assert.equal(scheduledRun('canary-20310504t020000z-ab12'), undefined, 'a submitted sweep id');
+  assert.equal(scheduledRun('canary'), undefined);
+
+  const looked: string[] = [];
+  const old = { lrTransfer: [{ group: {}, slope: -0.1, optimalLr: [] }] };
+  const t = await createTelemetry({
+    service: 'test', processMetrics: false,
+    previousRun: async (schedule, sweepId) => { looked.push(`${schedule} before ${sweepId}`); return { sweepId: 'canary-2031-05-03T02:00:00Z', summary: old }; },
+  });
+  const tonight = { lrTransfer: [{ group: {}, slope: -0.6, optimalLr: [] }] };
+  await t.sweepAnalyzed('adhoc-20310504t020000z-ab12', tonight);
+  assert.deepEqual(await values(t.registry, NIGHTLY.transferSlope), [], 'submitted sweeps are not nightly runs');
+  assert.equal(await value(t.registry, SCIENCE.transferSlope, { sweep: 'adhoc-20310504t020000z-ab12', group: 'all trials' }), -0.6);
+
+  // First run this process sees: the previous one is looked up (a restarted worker).
+  await t.sweepAnalyzed('canary-2031-05-04T02:00:00Z', tonight);
+  assert.deepEqual(looked, ['canary before canary-2031-05-04T02:00:00Z']);
+  assert.equal(await value(t.registry, NIGHTLY.transferSlope, { schedule: 'canary', group: 'all trials' }), -0.6);
+  assert.equal(await value(t.registry, NIGHTLY.previousTransferSlope, { schedule: 'canary', group: 'all trials' }), -0.1);
+  // The next night is compared with the one remembered, without a lookup.
+  await t.sweepAnalyzed('canary-2031-05-05T02:00:00Z', old);
+  assert.equal(looked.length, 1);
+  assert.equal(await value(t.registry, NIGHTLY.runInfo, { schedule: 'canary', sweep: 'canary-2031-05-05T02:00:00Z', previous_sweep: 'canary-2031-05-04T02:00:00Z' }), 1);
+  // An older run analysed late (a re-run report) does not become tonight's.
+  await t.sweepAnalyzed('canary-2031-05-01T02:00:00Z', tonight);
+  assert.equal(await value(t.registry, NIGHTLY.transferSlope, { schedule: 'canary', group: 'all trials' }), -0.1);
+  // The hook (called by the analysis activity) takes the same path.
+  t.hooks.sweepAnalyzed?.('other-2031-05-05T02:00:00Z', tonight);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await value(t.registry, NIGHTLY.transferSlope, { schedule: 'other', group: 'all trials' }), -0.6);
 });

@@ -5,3 +5,5 @@ export { startMetricsServer, type MetricsServer } from './server.js';
 export type { LiveValues } from './live.js';
 export type { NightlyRun } from './nightly.js';
 export * from './names.js';
+export { scheduledRun, previousRunFromSummaries, type PreviousRunLookup } from './scheduled.js';
+export { parseMetricsPort, telemetryFromFlags, type MetricsFlags } from './flags.js';

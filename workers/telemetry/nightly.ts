@@ -56,6 +56,11 @@ export class NightlyGauges {
     this.sets.set(schedule, this.g.lastRun, { schedule }, atMs / 1000);
   }
 
+  /** whether a run of `schedule` was recorded (a later run then needs no lookup) */
+  has(schedule: string): boolean {
+    return this.runs.has(schedule);
+  }
+
   dropSchedule(schedule: string): void {
     this.sets.drop(schedule);
     this.runs.delete(schedule);

@@ -8,6 +8,7 @@ import { LiveTrialGauges, type LiveValues } from './live.js';
 import { NightlyGauges, type NightlyRun } from './nightly.js';
 import { OperationalMetrics, type Stream } from './operational.js';
 import { RecentKeys } from './recent.js';
+import { scheduledRun, type PreviousRunLookup } from './scheduled.js';
 import { countSeries, createRegistry } from './registry.js';
 import { SweepScienceGauges } from './science.js';
 import { startMetricsServer, type MetricsServer } from './server.js';
@@ -31,6 +32,8 @@ export interface TelemetryOptions {
   liveTtlMs?: number;
   /** register Node.js process metrics; default true */
   processMetrics?: boolean;
+  /** finds the previous run of a schedule this process has not seen (after a restart) */
+  previousRun?: PreviousRunLookup;
   /** clock (tests) */
   now?: () => number;
 }
@@ -60,6 +63,14 @@ export interface Telemetry {
   trialEnded(sweep: string, trial: string): void;
   sweepSummary(sweep: string, summary: unknown): void;
   nightlyRun(schedule: string, current: NightlyRun, previous?: NightlyRun): void;
+  /**
+   * A sweep was analysed: its per-sweep science series, and when it is a run of a schedule
+   * (`<schedule>-<RFC 3339 time>`), the schedule's current/previous pair. Resolves once the
+   * previous run was looked up (if it had to be).
+   */
+  sweepAnalyzed(sweepId: string, summary: unknown): Promise<void>;
+  /** sets how the previous run of a schedule is found when this process did not see it */
+  setPreviousRunLookup(lookup: PreviousRunLookup | undefined): void;
   /** series a scrape returns now */
   seriesCount(): Promise<number>;
   /** sweeps whose per-sweep series are held, least recently active first */
@@ -79,7 +90,13 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
     live.dropSweep(sweep);
     science.dropSweep(sweep);
   });
-  const schedules = new RecentKeys(opts.keepSchedules ?? 20, (schedule) => nightly.dropSchedule(schedule));
+  let lookup = opts.previousRun;
+  /** scheduled time of the latest run recorded per schedule: an older run analysed late is not "tonight" */
+  const latestRun = new Map<string, number>();
+  const schedules = new RecentKeys(opts.keepSchedules ?? 20, (schedule) => {
+    nightly.dropSchedule(schedule);
+    latestRun.delete(schedule);
+  });
   const server = opts.port === undefined ? undefined : await startMetricsServer(registry, { port: opts.port, host: opts.host });
 
   const t: Omit<Telemetry, 'hooks'> = {
@@ -119,6 +136,26 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
       schedules.touch(schedule);
       nightly.record(schedule, current, now(), previous);
     },
+    async sweepAnalyzed(sweepId, summary) {
+      t.sweepSummary(sweepId, summary);
+      const run = scheduledRun(sweepId);
+      if (!run) return;
+      const latest = latestRun.get(run.schedule);
+      if (latest !== undefined && run.timeMs < latest) return;
+      let previous: NightlyRun | undefined;
+      if (!nightly.has(run.schedule) && lookup) {
+        try {
+          previous = await lookup(run.schedule, sweepId);
+        } catch {
+          // the store is unreachable: tonight's values are exported without a previous run
+        }
+      }
+      latestRun.set(run.schedule, run.timeMs);
+      t.nightlyRun(run.schedule, { sweepId, summary }, previous);
+    },
+    setPreviousRunLookup(fn) {
+      lookup = fn;
+    },
     seriesCount: () => countSeries(registry),
     recentSweeps: () => sweeps.keys(),
     async close() {
@@ -136,10 +173,10 @@ function telemetryHooks(t: Omit<Telemetry, 'hooks'>, now: () => number): SweepTe
     trialAttemptFailed: (i) => t.attemptFailed(i.sweepId, i.trialId, i.attempt, i.kind, i.retryable),
     trialPhase(i) {
       const phase = i.phase.toLowerCase();
-      if (phase === 'pending') t.podPending(i.sweepId, i.trialId, i.attempt, now() - i.sinceLaunchMs);
+      if (PENDING_PHASES.has(phase)) t.podPending(i.sweepId, i.trialId, i.attempt, now() - i.sinceLaunchMs);
       else if (STARTED_PHASES.has(phase)) t.podStarted(i.sweepId, i.trialId, i.attempt, i.sinceLaunchMs / 1000);
     },
-    sweepAnalyzed: (sweepId, summary) => t.sweepSummary(sweepId, summary),
+    sweepAnalyzed: (sweepId, summary) => void t.sweepAnalyzed(sweepId, summary),
     ingested: (stream, count) => t.metricsIngested(count, stream),
     consumerLag: (stream, pending) => t.consumerLag(pending, stream),
     trialSummary(s) {
@@ -151,5 +188,7 @@ function telemetryHooks(t: Omit<Telemetry, 'hooks'>, now: () => number): SweepTe
   };
 }
 
-/** Phases that mean the attempt's pod got past Pending (it may finish before a Running is seen). */
-const STARTED_PHASES = new Set(['running', 'succeeded', 'failed', 'completed']);
+/** Executor phases of an attempt waiting for its pod (Job created, queued, pod pending). */
+const PENDING_PHASES = new Set(['creating', 'queued', 'pending']);
+/** Phases that mean the pod started (it may succeed before a Running is seen); a Failed pod only ends the wait. */
+const STARTED_PHASES = new Set(['running', 'succeeded']);

@@ -1,0 +1,23 @@
+// --metrics-port / --metrics-host of the sweep processes (orchestrator, aggregator, `sweep
+// run`), with SWEEP_METRICS_PORT / SWEEP_METRICS_HOST as fallbacks: no port, no endpoint.
+import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.js';
+
+export interface MetricsFlags {
+  port?: string | number;
+  host?: string;
+}
+
+/** The port of a --metrics-port value; a one-line error names the flag and the value. */
+export function parseMetricsPort(v: string | number, flag = '--metrics-port'): number {
+  const n = typeof v === 'number' ? v : v.trim() === '' ? NaN : Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag}: must be a port number 0-65535, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Starts the telemetry with a /metrics endpoint when a port is given by flag or environment. */
+export async function telemetryFromFlags(flags: MetricsFlags, opts: Omit<TelemetryOptions, 'port' | 'host'>, env: NodeJS.ProcessEnv = process.env): Promise<Telemetry | undefined> {
+  const raw = flags.port ?? env.SWEEP_METRICS_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const port = parseMetricsPort(raw, flags.port !== undefined ? '--metrics-port' : 'SWEEP_METRICS_PORT');
+  return createTelemetry({ ...opts, port, host: flags.host ?? env.SWEEP_METRICS_HOST ?? '127.0.0.1' });
+}
