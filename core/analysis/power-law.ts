@@ -167,6 +167,17 @@ export function fitPowerLaw(xIn: readonly number[], yIn: readonly number[], opts
         },
       );
     }
+    // A bound-constrained LM can stall with E pinned at 0 (its step wants E < 0 and is clipped);
+    // the constrained optimum then lies on E = 0, a straight line in log-log: take it when better.
+    const cost = (q: number[]) => ly.reduce((acc, v, i) => {
+      const u = (v - f(q, i)) / s;
+      return acc + (loss === 'linear' ? u * u : rho(loss, u).g ** 2);
+    }, 0);
+    if (p[0] <= 1e-12 * Math.exp(p[1])) {
+      const edge = fitPowerLaw(x, y, { offset: false, loss, scale: s });
+      const q = [0, Math.log(edge.A) - edge.alpha * logx0, edge.alpha];
+      if (cost(q) < cost(p)) p = q;
+    }
     [E, la, alpha] = p;
   }
 
