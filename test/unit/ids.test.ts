@@ -83,3 +83,30 @@ test('the grid order does not change a trial id, only its position', () => {
   assert.deepEqual([...b].sort(), [...a].sort());
   assert.deepEqual(b, [a[0], a[2], a[1], a[3]]);
 });
+
+test('canonicalJson equals the RFC 8785 reference implementation on varied data', async () => {
+  const { canonicalJson } = await import('../../core/ids.js');
+  const ref = (await import('canonicalize')).default as unknown as (v: unknown) => string;
+  const { Rng } = await import('../../core/rng.js');
+  const rng = new Rng(1, 'canonical-json-test');
+  const keys = ['a', 'B', 'b', 'é', '\u{1F600}', 'aa', '_x', 'Z9', '10', '9', 'key with space', '"q"', '\n'];
+  const numbers = [0, -0, 1, -1, 0.1, 1e21, 1e-7, 5e-324, 1.7976931348623157e308, 123456789012345680000, 0.000001, 2 ** 53, 1 / 3];
+  const strings = ['', 'x', 'line\nbreak', 'tab\t', 'quote"', 'back\\slash', '\u0001', 'é', '\u{1F600}', '\u2028'];
+  const gen = (depth: number): unknown => {
+    const r = rng.int(depth > 3 ? 4 : 7);
+    if (r === 0) return numbers[rng.int(numbers.length)];
+    if (r === 1) return strings[rng.int(strings.length)];
+    if (r === 2) return rng.int(2) === 0;
+    if (r === 3) return null;
+    if (r === 4) return Array.from({ length: rng.int(4) }, () => gen(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = rng.int(5); i > 0; i--) o[keys[rng.int(keys.length)]] = rng.int(8) === 0 ? undefined : gen(depth + 1);
+    return o;
+  };
+  for (let i = 0; i < 2000; i++) {
+    const v = gen(0);
+    assert.equal(canonicalJson(v), ref(v), JSON.stringify(v));
+  }
+  assert.throws(() => canonicalJson({ a: Number.NaN }), /NaN/);
+  assert.throws(() => canonicalJson({ a: Infinity }), /Infinity/);
+});
