@@ -1,0 +1,86 @@
+// Trainer benchmark: training steps per second of a width-512, depth-3 MLP (µP, ReLU, ½·MSE,
+// SGD) at batch 128 with the product's trainer on the wasm backend, as a ratio to the same model
+// and update in JAX on the CPU, measured in the same run with the same thread count. Also the
+// cost of one sharpness estimate (and of one Hessian-vector product) as a multiple of one step.
+// JAX comes from PyPI into a private venv under .cache/ (created on first use).
+//
+//   npm run bench:train            # defaults below
+//   node dist/bench/train-vs-jax/run.js --rounds 5 --threads 1
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchSettings } from './tfjs-step.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const cache = process.env.SWEEP_CACHE_DIR ?? join(root, '.cache');
+const venv = join(cache, 'venv-jax');
+const python = join(venv, 'bin', 'python');
+
+function ensureJax(): void {
+  if (existsSync(python)) {
+    try { execFileSync(python, ['-c', 'import jax'], { stdio: 'ignore' }); return; } catch { /* install below */ }
+  }
+  mkdirSync(cache, { recursive: true });
+  console.log(`installing jax (CPU) into ${venv} from PyPI ...`);
+  execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+  execFileSync(join(venv, 'bin', 'pip'), ['install', '-q', 'jax'], { stdio: 'inherit' });
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** Runs a command pinned to the first `threads` CPUs when taskset exists (same cores for both sides). */
+function pinned(threads: number, cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): string {
+  const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+  const [c, a] = hasTaskset ? ['taskset', ['-c', `0-${threads - 1}`, cmd, ...args]] : [cmd, args];
+  const r = spawnSync(c, a, { input, env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.toString()}`);
+  return r.stdout.toString().trim().split('\n').pop()!;
+}
+
+function machine(): string {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu}, ${cpus().length} CPUs, Node ${process.version}`;
+}
+
+function main(): void {
+  ensureJax();
+  const threads = arg('threads', 1);
+  const rounds = arg('rounds', 3);
+  const settings: BenchSettings = {
+    backend: 'wasm', threads, inputDim: arg('input-dim', 64), width: arg('width', 512), depth: 3, batch: arg('batch', 128),
+    probe: 512, lr: 0.05, warmup: 20, steps: arg('steps', 100), rounds: 3, sharpnessIterations: 20,
+  };
+  const load0 = loadavg()[0];
+  // the node wasm backend runs one thread in Node 20; XLA gets the same budget
+  const xla = { XLA_FLAGS: `--xla_cpu_multi_thread_eigen=${threads > 1} intra_op_parallelism_threads=${threads}`, OMP_NUM_THREADS: String(threads) };
+  const tfjsScript = fileURLToPath(new URL('./tfjs-step.js', import.meta.url));
+  const jaxScript = join(root, 'bench', 'train-vs-jax', 'jax_step.py');
+  type T = { msPerStep: number; msPerHvp: number; msPerSharpness?: number; sharpnessHvps?: number; backend?: string; jax?: string };
+  const ours: T[] = [], ref: T[] = [];
+  // interleaved rounds, best of each: background load hits both sides alike
+  for (let r = 0; r < rounds; r++) {
+    ours.push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify(settings)])));
+    ref.push(JSON.parse(pinned(threads, python, [jaxScript], JSON.stringify(settings), xla)));
+    process.stdout.write(`round ${r + 1}/${rounds}: ours ${ours[r].msPerStep.toFixed(2)} ms/step, jax ${ref[r].msPerStep.toFixed(2)} ms/step\n`);
+  }
+  const best = (xs: T[], k: 'msPerStep' | 'msPerHvp' | 'msPerSharpness') => Math.min(...xs.map((x) => x[k] ?? Infinity));
+  const step = best(ours, 'msPerStep'), jaxStep = best(ref, 'msPerStep');
+  const hvp = best(ours, 'msPerHvp'), jaxHvp = best(ref, 'msPerHvp');
+  const sharp = best(ours, 'msPerSharpness');
+  const flops = 2 * settings.batch * (settings.inputDim * settings.width + settings.width * settings.width + settings.width) * 3;
+  console.log('');
+  console.log(`machine: ${machine()}; load average ${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`);
+  console.log(`model: MLP ${settings.inputDim}→${settings.width}→${settings.width}→1, µP, ReLU, ½·MSE, SGD; batch ${settings.batch}; ${threads} thread(s); best of ${rounds} interleaved rounds`);
+  console.log(`ours: ${ours[0].backend}; reference: jax ${ref[0].jax} (${threads} thread(s))`);
+  console.log(`training step: ours ${step.toFixed(3)} ms (${(1000 / step).toFixed(1)} steps/s, ${(flops / step / 1e6).toFixed(1)} GFLOP/s), jax ${jaxStep.toFixed(3)} ms (${(1000 / jaxStep).toFixed(1)} steps/s)`);
+  console.log(`RATIO steps/s ours / jax = ${(jaxStep / step).toFixed(3)}  (time per step ours / jax = ${(step / jaxStep).toFixed(2)}×; goal ≤ 2×)`);
+  console.log(`Hessian-vector product (batch ${settings.probe}): ours ${hvp.toFixed(3)} ms = ${(hvp / step).toFixed(2)} training steps; jax ${jaxHvp.toFixed(3)} ms (ours / jax ${(hvp / jaxHvp).toFixed(2)}×)`);
+  console.log(`sharpness estimate (power iteration, ${ours[0].sharpnessHvps} HVPs, batch ${settings.probe}): ${sharp.toFixed(1)} ms = ${(sharp / step).toFixed(1)} training steps`);
+}
+
+main();

@@ -1,0 +1,99 @@
+// The measured side of bench/train-vs-jax: the product's own training step (core/train/trainer.ts)
+// and sharpness estimate (core/measure/sharpness.ts) for the benchmark model, timed in this
+// process. Settings as JSON in argv[2]; prints one JSON line.
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../core/backend/backend.js';
+import { trialConfigSchema } from '../../core/config/trial.js';
+import { lossCurvature, lossGrad } from '../../core/model/loss.js';
+import { SharpnessEstimator } from '../../core/measure/sharpness.js';
+import { toDevice, disposeBatch } from '../../core/measure/probe.js';
+import { Trainer } from '../../core/train/trainer.js';
+import { Rng } from '../../core/rng.js';
+import type { Dataset } from '../../core/tasks/task.js';
+
+export interface BenchSettings {
+  backend: 'wasm' | 'cpu' | 'tfjs-node';
+  threads: number;
+  inputDim: number;
+  width: number;
+  depth: number;
+  batch: number;
+  probe: number;
+  lr: number;
+  warmup: number;
+  steps: number;
+  rounds: number;
+  sharpnessIterations: number;
+}
+
+function randomSet(n: number, d: number, seed: number): Dataset {
+  const rng = new Rng(seed, 'bench');
+  return {
+    n, inputDim: d, outputDim: 1,
+    x: rng.fillNormal(new Float32Array(n * d)) as Float32Array,
+    y: rng.fillNormal(new Float32Array(n)) as Float32Array,
+  };
+}
+
+function bestMs(fn: () => void, reps: number, rounds: number): number {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    best = Math.min(best, (performance.now() - t) / reps);
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const s = JSON.parse(process.argv[2]) as BenchSettings;
+  const backend = await initBackend({ name: s.backend, threads: s.threads });
+  const config = trialConfigSchema.parse({
+    task: { kind: 'teacher-mlp', inputDim: s.inputDim },
+    model: { width: s.width, depth: s.depth, parametrization: 'mup', activation: 'relu' },
+    optimizer: { kind: 'sgd', lr: s.lr },
+    measure: { sharpness: { iterations: s.sharpnessIterations, batchSize: s.probe, tol: 1e-12 } },
+  });
+  const trainer = new Trainer(config, s.inputDim, 1);
+  const batch = randomSet(s.batch, s.inputDim, 1);
+  for (let i = 0; i < s.warmup; i++) trainer.step(batch);
+  const msPerStep = bestMs(() => trainer.step(batch), s.steps, s.rounds);
+
+  // one Hessian-vector product on the probe batch (the base pass shared by all iterations excluded)
+  const probe = toDevice(randomSet(s.probe, s.inputDim, 2));
+  const { mlp } = trainer;
+  const base = tf.tidy(() => {
+    const fw = mlp.forward(trainer.params, probe.x);
+    const f = fw.hs[fw.hs.length - 1];
+    const bw = mlp.backward(trainer.params, fw, lossGrad('mse', f, probe.y));
+    return { fw, bw };
+  });
+  const H = mlp.hvpOperator(trainer.params, base.fw, base.bw, (rf) => lossCurvature('mse', rf, null));
+  const v = trainer.params.map((p) => tf.onesLike(p));
+  const hvpOnce = () => {
+    const out = tf.tidy(() => H.apply(v));
+    out[0].dataSync();
+    out.forEach((t) => t.dispose());
+  };
+  hvpOnce();
+  const msPerHvp = bestMs(hvpOnce, Math.max(5, Math.floor(s.steps / 10)), s.rounds);
+
+  // one full sharpness estimate as the trainer makes it (cold start, every iteration run)
+  let msPerSharpness = Infinity;
+  let hvps = 0;
+  for (let r = 0; r < s.rounds; r++) {
+    const est = new SharpnessEstimator(mlp, 'mse', config.measure.sharpness!, 7);
+    const t = performance.now();
+    const value = est.measure(trainer.params, probe, trainer.optimizer.preconditioner());
+    msPerSharpness = Math.min(msPerSharpness, performance.now() - t);
+    hvps = value.hvps;
+    est.dispose();
+  }
+  disposeBatch(probe);
+  console.log(JSON.stringify({ backend, msPerStep, msPerHvp, msPerSharpness, sharpnessHvps: hvps }));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
