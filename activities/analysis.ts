@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { heartbeat } from '@temporalio/activity';
+import { analyzeFolder } from '../core/analysis/folder.js';
 import { OUTPUT_FILES } from '../core/output/folder.js';
 import type { AnalysisInfo } from '../workflows/types.js';
 import { openReportsStore, openSummariesKv, reportObject, sweepKey } from './jetstream/buckets.js';
-import { analyzeOutputFolder } from './report-folder.js';
 import { collectSweep, writeSweepFolder } from './sweep-data.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 
@@ -24,7 +24,7 @@ export function analysisActivities(deps: { nc: NatsConnection; hooks?: Telemetry
         const output = await writeSweepFolder(dir, data);
         await output.close();
         heartbeat({ phase: 'analyzing' });
-        const summary = await analyzeOutputFolder(dir, { sweepId: input.sweepId, planned: data.plans.length });
+        const { summary } = await analyzeFolder(dir, { planned: data.plans.length });
         const store = await openReportsStore(deps.nc);
         const files: string[] = [];
         for (const file of Object.values(OUTPUT_FILES)) {

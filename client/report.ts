@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OUTPUT_FILES, SweepOutput } from '../core/output/folder.js';
 import { openReportsStore, reportObject } from '../activities/jetstream/buckets.js';
-import { analyzeOutputFolder } from '../activities/report-folder.js';
+import { analyzeFolder } from '../core/analysis/folder.js';
 import { collectSweep, writeSweepFolder } from '../activities/sweep-data.js';
 import { PlanStore } from '../activities/plans.js';
 import { resolveForClient } from './resolve.js';
@@ -48,7 +48,7 @@ export async function downloadReport(nc: NatsConnection, sweepId: string, dir: s
     const data = await collectSweep(nc, sweepId);
     const out = await writeSweepFolder(tmp, data);
     await out.close();
-    await analyzeOutputFolder(tmp, { sweepId, planned: data.plans.length });
+    await analyzeFolder(tmp, { planned: data.plans.length });
     const files = readdirSync(tmp).filter((f) => (Object.values(OUTPUT_FILES) as string[]).includes(f));
     for (const f of files) renameSync(join(tmp, f), join(dir, f));
     return { dir, complete: false, files, trials: data.records.length };

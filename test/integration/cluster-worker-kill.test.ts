@@ -1,0 +1,95 @@
+// The orchestrator worker (a real process) is SIGKILLed mid-sweep and a new one started: the
+// sweep completes with every trial exactly once (one trial workflow per trial, one record,
+// every evaluation point once), and the dead worker's trainer processes do not survive it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { resolveSpec } from '../../core/config/spec.js';
+import { SweepClient } from '../../client/sweep-client.js';
+import { startNats, type NatsServer } from '../servers/nats.js';
+import { startTemporal, type TemporalServer } from '../servers/temporal.js';
+import { killAllChildren, type Child } from '../servers/children.js';
+import { startOrchestratorProcess } from '../servers/orchestrator.js';
+import { readFolder, tinySpec, trainerPids, waitFor } from './cluster-helpers.js';
+
+let nats: NatsServer;
+let temporal: TemporalServer;
+let client: SweepClient;
+const dirs: string[] = [];
+const tag = randomUUID();
+
+before(async () => {
+  [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
+  client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'it-kill' });
+});
+
+after(async () => {
+  await client?.close().catch(() => undefined);
+  await killAllChildren();
+  await temporal?.stop();
+  await nats?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test('SIGKILL of the orchestrator worker mid-sweep: a new worker completes it, every trial exactly once', { timeout: 900_000 }, async () => {
+  const spec = tinySpec('worker-kill', {
+    train: { steps: 150, batchSize: 16, evalEvery: 25, logEvalPoints: 0 },
+    grid: { seed: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'optimizer.lr': [0.05, 0.2] },
+    execution: { parallelism: 2, maxAttempts: 4 },
+  });
+  const plans = resolveSpec(spec).plans;
+  assert.equal(plans.length, 20);
+  const start = () => startOrchestratorProcess({
+    temporal: temporal.address, nats: nats.url, taskQueue: 'it-kill', maxTrials: 2, env: { SWEEP_TEST_TAG: tag },
+  });
+  let worker: Child = await start();
+  const sub = await client.submit({ document: spec }, { options: { heartbeatTimeoutMs: 5000, retryInitialIntervalMs: 200 } });
+
+  // Kill once some trials are done and two are running.
+  await waitFor('trials finished and running', async () => {
+    const s = await client.status(sub.sweepId);
+    return s.progress && s.progress.finished >= 4 && trainerPids(tag).length >= 1;
+  }, 300_000);
+  const orphans = trainerPids(tag);
+  worker.proc.kill('SIGKILL'); // the worker only: its trainers must notice on their own
+  await worker.exited;
+  await waitFor('trainers of the killed worker to exit', () => trainerPids(tag).length === 0, 30_000);
+  for (const pid of orphans) assert.equal(trainerPids(tag).includes(pid), false, `trainer ${pid} survived its worker`);
+
+  worker = await start();
+  const result = await client.wait(sub.sweepId);
+  assert.equal(result.finished, 20);
+  assert.deepEqual(result.counts, { succeeded: 20, diverged: 0, failed: 0, cancelled: 0 });
+
+  // One trial workflow per trial, each run once.
+  const runsById = new Map<string, number>();
+  for await (const w of client.temporal.workflow.list({ query: `WorkflowType = 'trialWorkflow'` })) {
+    if (!w.workflowId.startsWith(`${sub.sweepId}/`)) continue;
+    runsById.set(w.workflowId, (runsById.get(w.workflowId) ?? 0) + 1);
+  }
+  assert.equal(runsById.size, 20);
+  for (const [id, n] of runsById) assert.equal(n, 1, `${id} ran once`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'sweep-kill-'));
+  dirs.push(dir);
+  await client.report(sub.sweepId, dir);
+  const { trials, metrics } = readFolder(dir);
+  assert.deepEqual(trials.map((t) => t.id).sort(), plans.map((p) => p.id).sort(), 'each planned trial recorded once');
+  const expected = [0, 25, 50, 75, 100, 125, 150];
+  for (const t of trials) {
+    const steps = metrics.filter((m) => m.trialId === t.id).map((m) => m.step).sort((a, b) => a - b);
+    assert.deepEqual(steps, expected, `evaluation points of ${t.id}`);
+  }
+  assert.ok(trials.some((t) => (t.attempt ?? 1) > 1), 'a trial in flight at the kill was retried');
+  const summaries = await client.trialSummaries(sub.sweepId);
+  assert.equal(summaries.length, 20);
+  for (const s of summaries) {
+    assert.equal(s.status, 'succeeded');
+    assert.equal(s.metrics, expected.length, `aggregated points of ${s.trialId}`);
+  }
+  await worker.kill('SIGTERM');
+  assert.deepEqual(trainerPids(tag), []);
+});
