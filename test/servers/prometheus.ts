@@ -52,6 +52,12 @@ export interface PromTarget {
   lastScrape: string;
 }
 
+export interface PromRuleGroup {
+  name: string;
+  lastEvaluation: string;
+  rules: { name: string; health: string; lastError?: string; state?: string; alerts?: PromAlert[] }[];
+}
+
 export interface PrometheusServer {
   /** http://127.0.0.1:port */
   url: string;
@@ -62,6 +68,9 @@ export interface PrometheusServer {
   queryRange(expr: string, startSec: number, endSec: number, stepSec: number): Promise<PromRangeSeries[]>;
   targets(): Promise<PromTarget[]>;
   alerts(): Promise<PromAlert[]>;
+  ruleGroups(): Promise<PromRuleGroup[]>;
+  /** resolves once every rule group was evaluated after `sinceMs` (so it saw data scraped before) */
+  waitForRuleEvaluation(sinceMs: number, timeoutMs?: number): Promise<void>;
   /** rewrites the config with these targets and reloads it */
   setTargets(targets: ScrapeTarget[]): Promise<void>;
   /** resolves once every target has been scraped successfully after `sinceMs` (default: now) */
@@ -74,7 +83,7 @@ export function scrapeConfig(opts: PrometheusOptions): string {
   const doc = {
     global: {
       scrape_interval: `${scrape}s`,
-      scrape_timeout: `${Math.max(0.5, scrape * 0.8)}s`,
+      scrape_timeout: `${Math.round(Math.max(500, scrape * 800))}ms`,
       evaluation_interval: `${opts.evaluationIntervalSec ?? 1}s`,
     },
     rule_files: opts.ruleFiles ?? [],
@@ -140,6 +149,18 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
       },
       async alerts() {
         return (await api<{ alerts: PromAlert[] }>('alerts')).alerts;
+      },
+      async ruleGroups() {
+        return (await api<{ groups: PromRuleGroup[] }>('rules')).groups;
+      },
+      async waitForRuleEvaluation(sinceMs, timeoutMs = 20_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const groups = await server.ruleGroups();
+          if (groups.length && groups.every((g) => Date.parse(g.lastEvaluation) > sinceMs)) return;
+          if (Date.now() > deadline) throw new Error(`prometheus: rule groups not evaluated within ${timeoutMs} ms: ${JSON.stringify(groups.map((g) => [g.name, g.lastEvaluation]))}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
       },
       async setTargets(targets) {
         current = { ...current, targets };
