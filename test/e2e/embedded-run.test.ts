@@ -43,6 +43,10 @@ test('a sweep runs to completion and writes every file of the output folder', { 
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.trials.succeeded, 6);
   assert.equal(summary.lrTransfer.length, 1, 'the lrTransfer analysis ran');
+  assert.match(r.stdout, /lr transfer \[all trials\]: slope /);
+  const report = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(report, /^<!doctype html>/i);
+  assert.ok(report.includes('<svg'), 'the report holds rendered charts');
   const spec = JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8'));
   assert.equal(spec.name, 'e2e-run');
   assert.deepEqual(spec.axes.map((a: { path: string }) => a.path), ['model.width', 'optimizer.lr']);

@@ -6,6 +6,7 @@ import { OutputFolderError } from '../../core/output/folder.js';
 import { createProgress } from '../embedded/progress.js';
 import { runSweep } from '../embedded/runner.js';
 import { UsageError } from '../cli.js';
+import { describeSummary } from './analyze.js';
 
 interface RunFlags {
   out?: string;
@@ -67,6 +68,10 @@ export function register(program: Command): void {
         console.error(`sweep: interrupted: ${result.done} of ${result.total} trials done (saved in ${out}); run the same command again to resume`);
         process.exitCode = 130;
         return;
+      }
+      if (result.analysis) {
+        for (const line of describeSummary(result.analysis.summary).slice(1)) console.log(line);
+        console.log(`wrote ${result.analysis.summaryPath}${result.analysis.reportPath ? ` and ${result.analysis.reportPath}` : ''}`);
       }
       console.log(`sweep ${resolved.spec.name}: ${result.done} trials done (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed; ${result.ranNow} run now) → ${out}`);
       if (result.failedInPlan) {

@@ -3,6 +3,7 @@
 // the per-trial outcomes and the trials in flight are held in memory; metrics go straight to disk.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { AnalyzeFolderResult } from '../../core/analysis/folder.js';
 import type { ResolvedSweep } from '../../core/config/spec.js';
 import type { BackendConfig } from '../../core/config/trial.js';
 import { isEvent } from '../../core/messages.js';
@@ -45,6 +46,8 @@ export interface RunResult {
   foreign: number;
   /** planned trials whose outcome is failed (now or in an earlier run) */
   failedInPlan: number;
+  /** summary.json and report.html, written when the sweep was not interrupted */
+  analysis?: AnalyzeFolderResult;
 }
 
 export const DEFAULT_WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -67,7 +70,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
   const { output, cleanup } = await SweepOutput.open(opts.out, { name: spec.name, retryFailed: opts.retryFailed });
   await output.writeJson('spec', { name: spec.name, description: spec.description, base: spec.base,
     axes: spec.grid.axes.map((a) => ({ path: a.path, values: a.values, kind: a.kind })), search: spec.search,
-    analysis: spec.analysis ?? {}, execution: spec.execution });
+    analysis: spec.analysis, execution: spec.execution });
 
   const strategy: SearchStrategy = createStrategy(resolved);
   const state: SearchState = { planned: [], finished: {} };
@@ -192,7 +195,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
   if (fatal !== undefined) throw fatal;
 
   const interrupted = !!opts.signal?.aborted;
-  if (!interrupted) await writeSweepSummary(output, spec, state.planned.length);
+  const analysis = interrupted ? undefined : await writeSweepSummary(output, state.planned.length);
   const failedInPlan = state.planned.filter((p) => state.finished[p.id]?.outcome === 'failed').length;
-  return { dir: opts.out, total: state.planned.length, done, ranNow, counts: output.counts(), interrupted, cleanup, foreign, failedInPlan };
+  return { dir: opts.out, total: state.planned.length, done, ranNow, counts: output.counts(), interrupted, cleanup, foreign, failedInPlan, analysis };
 }
