@@ -4,7 +4,7 @@
 //
 //   node dist/workers/orchestrator.js [--temporal HOST:PORT] [--namespace NS] [--task-queue Q]
 //     [--nats URL] [--trainer-nats URL] [--max-trials N] [--local-mode process|in-process]
-//     [--workflow-bundle FILE] [--no-aggregator]
+//     [--workflow-bundle FILE] [--no-aggregator] [--metrics-port N [--metrics-host H]]
 //
 // Settings fall back to SWEEP_TEMPORAL_ADDRESS, SWEEP_TEMPORAL_NAMESPACE, SWEEP_TASK_QUEUE,
 // SWEEP_NATS_URL and SWEEP_TRAINER_NATS_URL. SIGTERM/SIGINT shut it down: running trial
@@ -24,6 +24,8 @@ import type { TelemetryHooks } from '../activities/telemetry.js';
 import { TemporalUnreachableError } from '../client/connect.js';
 import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
+import { openSummariesKv } from '../activities/jetstream/buckets.js';
+import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -150,30 +152,37 @@ async function main(argv: string[]): Promise<number> {
     .option('--workflow-bundle <file>', 'pre-built workflow bundle')
     .option('--bundle-only <file>', 'write the workflow bundle to FILE and exit')
     .option('--no-aggregator', 'do not run the aggregator in this process')
+    .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (env SWEEP_METRICS_PORT; none by default)')
+    .option('--metrics-host <host>', 'address of the /metrics endpoint (env SWEEP_METRICS_HOST; default 127.0.0.1)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts<{
     temporal?: string; namespace?: string; taskQueue?: string; nats?: string; trainerNats?: string; maxTrials?: number;
     localMode: 'process' | 'in-process'; workflowBundle?: string; bundleOnly?: string; aggregator: boolean;
+    metricsPort?: string; metricsHost?: string;
   }>();
   if (o.bundleOnly) {
     await writeWorkflowBundle(o.bundleOnly);
     return 0;
   }
   installRuntime();
+  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'orchestrator' });
   const trainerNats = o.trainerNats ?? process.env.SWEEP_TRAINER_NATS_URL;
   const orch = await startOrchestrator({
     temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
     trainerNats: trainerNats ? parseServers(trainerNats) : undefined, maxTrials: o.maxTrials, localMode: o.localMode,
-    workflowBundlePath: o.workflowBundle, aggregator: o.aggregator,
+    workflowBundlePath: o.workflowBundle, aggregator: o.aggregator, hooks: telemetry?.hooks,
   });
+  // A restarted worker finds the previous run of a schedule among the stored summaries.
+  telemetry?.setPreviousRunLookup(previousRunFromSummaries(() => openSummariesKv(orch.nc)));
   const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats });
-  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}, executors ${[...orch.executors.keys()].join(',')}\n`);
+  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   const stop = () => void orch.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   await orch.run();
   await orch.shutdown();
+  await telemetry?.close();
   return 0;
 }
 
