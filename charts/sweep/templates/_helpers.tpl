@@ -1,0 +1,58 @@
+{{/* Names, labels and images shared by the templates. */}}
+{{- define "sweep.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "sweep.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "sweep.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: sweep
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+
+{{- define "sweep.selector" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{- define "sweep.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (printf "%s-orchestrator" (include "sweep.fullname" .)) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "sweep.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "sweep.trainerImage" -}}
+{{- printf "%s:%s" .Values.trainer.image.repository (default .Chart.AppVersion .Values.trainer.image.tag) -}}
+{{- end -}}
+
+{{/* Trial Job defaults as the executor reads them (SWEEP_TRAINER_DEFAULTS, JSON). */}}
+{{- define "sweep.trainerDefaults" -}}
+{{- $t := .Values.trainer -}}
+{{- $d := dict "gpus" $t.gpus "cpu" (toString $t.cpu) "memory" (toString $t.memory) "nodeSelector" $t.nodeSelector "tolerations" $t.tolerations "activeDeadlineSeconds" $t.activeDeadlineSeconds "ttlSecondsAfterFinished" $t.ttlSecondsAfterFinished "unschedulableTimeoutSeconds" $t.unschedulableTimeoutSeconds "imagePullGraceSeconds" $t.imagePullGraceSeconds -}}
+{{- if $t.priorityClassName }}{{ $_ := set $d "priorityClassName" $t.priorityClassName }}{{ end -}}
+{{- if $t.queue }}{{ $_ := set $d "queue" $t.queue }}{{ end -}}
+{{- toJson $d -}}
+{{- end -}}
+
+{{- define "sweep.metricsAnnotations" -}}
+{{- if .Values.metrics.annotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .Values.metrics.port | quote }}
+prometheus.io/path: /metrics
+{{- end }}
+{{- end -}}

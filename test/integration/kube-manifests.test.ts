@@ -1,0 +1,192 @@
+// The deployable manifests: the Helm chart (charts/sweep) renders what its values say, every
+// object of the chart and of the kustomize base (k8s/) is accepted by a real API server
+// (server-side apply, dry run), and the orchestrator's Role lets its ServiceAccount run trial
+// Jobs in its namespace — under the restricted Pod Security Standard — and nothing else.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiextensionsV1Api, AppsV1Api, BatchV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy,
+  type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Job,
+} from '@kubernetes/client-node';
+import { kubernetesExecutionSchema } from '../../core/config/execution.js';
+import { trialConfigSchema } from '../../core/config/trial.js';
+import { trialId } from '../../core/ids.js';
+import { KubernetesExecutor } from '../../activities/kubernetes/executor.js';
+import { executorOptionsFromEnv } from '../../activities/kubernetes/factory.js';
+import { buildTrialJob } from '../../activities/kubernetes/job-spec.js';
+import { repoRoot } from '../servers/kube/control-plane.js';
+import { startKubeTestCluster, type KubeTestCluster } from '../servers/kube/cluster.js';
+import { RenderError, helmTemplate, kustomizeBuild } from '../servers/kube/manifests.js';
+import { waitFor } from '../servers/kube/processes.js';
+
+let cluster: KubeTestCluster;
+before(async () => {
+  cluster = await startKubeTestCluster({ nodes: [{ name: 'gpu-0', gpus: 4 }] });
+});
+after(async () => { await cluster?.stop(); });
+
+const find = <T extends KubernetesObject>(objs: KubernetesObject[], kind: string, name: string) =>
+  objs.find((o) => o.kind === kind && o.metadata?.name === name) as T | undefined;
+const kinds = (objs: KubernetesObject[]) => objs.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
+
+test('the chart renders the stack with its default values', () => {
+  const objs = helmTemplate({ release: 'sweep' });
+  const dashboards = readdirSync(join(repoRoot, 'charts/sweep/dashboards')).filter((f) => f.endsWith('.json'));
+  assert.deepEqual(kinds(objs), [
+    ...dashboards.map((f) => `ConfigMap/sweep-dashboard-${f.replace(/\.json$/, '')}`),
+    'ConfigMap/sweep-config', 'Deployment/sweep-aggregator', 'Deployment/sweep-orchestrator',
+    'Role/sweep-orchestrator', 'RoleBinding/sweep-orchestrator', 'Service/sweep-aggregator', 'Service/sweep-orchestrator',
+    'ServiceAccount/sweep-orchestrator',
+  ].sort());
+  const orch = find<V1Deployment>(objs, 'Deployment', 'sweep-orchestrator')!;
+  const c = orch.spec!.template.spec!.containers[0];
+  assert.deepEqual(c.args, ['--max-trials=500', '--no-aggregator']);
+  assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
+  assert.equal(orch.spec!.template.spec!.serviceAccountName, 'sweep-orchestrator');
+  assert.equal(orch.spec!.template.metadata!.annotations!['prometheus.io/scrape'], 'true');
+  for (const f of dashboards) {
+    const cm = find<V1ConfigMap>(objs, 'ConfigMap', `sweep-dashboard-${f.replace(/\.json$/, '')}`)!;
+    assert.equal(cm.metadata?.labels?.grafana_dashboard, '1');
+    assert.ok(JSON.parse(cm.data![f]).panels, `${f} is a dashboard`);
+  }
+});
+
+test('values reach the objects: endpoints, trainer Job defaults, aggregator, monitoring, schedules', () => {
+  const objs = helmTemplate({
+    release: 'lab',
+    values: {
+      'temporal.address': 'temporal.infra:7233', 'nats.url': 'nats://nats.infra:4222', 'nats.trainerUrl': 'nats://nats-gpu.infra:4222',
+      'trainer.gpus': 2, 'trainer.memory': '32Gi', 'trainer.queue': 'team-a', 'trainer.nodeSelector': { pool: 'a100' }, 'trainer.image.tag': '1.2.3',
+      'aggregator.enabled': false, 'metrics.serviceMonitor.enabled': true, 'alerts.enabled': true,
+      schedules: [{ name: 'nightly-canary', cron: '0 2 * * *', spec: { name: 'canary', task: { kind: 'teacher-mlp' } } }],
+    },
+  });
+  const cfg = find<V1ConfigMap>(objs, 'ConfigMap', 'lab-sweep-config')!.data!;
+  assert.equal(cfg.SWEEP_TEMPORAL_ADDRESS, 'temporal.infra:7233');
+  assert.equal(cfg.SWEEP_TRAINER_NATS_URL, 'nats://nats-gpu.infra:4222');
+  assert.equal(cfg.SWEEP_TRAINER_IMAGE, 'ghcr.io/sweep-orchestrator/trainer:1.2.3');
+  // the executor reads exactly these variables: they must pass its validation
+  const o = executorOptionsFromEnv({ ...cfg, SWEEP_KUBE_NAMESPACE: 'sweeps' }, '/nonexistent');
+  assert.equal(o.defaults?.gpus, 2);
+  assert.equal(o.defaults?.memory, '32Gi');
+  assert.equal(o.defaults?.queue, 'team-a');
+  assert.deepEqual(o.defaults?.nodeSelector, { pool: 'a100' });
+  assert.equal(find(objs, 'Deployment', 'lab-sweep-aggregator'), undefined);
+  assert.deepEqual(find<V1Deployment>(objs, 'Deployment', 'lab-sweep-orchestrator')!.spec!.template.spec!.containers[0].args, ['--max-trials=500']);
+  assert.ok(find(objs, 'ServiceMonitor', 'lab-sweep'));
+  const rule = find<KubernetesObject & { spec: { groups: Array<{ rules: Array<{ alert?: string }> }> } }>(objs, 'PrometheusRule', 'lab-sweep')!;
+  assert.ok(rule.spec.groups.flatMap((g) => g.rules).some((r) => r.alert), 'alert rules from rules/*.yaml');
+  const sched = find<V1ConfigMap>(objs, 'ConfigMap', 'lab-sweep-schedules')!;
+  assert.match(sched.data!['nightly-canary.yaml'], /name: canary/);
+  const job = find<V1Job>(objs, 'Job', 'lab-sweep-schedules')!;
+  assert.equal(job.metadata?.annotations?.['helm.sh/hook'], 'post-install,post-upgrade');
+  assert.match(job.spec!.template.spec!.containers[0].args![0], /schedule create nightly-canary \/schedules\/nightly-canary\.yaml --cron '0 2 \* \* \*'/);
+});
+
+test('a bad schedule in values fails rendering with the field named', () => {
+  assert.throws(() => helmTemplate({ values: { schedules: [{ name: 'bad name!', cron: '@daily', spec: { name: 'x' } }] } }),
+    (err: unknown) => err instanceof RenderError && /schedules\[\]\.name "bad name!"/.test(err.message));
+  assert.throws(() => helmTemplate({ values: { schedules: [{ name: 'ok', spec: { name: 'x' } }] } }), /schedules\[ok\]\.cron: required/);
+});
+
+/** Installs minimal CRDs for the Prometheus Operator kinds (schema-less: only apiVersion/kind/metadata are checked). */
+async function operatorCrds(): Promise<void> {
+  const ext = cluster.kc.makeApiClient(ApiextensionsV1Api);
+  for (const [kind, plural] of [['ServiceMonitor', 'servicemonitors'], ['PrometheusRule', 'prometheusrules']]) {
+    await ext.createCustomResourceDefinition({
+      body: {
+        metadata: { name: `${plural}.monitoring.coreos.com` },
+        spec: {
+          group: 'monitoring.coreos.com', scope: 'Namespaced',
+          names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+        },
+      },
+    });
+  }
+}
+
+async function apply(objs: KubernetesObject[], namespace: string, dryRun: boolean): Promise<string[]> {
+  const api = KubernetesObjectApi.makeApiClient(cluster.kc);
+  const refused: string[] = [];
+  for (const o of objs) {
+    const obj = structuredClone(o);
+    if (obj.kind !== 'Namespace') obj.metadata = { ...obj.metadata, namespace: obj.metadata?.namespace ?? namespace };
+    try {
+      await api.patch(obj, undefined, dryRun ? 'All' : undefined, 'sweep-tests', true, PatchStrategy.ServerSideApply);
+    } catch (err) {
+      refused.push(`${obj.kind}/${obj.metadata?.name}: ${String((err as { body?: unknown }).body ?? err).slice(0, 300)}`);
+    }
+  }
+  return refused;
+}
+
+test('every object of the chart and of k8s/ is accepted by the API server (server-side dry run)', async () => {
+  await operatorCrds();
+  const base = kustomizeBuild();
+  assert.deepEqual(kinds(base), ['ConfigMap/sweep-orchestrator', 'Deployment/sweep-orchestrator', 'Namespace/sweeps', 'Role/sweep-orchestrator',
+    'RoleBinding/sweep-orchestrator', 'Service/sweep-orchestrator', 'ServiceAccount/sweep-orchestrator']);
+  // the namespace must exist for namespaced dry runs
+  assert.deepEqual(await apply(base.filter((o) => o.kind === 'Namespace'), 'sweeps', false), []);
+  assert.deepEqual(await apply(base, 'sweeps', true), []);
+  const chart = helmTemplate({
+    values: {
+      'metrics.serviceMonitor.enabled': true, 'alerts.enabled': true,
+      schedules: [{ name: 'nightly', cron: '0 2 * * *', spec: { name: 'canary' } }],
+    },
+  });
+  let refused: string[] = [];
+  // the Prometheus Operator kinds are served once their CRDs are established
+  await waitFor('the CRDs to be served', async () => {
+    refused = await apply(chart, 'sweeps', true);
+    return refused.every((r) => !/^(ServiceMonitor|PrometheusRule)\//.test(r));
+  }, 30_000, { intervalMs: 500 }).catch(() => undefined);
+  assert.deepEqual(refused, []);
+  // dry run stored nothing
+  const apps = cluster.kc.makeApiClient(AppsV1Api);
+  assert.deepEqual((await apps.listNamespacedDeployment({ namespace: 'sweeps' })).items, []);
+});
+
+test('RBAC: the orchestrator ServiceAccount runs trial Jobs in its namespace and may do nothing else', async () => {
+  const base = kustomizeBuild();
+  assert.deepEqual(await apply(base.filter((o) => o.kind !== 'Deployment'), 'sweeps', false), []);
+  await cluster.createNamespace('sweeps');
+  const core = cluster.kc.makeApiClient(CoreV1Api);
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'sweep-orchestrator', namespace: 'sweeps', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status!.token;
+  const kc = cluster.cp.kubeConfig(token);
+  const saBatch = kc.makeApiClient(BatchV1Api);
+  const saCore = kc.makeApiClient(CoreV1Api);
+  const saApps = kc.makeApiClient(AppsV1Api);
+
+  // allowed: the executor's whole cycle (watch, create, logs, delete) with this identity, and the
+  // trial pod passes the namespace's restricted Pod Security admission
+  const ex = new KubernetesExecutor({ kubeConfig: kc, defaults: { namespace: 'sweeps' }, tickMs: 200 });
+  try {
+    const config = trialConfigSchema.parse({ task: { kind: 'teacher-mlp' }, optimizer: { kind: 'sgd', lr: 0.1 } });
+    const launch = {
+      sweepId: 'rbac', trialId: trialId(config), attempt: 1, config, nats: { servers: ['nats://127.0.0.1:4222'] },
+      kubernetes: kubernetesExecutionSchema.parse({ cpu: '100m', memory: '256Mi', command: ['node', '-e', "console.log('as the orchestrator'); process.exit(3)"] }),
+    };
+    const out = await ex.run(launch, { heartbeat: () => undefined, signal: new AbortController().signal });
+    assert.equal(out.failure?.kind, 'crashed');
+    assert.deepEqual(out.failure?.logTail, ['as the orchestrator']);
+    const pods = await saCore.listNamespacedPod({ namespace: 'sweeps' });
+    assert.equal(await saCore.readNamespacedPodLog({ name: pods.items[0].metadata!.name!, namespace: 'sweeps' }), 'as the orchestrator\n');
+    await ex.deleteJob(buildTrialJob(launch, launch.kubernetes).name, 'sweeps', 'Background');
+  } finally {
+    await ex.close();
+  }
+
+  const forbidden = async (what: string, call: () => Promise<unknown>) => {
+    await assert.rejects(call, (err: unknown) => (err as { code?: number }).code === 403, `${what} must be forbidden`);
+  };
+  const job = { metadata: { name: 'elsewhere' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } } };
+  await forbidden('a Job in another namespace', () => saBatch.createNamespacedJob({ namespace: 'default', body: job }));
+  await forbidden('reading secrets', () => saCore.listNamespacedSecret({ namespace: 'sweeps' }));
+  await forbidden('listing nodes', () => saCore.listNode());
+  await forbidden('deleting pods directly', () => saCore.deleteCollectionNamespacedPod({ namespace: 'sweeps' }));
+  await forbidden('creating Deployments', () => saApps.createNamespacedDeployment({ namespace: 'sweeps', body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } } }));
+  await forbidden('changing its own Role', () => kc.makeApiClient(CoreV1Api).createNamespacedServiceAccount({ namespace: 'sweeps', body: { metadata: { name: 'other' } } }));
+});
