@@ -50,18 +50,22 @@ export function analyzeAlignment(ctx: AnalysisContext, opts: AlignmentOptions): 
       });
       return { inputDim: d, baseline: 1 / Math.sqrt(d), points };
     });
-    // Collapse on α: relative spread across d of the first direction's max overlap at shared α.
+    // Collapse on α: relative spread across d of the first direction's overlap at shared α.
     const alphas = distinctSorted(curves.flatMap((c) => c.points.map((p) => p.alpha)));
-    const spreads: number[] = [];
-    for (const a of alphas) {
-      const vals = curves.map((c) => c.points.find((p) => p.alpha === a)?.maxOverlap[0]).filter((v): v is number => v !== undefined && Number.isFinite(v));
-      if (vals.length >= 2) {
-        const m = mean(vals);
-        if (m > 0) spreads.push((Math.max(...vals) - Math.min(...vals)) / m);
+    const spread = (pick: (p: AlignmentPoint) => number | undefined): number | null => {
+      const spreads: number[] = [];
+      for (const a of alphas) {
+        const vals = curves.map((c) => { const p = c.points.find((q) => q.alpha === a); return p ? pick(p) : undefined; })
+          .filter((v): v is number => v !== undefined && Number.isFinite(v));
+        if (vals.length >= 2) {
+          const m = mean(vals);
+          if (m > 0) spreads.push((Math.max(...vals) - Math.min(...vals)) / m);
+        }
       }
-    }
+      return spreads.length ? mean(spreads) : null;
+    };
     if (dims.length < 2) ctx.notes.push(`${name}: one input dimension: no collapse across d to check`);
-    out.push({ group: g.label, over: opts.over, curves, collapseSpread: spreads.length ? mean(spreads) : null });
+    out.push({ group: g.label, over: opts.over, curves, collapseSpread: spread((p) => p.maxOverlap[0]), collapseSpreadUpdate: spread((p) => p.updateOverlap[0]) });
   }
   return out;
 }

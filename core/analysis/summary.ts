@@ -181,6 +181,8 @@ export interface AlignmentSummary {
   curves: { inputDim: number; baseline: number; points: AlignmentPoint[] }[];
   /** mean over shared α of (max − min)/mean across d of the first direction's max overlap */
   collapseSpread: number | null;
+  /** the same for the overlap of the first update's top singular direction */
+  collapseSpreadUpdate: number | null;
 }
 
 export interface Summary {

@@ -130,7 +130,7 @@ export function phaseHeatmap(s: PhaseDiagramSummary): ChartSpec {
       { data: { values: cells.filter((c) => c.status === 'diverged') }, mark: { type: 'point', shape: 'cross', size: 60, color: '#999', filled: true }, encoding: { x, y } },
       { data: { values: curves }, mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: {
         x, y, order: { field: 'gamma', type: 'quantitative' },
-        color: { field: 'curve', type: 'nominal', title: null, scale: { range: ['#e45756', '#f58518'] }, legend: { orient: 'bottom' } } } },
+        color: { field: 'curve', type: 'nominal', title: null, scale: { range: ['#e45756', '#f58518'] }, legend: { orient: 'bottom', labelLimit: 400 } } } },
     ],
     resolve: { scale: { color: 'independent' } },
   };
@@ -159,21 +159,23 @@ export function forgettingVsWidth(s: ForgettingSummary): ChartSpec {
 }
 
 export function overlapVsAlpha(s: AlignmentSummary): ChartSpec {
-  const values = s.curves.flatMap((c) => c.points.flatMap((p) => p.maxOverlap.map((v, r) => ({
-    d: c.inputDim, alpha: p.alpha, overlap: v, baseline: c.baseline, direction: `teacher direction ${r + 1}`,
-  }))));
+  const values = s.curves.flatMap((c) => c.points.flatMap((p) => [
+    ...p.maxOverlap.map((v, r) => ({ d: c.inputDim, alpha: p.alpha, overlap: v, baseline: c.baseline, direction: `direction ${r + 1}`, measure: 'max |cos| over neurons' })),
+    ...p.updateOverlap.map((v, r) => ({ d: c.inputDim, alpha: p.alpha, overlap: v, baseline: c.baseline, direction: `direction ${r + 1}`, measure: 'update top singular vector' })),
+  ]));
   const color = { field: 'd', type: 'ordinal', title: 'd', scale: { scheme: 'viridis' } };
   return {
-    title: { text: `Giant step: overlap vs n/d — ${describeGroup(s.group)}`, subtitle: `max |cos| over first-layer neurons after the last giant step; dotted: 1/√d; collapse spread ${fmt(s.collapseSpread)}` },
-    facet: { field: 'direction', type: 'nominal', title: null },
+    title: { text: `Giant step: overlap with teacher directions vs n/d — ${describeGroup(s.group)}`,
+      subtitle: `after the last giant step; dotted: 1/√d; collapse spread across d (direction 1): update ${fmt(s.collapseSpreadUpdate)}, max ${fmt(s.collapseSpread)}` },
+    data: { values },
+    facet: { row: { field: 'measure', type: 'nominal', title: null }, column: { field: 'direction', type: 'nominal', title: null } },
     spec: {
-      width: 260, height: 200,
+      width: 240, height: 170,
       layer: [
         { mark: { type: 'line', point: true }, encoding: {
           x: { field: 'alpha', ...log('α = n/d') }, y: { field: 'overlap', ...num('overlap'), scale: { domain: [0, 1] } }, color } },
         { mark: { type: 'rule', strokeDash: [2, 3] }, encoding: { y: { field: 'baseline', aggregate: 'mean', type: 'quantitative' }, color } },
       ],
     },
-    data: { values },
   };
 }

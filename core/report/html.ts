@@ -125,8 +125,8 @@ Learning-rate convention: ${s.lrConvention.map(escapeHtml).join('; ') || 'not re
 
   if (s.alignment.length) {
     parts.push('<h2>Giant step: alignment with the teacher</h2>');
-    parts.push(table(['group', 'input dims d', 'α values', 'collapse spread across d'], s.alignment.map((a) => [
-      describeGroup(a.group), a.curves.map((c) => c.inputDim).join(', '), [...new Set(a.curves.flatMap((c) => c.points.map((p) => p.alpha)))].join(', '), fmt(a.collapseSpread)])));
+    parts.push(table(['group', 'input dims d', 'α values', 'collapse spread across d (update overlap)', '(max overlap)'], s.alignment.map((a) => [
+      describeGroup(a.group), a.curves.map((c) => c.inputDim).join(', '), [...new Set(a.curves.flatMap((c) => c.points.map((p) => p.alpha)))].join(', '), fmt(a.collapseSpreadUpdate), fmt(a.collapseSpread)])));
     parts.push(await render(capped(s.alignment, 'alignment').map(charts.overlapVsAlpha)));
   }
 

@@ -17,7 +17,7 @@ export function describeSummary(s: Summary): string[] {
   for (const x of s.sharpness) lines.push(`sharpness [${describeGroup(x.group)}]: mean spread Δ ${f(x.consistency)}, widest final η·λmax ${f(x.edgeOfStability.widestFinal)}`);
   for (const p of s.phaseDiagram) lines.push(`phase diagram [${describeGroup(p.group)}]: η* slope small γ0 ${f(p.slopes.etaStar.small.slope)} (exp. 2), large γ0 ${f(p.slopes.etaStar.large.slope)} (exp. ${f(p.slopes.etaStar.large.expected)})`);
   for (const x of s.forgetting) lines.push(`forgetting [${describeGroup(x.group)}]: AF ∝ N^(−${f(x.exponent)})${ci(x.ci)}`);
-  for (const a of s.alignment) lines.push(`alignment [${describeGroup(a.group)}]: ${a.curves.length} input dims, collapse spread ${f(a.collapseSpread)}`);
+  for (const a of s.alignment) lines.push(`alignment [${describeGroup(a.group)}]: ${a.curves.length} input dims, collapse spread across d ${f(a.collapseSpreadUpdate)} (update overlap), ${f(a.collapseSpread)} (max overlap)`);
   for (const m of s.missing) lines.push(`missing: ${m}`);
   if (s.notes.length) lines.push(`${s.notes.length} note(s) in summary.json`);
   return lines;
