@@ -5,6 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { TrialExecutor } from './executor.js';
 import { InProcessExecutor } from './inprocess-executor.js';
 import { LocalProcessExecutor, type LocalExecutorOptions } from './local-executor.js';
+import { kubernetesExecutorFactory } from './kubernetes/factory.js';
 
 export interface ExecutorSettings {
   nc: NatsConnection;
@@ -18,6 +19,7 @@ export type ExecutorFactory = (s: ExecutorSettings) => TrialExecutor | undefined
 
 export const executorFactories: Record<string, ExecutorFactory> = {
   local: (s) => (s.localMode === 'in-process' ? new InProcessExecutor(s.nc) : new LocalProcessExecutor(s.local)),
+  kubernetes: kubernetesExecutorFactory,
 };
 
 export async function buildExecutors(s: ExecutorSettings, factories: Record<string, ExecutorFactory> = executorFactories): Promise<Map<string, TrialExecutor>> {

@@ -68,6 +68,11 @@ export class KubernetesExecutor implements TrialExecutor {
     return hub;
   }
 
+  /** whether the shared watch of `namespace` has been started */
+  watching(namespace: string): boolean {
+    return this.hubs.has(namespace);
+  }
+
   /** The trial's Kubernetes settings: the spec's, with worker defaults where the spec kept the schema's. */
   settings(launch: TrialLaunch): KubernetesExecution {
     const spec = launch.kubernetes ?? this.schemaDefaults;

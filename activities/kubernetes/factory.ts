@@ -8,7 +8,8 @@
 //   SWEEP_TRAINER_IMAGE        trainer image for specs that keep the default image
 //   SWEEP_TRAINER_DEFAULTS     JSON object of execution.kubernetes fields used as defaults
 //   SWEEP_KUBE_QPS, SWEEP_KUBE_BURST   client-side API rate limit (default 50 / 100)
-//   SWEEP_KUBE_GC_INTERVAL_S   garbage-collector period, 0 = off (default 300)
+//   SWEEP_KUBE_GC_INTERVAL_S   garbage-collector period, 0 = off; when unset, every 300 s but
+//                              only in namespaces where this worker has run trials
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -56,7 +57,7 @@ function num(env: NodeJS.ProcessEnv, key: string, min: number): number | undefin
 }
 
 /** Executor options from the environment; a bad value is a ConfigError naming the variable. */
-export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saDir = SA_DIR): Omit<KubernetesExecutorOptions, 'kubeConfig'> & { gcIntervalS: number } {
+export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saDir = SA_DIR): Omit<KubernetesExecutorOptions, 'kubeConfig'> & { gcIntervalS: number; gcAlways: boolean } {
   let defaults: Partial<KubernetesExecution> = {};
   if (env[KUBE_ENV.defaults]) {
     let raw: unknown;
@@ -85,6 +86,7 @@ export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saD
     qps: num(env, KUBE_ENV.qps, 0.1),
     burst: num(env, KUBE_ENV.burst, 1),
     gcIntervalS: num(env, KUBE_ENV.gcInterval, 0) ?? 300,
+    gcAlways: env[KUBE_ENV.gcInterval] !== undefined && env[KUBE_ENV.gcInterval] !== '',
   };
 }
 
@@ -93,13 +95,13 @@ export async function kubernetesExecutorFactory(s: ExecutorSettings): Promise<Ku
   const env = s.env ?? process.env;
   const kubeConfig = loadKubeConfig(env);
   if (!kubeConfig) return undefined;
-  const { gcIntervalS, ...opts } = executorOptionsFromEnv(env);
+  const { gcIntervalS, gcAlways, ...opts } = executorOptionsFromEnv(env);
   const executor = new KubernetesExecutor({ kubeConfig, ...opts });
   if (gcIntervalS > 0) {
     const settings = resolveSettings({}, env);
     const client = new Client({ connection: Connection.lazy({ address: settings.temporalAddress }), namespace: settings.namespace });
     const namespace = executor.defaultNamespace;
-    new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000 })
+    new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000, onlyIfWatching: !gcAlways })
       .start(undefined, (err) => console.error(`sweep: Job garbage collection failed: ${(err as Error).message?.split('\n')[0]}`));
   }
   return executor;

@@ -33,6 +33,8 @@ export interface JobGcOptions {
   minAgeMs?: number;
   /** period of start(), default 5 min */
   intervalMs?: number;
+  /** collect only once this worker watches the namespace (it has run trials there) */
+  onlyIfWatching?: boolean;
 }
 
 export interface GcPass {
@@ -50,6 +52,7 @@ export class JobGarbageCollector {
 
   /** One pass over the namespace's trial Jobs. */
   async collect(now = Date.now()): Promise<GcPass> {
+    if (this.opts.onlyIfWatching && !this.executor.watching(this.opts.namespace)) return { deleted: [], unknown: [] };
     const hub = this.executor.hub(this.opts.namespace);
     await hub.ready();
     const minAge = this.opts.minAgeMs ?? 10 * 60_000;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs or builds every real server the tests use; idempotent and cached in .cache/.
 #   Debian: nats-server (JetStream), prometheus + promtool, etcd-server
-#   Go:     temporal CLI dev server, kube-apiserver / kube-controller-manager / kube-scheduler
+#   Go:     temporal CLI dev server, kube-apiserver / kube-controller-manager / kube-scheduler,
+#           helm and kustomize (rendering the chart and k8s/ in tests)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 need=()
@@ -19,4 +20,5 @@ command -v go >/dev/null || { echo "install.sh: Go toolchain not found (needed t
 start=$(date +%s)
 "$here/build-temporal.sh" >/dev/null
 "$here/build-kube.sh" >/dev/null
+"$here/build-manifest-tools.sh" >/dev/null
 echo "test servers ready ($(( $(date +%s) - start ))s for Go builds)" >&2

@@ -49,6 +49,7 @@ test('namespace, trainer image and Job defaults come from the environment', () =
   assert.equal(o.qps, 20);
   assert.equal(o.burst, 40);
   assert.equal(o.gcIntervalS, 300);
+  assert.equal(o.gcAlways, false);
 });
 
 test('worker defaults fill only what a spec leaves at the schema default', () => {
