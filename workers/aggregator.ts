@@ -3,7 +3,8 @@
 // the SWEEP_TRIALS KV bucket. A message is acknowledged only after the summary that includes it
 // is stored (compare-and-set on the key's revision, so several aggregators may share the
 // consumer); a redelivered message leaves the summary unchanged (see trial-summary.ts).
-// Run standalone: `node dist/workers/aggregator.js [--nats URL] [--metrics-port N [--metrics-host H]]`, or in-process by the
+// Run standalone: `node dist/workers/aggregator.js [--nats URL] [--metrics-port N [--metrics-host H]]
+// [--durable NAME] [--ack-wait-ms N]`, or in-process by the
 // orchestrator worker.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,8 @@ export interface AggregatorOptions {
   hooks?: TelemetryHooks;
   /** most messages handled (and acknowledged) together */
   batchSize?: number;
+  /** redelivery delay of a message handed out but not acknowledged (default 30 s) */
+  ackWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -53,7 +56,7 @@ export class Aggregator {
     const agg = new Aggregator(opts, kv);
     const durable = opts.durable ?? AGGREGATOR_DURABLE;
     for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, 'sweep.metrics.>'], ['events', EVENTS_STREAM, 'sweep.events.>']] as const) {
-      const consumer = await durableConsumer(opts.nc, stream, durable, filter);
+      const consumer = await durableConsumer(opts.nc, stream, durable, filter, opts.ackWaitMs ?? 30_000);
       const part = new StreamPart(agg, kind, consumer);
       agg.parts.push(part);
       await part.start();
@@ -220,10 +223,12 @@ class StreamPart {
   }
 }
 
-async function durableConsumer(nc: NatsConnection, stream: string, durable: string, filter: string): Promise<Consumer> {
+async function durableConsumer(nc: NatsConnection, stream: string, durable: string, filter: string, ackWaitMs: number): Promise<Consumer> {
   const jsm = await jetstreamManager(nc);
+  const ackWait = ackWaitMs * 1_000_000;
   try {
-    await jsm.consumers.info(stream, durable);
+    const info = await jsm.consumers.info(stream, durable);
+    if (info.config.ack_wait !== ackWait) await jsm.consumers.update(stream, durable, { ack_wait: ackWait });
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
@@ -232,7 +237,7 @@ async function durableConsumer(nc: NatsConnection, stream: string, durable: stri
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         filter_subject: filter,
-        ack_wait: 30_000_000_000,
+        ack_wait: ackWait,
         max_deliver: 100,
         max_ack_pending: 20_000,
       });
@@ -253,8 +258,10 @@ async function main(argv: string[]): Promise<number> {
   const flag = (name: string) => { const k = argv.indexOf(name); return k >= 0 ? argv[k + 1] : undefined; };
   // Prometheus /metrics (--metrics-port / SWEEP_METRICS_PORT), see workers/telemetry.
   const telemetry = await telemetryFromFlags({ port: flag('--metrics-port'), host: flag('--metrics-host') }, { service: 'aggregator' });
+  const ackWait = flag('--ack-wait-ms');
+  if (ackWait !== undefined && !(Number(ackWait) > 0)) throw new Error(`--ack-wait-ms: must be a positive number, got "${ackWait}"`);
   const nc = await connectNats({ servers, name: 'sweep-aggregator' });
-  const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks });
+  const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks, durable: flag('--durable'), ...(ackWait ? { ackWaitMs: Number(ackWait) } : {}) });
   process.stderr.write(`aggregator: consuming ${METRICS_STREAM} and ${EVENTS_STREAM} on ${servers.join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

@@ -2,7 +2,7 @@
 // to what is stored now, through an ordered (ephemeral) consumer. Readers de-duplicate by
 // message id, so a message stored twice (a retry after the duplicate window) counts once.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import {
   EVENTS_STREAM, METRICS_STREAM, messageId, type MetricMessage, type TrialEvent, type BusMessage,
 } from '../../core/messages.js';
@@ -12,8 +12,15 @@ export interface StoredMessage<T> {
   data: T;
 }
 
-/** Every message stored under `filter` in `stream`, in stream order. */
-export async function readAll<T>(nc: NatsConnection, stream: string, filter: string, opts: { idleTimeoutMs?: number } = {}): Promise<StoredMessage<T>[]> {
+/**
+ * Every message stored under `filter` in `stream`, in stream order, decoded by `decode` (JSON by
+ * default; messages it maps to undefined are left out).
+ */
+export async function readAll<T>(
+  nc: NatsConnection, stream: string, filter: string,
+  opts: { idleTimeoutMs?: number; decode?: (m: JsMsg) => T | undefined } = {},
+): Promise<StoredMessage<T>[]> {
+  const decode = opts.decode ?? ((m: JsMsg) => m.json<T>());
   const jsm = await jetstreamManager(nc);
   // The number of messages stored now under the filter: reading stops there.
   const info = await jsm.streams.info(stream, { subjects_filter: filter });
@@ -24,17 +31,20 @@ export async function readAll<T>(nc: NatsConnection, stream: string, filter: str
   const consumer = await js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });
   const out: StoredMessage<T>[] = [];
   const idle = opts.idleTimeoutMs ?? 10_000;
-  while (out.length < total) {
-    const batch = await consumer.fetch({ max_messages: Math.min(1000, total - out.length), expires: idle });
+  let seen = 0;
+  while (seen < total) {
+    const batch = await consumer.fetch({ max_messages: Math.min(1000, total - seen), expires: idle });
     let got = 0;
     for await (const m of batch) {
       got++;
-      out.push({ seq: m.seq, data: m.json<T>() });
+      seen++;
+      const data = decode(m);
+      if (data !== undefined) out.push({ seq: m.seq, data });
       if (m.info.pending === 0) break;
     }
     if (got === 0) break;
     // pending 0: the consumer has delivered everything stored under the filter.
-    if (out.length && out.length >= total) break;
+    if (seen >= total) break;
   }
   await consumer.delete().catch(() => undefined);
   return out;
