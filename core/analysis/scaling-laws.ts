@@ -154,6 +154,12 @@ export function analyzeScalingLaw(ctx: AnalysisContext, opts: ScalingLawOptions)
     const pred = predictionFor(g.trials, opts.axis, exponent);
     if (pred) summary.prediction = pred;
     if (note) summary.note = note;
+    if (r.fit && (r.fit.alpha < 1e-4 || r.fit.alpha > 8)) {
+      // The fit ran into its bounds: the loss does not follow a power law over this range
+      // (flat in x, or a drop to a floor that E absorbs).
+      ctx.notes.push(`${name}: exponent ${r.fit.alpha.toPrecision(3)} is at the edge of what the fit allows: no power law in this range of ${opts.axis}`);
+      summary.note = [summary.note, 'exponent at the edge of the fit; no power law in this range'].filter(Boolean).join('; ');
+    }
     if (r.fit && r.quality && r.quality.r2Log !== null && r.quality.r2Log < 0.9) {
       ctx.notes.push(`${name}: poor fit (R² in log space ${r.quality.r2Log.toFixed(3)}): read the exponent with care`);
     }

@@ -153,7 +153,7 @@ export function forgettingVsWidth(s: ForgettingSummary): ChartSpec {
     encoding: {
       x: { field: 'width', ...log(s.over) }, y: { field: 'value', ...log('accuracy / forgetting') },
       color: { field: 'measure', type: 'nominal', title: null, legend: { orient: 'bottom' } },
-      strokeDash: { field: 'measure', type: 'nominal', legend: null },
+      strokeDash: { field: 'measure', type: 'nominal', title: null },
     },
   };
 }

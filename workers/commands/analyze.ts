@@ -16,7 +16,7 @@ export function describeSummary(s: Summary): string[] {
   for (const x of s.scalingLaws) lines.push(`scaling law in ${x.axis} [${describeGroup(x.group)}]: α ${f(x.exponent)}${ci(x.ci)}${x.prediction ? ` (P1: lazy ${f(x.prediction.lazy)}, rich ${f(x.prediction.rich)})` : ''}`);
   for (const x of s.sharpness) lines.push(`sharpness [${describeGroup(x.group)}]: mean spread Δ ${f(x.consistency)}, widest final η·λmax ${f(x.edgeOfStability.widestFinal)}`);
   for (const p of s.phaseDiagram) lines.push(`phase diagram [${describeGroup(p.group)}]: η* slope small γ0 ${f(p.slopes.etaStar.small.slope)} (exp. 2), large γ0 ${f(p.slopes.etaStar.large.slope)} (exp. ${f(p.slopes.etaStar.large.expected)})`);
-  for (const x of s.forgetting) lines.push(`forgetting [${describeGroup(x.group)}]: AF ∝ N^(−${f(x.exponent)})${ci(x.ci)}`);
+  for (const x of s.forgetting) lines.push(`forgetting [${describeGroup(x.group)}]: AF = a·N^(−b), b = ${f(x.exponent)}${ci(x.ci)}`);
   for (const a of s.alignment) lines.push(`alignment [${describeGroup(a.group)}]: ${a.curves.length} input dims, collapse spread across d ${f(a.collapseSpreadUpdate)} (update overlap), ${f(a.collapseSpread)} (max overlap)`);
   for (const m of s.missing) lines.push(`missing: ${m}`);
   if (s.notes.length) lines.push(`${s.notes.length} note(s) in summary.json`);
