@@ -107,7 +107,7 @@ export class BarProgress implements Progress {
   private readonly t = new Tally();
   private readonly bar = new cliProgress.SingleBar(
     {
-      format: '{name} [{bar}] {value}/{total} | running {running} | diverged {diverged} | failed {failed} | ETA {eta}',
+      format: '{name} [{bar}] {value}/{total} | running {running} | diverged {diverged} | failed {failed} | ETA {etaText}',
       hideCursor: true,
       stopOnComplete: false,
       clearOnComplete: false,
@@ -118,7 +118,7 @@ export class BarProgress implements Progress {
   private name = '';
 
   private payload() {
-    return { name: this.name, running: this.t.running, diverged: this.t.diverged, failed: this.t.failed, eta: formatDuration(this.t.etaMs()) };
+    return { name: this.name, running: this.t.running, diverged: this.t.diverged, failed: this.t.failed, etaText: formatDuration(this.t.etaMs()) };
   }
 
   start(info: ProgressStart): void {
