@@ -10,7 +10,7 @@ import type { ChartSpec } from './render-chart.js';
 
 const W = 380, H = 250;
 const log = (title: string) => ({ type: 'quantitative', scale: { type: 'log', nice: false }, title, axis: { format: '~g' } });
-const num = (title: string) => ({ type: 'quantitative', title, axis: { format: '~g' } });
+const num = (title: string) => ({ type: 'quantitative', title });
 const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : Number(v.toPrecision(d)).toString());
 
 export function lossVsLr(s: LrTransferSummary): ChartSpec {
