@@ -13,6 +13,9 @@ export interface ScheduleInfo {
   nextRuns: Date[];
   /** sweep ids started by the most recent firings (oldest first) */
   recentSweeps: string[];
+  /** firings that started a sweep, and firings skipped because the previous sweep still ran (describe only) */
+  actionsTaken?: number;
+  skippedOverlap?: number;
 }
 
 export class ScheduleNameError extends Error {}
@@ -54,8 +57,18 @@ export async function listSchedules(client: Client): Promise<ScheduleInfo[]> {
 }
 
 export async function describeSchedule(client: Client, name: string): Promise<ScheduleInfo> {
-  const d = await client.schedule.getHandle(name).describe();
-  return toInfo({ ...d, info: { recentActions: d.info.recentActions, nextActionTimes: d.info.nextActionTimes } } as ScheduleSummary);
+  let d;
+  try {
+    d = await client.schedule.getHandle(name).describe();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule named "${name}"`);
+    throw err;
+  }
+  return {
+    ...toInfo({ ...d, info: { recentActions: d.info.recentActions, nextActionTimes: d.info.nextActionTimes } } as ScheduleSummary),
+    actionsTaken: d.info.numActionsTaken,
+    skippedOverlap: d.info.numActionsSkippedOverlap,
+  };
 }
 
 export async function deleteSchedule(client: Client, name: string): Promise<void> {
