@@ -153,6 +153,11 @@ const cases: { name: string; text: string; expect: string[]; opts?: ParseOptions
     expect: ['grid.backend.threads: backend settings cannot vary within a sweep (set backend in the base config)'],
   },
   { name: 'description not a string', text: spec({ description: '3' }), expect: ['description: must be a string, got 3'] },
+  {
+    name: 'a combination of axis values that is invalid only together (named by its grid point)',
+    text: spec({ task: '{ kind: continual, base: { kind: teacher-mlp, inputDim: 4, trainSize: 64, testSize: 32 } }' }, 'train.steps: [10, 12]\ntask.tasks: [2, 3]'),
+    expect: ['grid point train.steps=10 task.tasks=3: train.steps: must be a multiple of task.tasks (3) so every task trains equally long, got 10'],
+  },
   { name: 'duplicate YAML key', text: `${BASE}name: u\n`, expect: ['line 6, column 1: not valid YAML: Map keys must be unique'] },
   { name: 'top level not a mapping', text: '- 1\n- 2\n', expect: ['(top level): must be a mapping with name, task, model, optimizer, grid, ...'] },
 ];
