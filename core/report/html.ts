@@ -101,7 +101,9 @@ Learning-rate convention: ${s.lrConvention.map(escapeHtml).join('; ') || 'not re
     parts.push(table(['group', 'axis', 'exponent α', 'interval', 'offset E', 'R² (log)', 'rms log residual', 'points', 'P1 lazy / rich', 'closer to'],
       s.scalingLaws.map((x) => [describeGroup(x.group), x.axis, fmt(x.exponent), ci(x.ci), fmt(x.offset), fmt(x.quality?.r2Log, 4), fmt(x.quality?.rmsLog),
         x.quality?.n ?? 0, x.prediction ? `${fmt(x.prediction.lazy)} / ${fmt(x.prediction.rich)}` : '—', x.prediction?.closerTo ?? '—'])));
-    parts.push(await render(capped(s.scalingLaws, 'scaling laws').map(charts.scalingLaw)));
+    for (const axis of [...new Set(s.scalingLaws.map((x) => x.axis))]) {
+      parts.push(await render(capped(s.scalingLaws.filter((x) => x.axis === axis), `scaling laws in ${axis}`).map(charts.scalingLaw)));
+    }
   }
 
   if (s.phaseDiagram.length) {
