@@ -206,7 +206,7 @@ export class NodeAgent {
       }
       run = {
         uid, node, pod, state: 'preparing', containers: [], startTime: now(),
-        podIP: `10.244.${(this.ipCounter >> 8) & 255}.${(this.ipCounter++ & 255) + 1}`,
+        podIP: podIp(++this.ipCounter),
         faultApplied: false, killing: false, finalizing: false, pushing: false, dirty: false, timers: new Set(),
       };
       run.containers = pod.spec!.containers.map((c) => ({
@@ -580,6 +580,11 @@ export class NodeAgent {
     if (!c.logFile) return { file: '/dev/null', running: () => false };
     return { file: c.logFile, running: () => !!c.proc };
   }
+}
+
+/** A distinct, valid pod IP per pod (10.64.0.1, …): only a string in status, never routed. */
+function podIp(n: number): string {
+  return `10.${64 + ((n >> 16) & 63)}.${(n >> 8) & 255}.${n & 255}`;
 }
 
 function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
