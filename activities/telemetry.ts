@@ -1,5 +1,6 @@
 // Where the orchestrator worker and the aggregator report what happens, for metrics exporters
 // (Prometheus). Every hook is optional and must not throw or block: callers ignore errors.
+import type { MetricMessage } from '../core/messages.js';
 import type { Outcome } from '../core/outcome.js';
 import type { TrialSummary } from './trial-summary.js';
 
@@ -27,6 +28,10 @@ export interface TelemetryHooks {
   trialSummary?(summary: TrialSummary): void;
   /** messages stored in a stream but not yet aggregated */
   consumerLag?(stream: 'metrics' | 'events', pending: number): void;
+  /** an evaluation point of a running trial, where no aggregator sees it (embedded runs) */
+  metric?(m: MetricMessage): void;
+  /** a call to an API (kubernetes, nats, temporal) failed */
+  apiError?(kind: string): void;
 }
 
 /** Calls a hook, never letting an exporter's error reach the caller. */

@@ -91,6 +91,7 @@ export class Aggregator {
         callHook(this.opts.hooks, 'consumerLag', p.kind, info.num_pending + info.num_ack_pending);
       } catch {
         // server briefly unavailable: report next time
+        callHook(this.opts.hooks, 'apiError', 'nats');
       }
     }
   }
@@ -121,7 +122,10 @@ export class Aggregator {
         return next;
       } catch (err) {
         if (/wrong last sequence|key exists/i.test(String((err as Error).message))) this.stats.conflicts++;
-        else if (attempt % 20 === 5) this.log(`storing ${key}: ${(err as Error).message} (retrying)`);
+        else {
+          callHook(this.opts.hooks, 'apiError', 'nats');
+          if (attempt % 20 === 5) this.log(`storing ${key}: ${(err as Error).message} (retrying)`);
+        }
         await sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
       }
     }

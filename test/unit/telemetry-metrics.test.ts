@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Registry } from 'prom-client';
-import { createRegistry, createTelemetry, LIVE, NIGHTLY, OPS, SCIENCE, scheduledRun, type Telemetry } from '../../workers/telemetry/index.js';
+import { createRegistry, createTelemetry, LIVE, NIGHTLY, OPS, parseMetricsPort, SCIENCE, scheduledRun, telemetryFromFlags, type Telemetry } from '../../workers/telemetry/index.js';
 import { emptySummary } from '../../activities/trial-summary.js';
 import { etaStar, syntheticSummary, TRANSFER_WIDTHS } from './telemetry-fixtures.js';
 
@@ -251,6 +251,27 @@ test('hooks: the orchestrator/aggregator seam drives the same series', async () 
   assert.equal(await value(t.registry, NIGHTLY.transferSlope, { schedule: 'n', group: 'all trials' }), -0.3);
   const start = await values(t.registry, OPS.podStart);
   assert.equal(start.find((v) => v.metricName === `${OPS.podStart}_sum`)?.value, 5);
+  // Embedded runs have no aggregator: their metric messages feed the live series directly.
+  t.hooks.metric?.({ sweepId: 's', trialId: 'm', step: 3, trainLoss: 0.2, sharpness: 5 });
+  assert.equal(await value(t.registry, LIVE.sharpness, { sweep: 's', trial: 'm' }), 5);
+  t.hooks.trialFinished?.({ sweepId: 's', trialId: 'm', attempt: 1, executor: 'embedded', outcome: 'diverged', durationMs: 10 });
+  assert.equal(await value(t.registry, LIVE.trainLoss, { sweep: 's', trial: 'm' }), undefined);
+});
+
+test('metrics flags: --metrics-port, SWEEP_METRICS_PORT fallback, one-line errors', async () => {
+  assert.equal(parseMetricsPort('9464'), 9464);
+  assert.equal(parseMetricsPort(0), 0);
+  assert.throws(() => parseMetricsPort('x'), /^Error: --metrics-port: must be a port number 0-65535, got "x"$/);
+  assert.throws(() => parseMetricsPort('70000', 'SWEEP_METRICS_PORT'), /SWEEP_METRICS_PORT: must be a port number 0-65535, got "70000"/);
+  assert.equal(await telemetryFromFlags({}, { service: 'x' }, {}), undefined, 'no port: no endpoint');
+  const t = await telemetryFromFlags({}, { service: 'x', processMetrics: false }, { SWEEP_METRICS_PORT: '0', SWEEP_METRICS_HOST: '127.0.0.1' });
+  try {
+    assert.ok(t?.server && t.server.port > 0);
+    assert.equal((await fetch(t.server.url)).status, 200);
+  } finally {
+    await t?.close();
+  }
+  await assert.rejects(telemetryFromFlags({}, { service: 'x' }, { SWEEP_METRICS_PORT: 'nope' }), /SWEEP_METRICS_PORT: must be a port number/);
 });
 
 test('/metrics endpoint: Prometheus text format on loopback, 404 elsewhere, closes cleanly', async () => {

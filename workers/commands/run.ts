@@ -6,6 +6,7 @@ import { OutputFolderError } from '../../core/output/folder.js';
 import { createProgress } from '../embedded/progress.js';
 import { runSweep } from '../embedded/runner.js';
 import { UsageError } from '../cli.js';
+import { telemetryFromFlags } from '../telemetry/flags.js';
 import { describeSummary } from './analyze.js';
 
 interface RunFlags {
@@ -13,6 +14,8 @@ interface RunFlags {
   parallel?: string;
   yes?: boolean;
   retryFailed?: boolean;
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 function parseParallel(v: string | undefined): number | undefined {
@@ -31,10 +34,16 @@ export function register(program: Command): void {
     .option('--parallel <n>', 'worker processes (default: execution.parallelism, at most the CPU count)')
     .option('--yes', 'accept a sweep of more than 5000 trials')
     .option('--retry-failed', 'run trials that failed in an earlier run again')
+    .option('--metrics-port <n>', 'serve Prometheus /metrics on this port while the sweep runs')
+    .option('--metrics-host <host>', 'address of the /metrics endpoint (default 127.0.0.1)')
     .action(async (file: string, flags: RunFlags) => {
       const parallel = parseParallel(flags.parallel);
       const resolved = await loadSpec(file, { yes: !!flags.yes });
       const out = flags.out ?? join('runs', resolved.spec.name);
+      // Prometheus /metrics of this run (workers/telemetry): live losses, outcomes, fits.
+      const telemetry = await telemetryFromFlags({ port: flags.metricsPort, host: flags.metricsHost }, { service: 'embedded' }, {})
+        .catch((err: Error) => { throw new UsageError(err.message); });
+      if (telemetry?.server) process.stderr.write(`sweep: metrics on ${telemetry.server.url}\n`);
 
       // Ctrl-C: stop the workers and close the files cleanly; a second Ctrl-C exits at once
       // (every line already written is complete, and the next run tidies the rest).
@@ -55,6 +64,7 @@ export function register(program: Command): void {
           signal: ac.signal,
           retryFailed: !!flags.retryFailed,
           inheritOutput: !!process.env.SWEEP_DEBUG,
+          hooks: telemetry?.hooks,
         });
       } catch (err) {
         if (err instanceof OutputFolderError) throw new UsageError(err.message);
@@ -62,6 +72,7 @@ export function register(program: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await telemetry?.close();
       }
       const c = result.counts;
       if (result.interrupted) {

@@ -14,6 +14,7 @@ import type { SearchState, SearchStrategy, TrialPlan } from '../../core/search/s
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import { writeSweepSummary } from './summary.js';
+import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
 
 export interface RunOptions {
   /** output folder */
@@ -29,6 +30,8 @@ export interface RunOptions {
   workerEntry?: string;
   /** pass the workers' output through (debugging) */
   inheritOutput?: boolean;
+  /** telemetry of the run (Prometheus, `sweep run --metrics-port`) */
+  hooks?: TelemetryHooks;
 }
 
 export interface RunResult {
@@ -115,6 +118,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
       if (aborted || isEvent(m)) return;
       try {
         output.writeMetric(m);
+        callHook(opts.hooks, 'metric', m);
       } catch (err) {
         stop(err);
       }
@@ -151,10 +155,12 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
     done++;
     ranNow++;
     opts.progress.trialFinished(rec);
+    callHook(opts.hooks, 'trialFinished', { sweepId, trialId: plan.id, attempt: 1, executor: 'embedded', outcome: rec.outcome, durationMs: rec.durationMs });
   };
 
   const inflight = new Set<Promise<void>>();
   const launch = (plan: TrialPlan) => {
+    callHook(opts.hooks, 'trialStarted', { sweepId, trialId: plan.id, attempt: 1, executor: 'embedded' });
     const p: Promise<void> = pool
       .run({ sweepId, trialId: plan.id, attempt: 1, config: plan.config })
       .then((result) => {
@@ -196,6 +202,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
 
   const interrupted = !!opts.signal?.aborted;
   const analysis = interrupted ? undefined : await writeSweepSummary(output, state.planned.length);
+  if (analysis) callHook(opts.hooks, 'sweepAnalyzed', sweepId, analysis.summary);
   const failedInPlan = state.planned.filter((p) => state.finished[p.id]?.outcome === 'failed').length;
   return { dir: opts.out, total: state.planned.length, done, ranNow, counts: output.counts(), interrupted, cleanup, foreign, failedInPlan, analysis };
 }

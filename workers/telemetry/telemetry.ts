@@ -38,9 +38,8 @@ export interface TelemetryOptions {
   now?: () => number;
 }
 
-/** Hook calls beyond the orchestrator's TelemetryHooks that the telemetry also understands. */
+/** The orchestrator's TelemetryHooks, all implemented, and the nightly call it does not have. */
 export interface SweepTelemetryHooks extends TelemetryHooks {
-  /** a call to Kubernetes, NATS, Temporal, ... failed */
   apiError(kind: string): void;
   /** a nightly sweep of `schedule` was analysed (see NightlyGauges) */
   nightlyAnalyzed(info: { schedule: string; sweepId: string; summary: unknown; previous?: NightlyRun }): void;
@@ -183,6 +182,7 @@ function telemetryHooks(t: Omit<Telemetry, 'hooks'>, now: () => number): SweepTe
       if (s.status !== 'running') t.trialEnded(s.sweepId, s.trialId);
       else if (s.latest) t.liveMetric(s.sweepId, s.trialId, s.latest);
     },
+    metric: (m) => t.liveMetric(m.sweepId, m.trialId, m),
     apiError: (kind) => t.apiError(kind),
     nightlyAnalyzed: (i) => t.nightlyRun(i.schedule, { sweepId: i.sweepId, summary: i.summary }, i.previous),
   };
