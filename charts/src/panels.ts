@@ -77,6 +77,10 @@ function logScale(): ScaleDistributionConfigBuilder {
   return new ScaleDistributionConfigBuilder().type(ScaleDistribution.Log).log(10);
 }
 
+function legend(): VizLegendOptionsBuilder {
+  return new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom);
+}
+
 function lastValue(): ReduceDataOptionsBuilder {
   return new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
 }
@@ -92,8 +96,7 @@ export function panel(p: PanelSpec): cog.Builder<Panel> {
   };
   switch (p.kind) {
     case 'timeseries': {
-      const b = common(new TimeseriesPanel())
-        .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom));
+      const b = common(new TimeseriesPanel()).legend(legend());
       if (p.log) b.scaleDistribution(logScale());
       return b;
     }
@@ -104,7 +107,7 @@ export function panel(p: PanelSpec): cog.Builder<Panel> {
     case 'piechart':
       return common(new PieChartPanel()).reduceOptions(lastValue());
     case 'barchart': {
-      const b = common(new BarChartPanel()).showValue(VisibilityMode.Auto);
+      const b = common(new BarChartPanel()).showValue(VisibilityMode.Auto).legend(legend());
       if (p.xField) b.xField(p.xField);
       if (p.log) b.scaleDistribution(logScale());
       return b;

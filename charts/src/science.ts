@@ -40,6 +40,8 @@ export const scienceDashboard: DashboardSpec = {
             { id: 'renameByRegex', options: { regex: 'width\\\\group', renamePattern: 'width' } },
             { id: 'convertFieldType', options: { conversions: [{ targetField: 'width', destinationType: 'number' }] } },
             { id: 'sortBy', options: { sort: [{ field: 'width' }] } },
+            // numeric sort above, categories on the bar chart's x axis
+            { id: 'convertFieldType', options: { conversions: [{ targetField: 'width', destinationType: 'string' }] } },
           ] },
         { kind: 'bargauge', title: 'Transfer slope d log η* / d log width', width: 6, description: 'About 0 when η* transfers across widths (µP); clearly negative under standard parametrization.',
           queries: [{ expr: `${SCIENCE.transferSlope}${S}`, legend: '{{group}}', instant: true }] },
