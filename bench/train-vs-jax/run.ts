@@ -60,27 +60,35 @@ function main(): void {
   const xla = { XLA_FLAGS: `--xla_cpu_multi_thread_eigen=${threads > 1} intra_op_parallelism_threads=${threads}`, OMP_NUM_THREADS: String(threads) };
   const tfjsScript = fileURLToPath(new URL('./tfjs-step.js', import.meta.url));
   const jaxScript = join(root, 'bench', 'train-vs-jax', 'jax_step.py');
-  type T = { msPerStep: number; msPerHvp: number; msPerSharpness?: number; sharpnessHvps?: number; backend?: string; jax?: string };
+  type T = {
+    msPerStep: number; cpuMsPerStep: number; msPerHvp: number; cpuMsPerHvp: number;
+    msPerSharpness?: number; cpuMsPerSharpness?: number; sharpnessHvps?: number; backend?: string; jax?: string;
+  };
   const ours: T[] = [], ref: T[] = [];
   // interleaved rounds, best of each: background load hits both sides alike
   for (let r = 0; r < rounds; r++) {
     ours.push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify(settings)])));
     ref.push(JSON.parse(pinned(threads, python, [jaxScript], JSON.stringify(settings), xla)));
-    process.stdout.write(`round ${r + 1}/${rounds}: ours ${ours[r].msPerStep.toFixed(2)} ms/step, jax ${ref[r].msPerStep.toFixed(2)} ms/step\n`);
+    process.stdout.write(`round ${r + 1}/${rounds}: ours ${ours[r].msPerStep.toFixed(2)} ms/step (cpu ${ours[r].cpuMsPerStep.toFixed(2)}), `
+      + `jax ${ref[r].msPerStep.toFixed(2)} ms/step (cpu ${ref[r].cpuMsPerStep.toFixed(2)})\n`);
   }
-  const best = (xs: T[], k: 'msPerStep' | 'msPerHvp' | 'msPerSharpness') => Math.min(...xs.map((x) => x[k] ?? Infinity));
+  const best = (xs: T[], k: keyof T) => Math.min(...xs.map((x) => (x[k] as number | undefined) ?? Infinity));
   const step = best(ours, 'msPerStep'), jaxStep = best(ref, 'msPerStep');
+  const cStep = best(ours, 'cpuMsPerStep'), cJaxStep = best(ref, 'cpuMsPerStep');
   const hvp = best(ours, 'msPerHvp'), jaxHvp = best(ref, 'msPerHvp');
-  const sharp = best(ours, 'msPerSharpness');
+  const cHvp = best(ours, 'cpuMsPerHvp'), cJaxHvp = best(ref, 'cpuMsPerHvp');
+  const sharp = best(ours, 'msPerSharpness'), cSharp = best(ours, 'cpuMsPerSharpness');
   const flops = 2 * settings.batch * (settings.inputDim * settings.width + settings.width * settings.width + settings.width) * 3;
+  const f = (x: number, d = 2) => x.toFixed(d);
   console.log('');
-  console.log(`machine: ${machine()}; load average ${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`);
-  console.log(`model: MLP ${settings.inputDim}→${settings.width}→${settings.width}→1, µP, ReLU, ½·MSE, SGD; batch ${settings.batch}; ${threads} thread(s); best of ${rounds} interleaved rounds`);
-  console.log(`ours: ${ours[0].backend}; reference: jax ${ref[0].jax} (${threads} thread(s))`);
-  console.log(`training step: ours ${step.toFixed(3)} ms (${(1000 / step).toFixed(1)} steps/s, ${(flops / step / 1e6).toFixed(1)} GFLOP/s), jax ${jaxStep.toFixed(3)} ms (${(1000 / jaxStep).toFixed(1)} steps/s)`);
-  console.log(`RATIO steps/s ours / jax = ${(jaxStep / step).toFixed(3)}  (time per step ours / jax = ${(step / jaxStep).toFixed(2)}×; goal ≤ 2×)`);
-  console.log(`Hessian-vector product (batch ${settings.probe}): ours ${hvp.toFixed(3)} ms = ${(hvp / step).toFixed(2)} training steps; jax ${jaxHvp.toFixed(3)} ms (ours / jax ${(hvp / jaxHvp).toFixed(2)}×)`);
-  console.log(`sharpness estimate (power iteration, ${ours[0].sharpnessHvps} HVPs, batch ${settings.probe}): ${sharp.toFixed(1)} ms = ${(sharp / step).toFixed(1)} training steps`);
+  console.log(`machine: ${machine()}; load average ${f(load0)} → ${f(loadavg()[0])}`);
+  console.log(`model: MLP ${settings.inputDim}→${settings.width}→${settings.width}→1, µP, ReLU, ½·MSE, SGD; batch ${settings.batch}; ${threads} thread(s), pinned; best of ${rounds} interleaved rounds`);
+  console.log(`ours: ${ours[0].backend}; reference: jax ${ref[0].jax} on ${threads} CPU thread(s)`);
+  console.log(`training step, wall: ours ${f(step, 3)} ms (${f(1000 / step, 1)} steps/s, ${f(flops / step / 1e6, 1)} GFLOP/s), jax ${f(jaxStep, 3)} ms (${f(1000 / jaxStep, 1)} steps/s)`);
+  console.log(`training step, CPU time: ours ${f(cStep, 3)} ms, jax ${f(cJaxStep, 3)} ms`);
+  console.log(`RATIO steps/s ours/jax: wall ${f(jaxStep / step, 3)} (JAX ${f(step / jaxStep)}× faster), CPU time ${f(cJaxStep / cStep, 3)} (JAX ${f(cStep / cJaxStep)}× faster); goal: JAX at most 2× faster`);
+  console.log(`Hessian-vector product (batch ${settings.probe}): ours ${f(hvp, 3)} ms = ${f(hvp / step)} steps (CPU: ${f(cHvp / cStep)} steps); jax ${f(jaxHvp, 3)} ms; ours/jax wall ${f(hvp / jaxHvp)}×, CPU ${f(cHvp / cJaxHvp)}×`);
+  console.log(`sharpness estimate (power iteration, ${ours[0].sharpnessHvps} HVPs, batch ${settings.probe}, cold start): ${f(sharp, 1)} ms = ${f(sharp / step, 1)} training steps (CPU: ${f(cSharp / cStep, 1)} steps)`);
 }
 
 main();

@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 export type Vec = tf.Tensor[];
 
 export function dot(a: Vec, b: Vec): number {
-  return tf.tidy(() => tf.addN(a.map((t, i) => tf.sum(tf.mul(t, b[i]))))).dataSync()[0];
+  const s = tf.tidy(() => tf.addN(a.map((t, i) => tf.sum(tf.mul(t, b[i])))));
+  const v = s.dataSync()[0];
+  s.dispose();
+  return v;
 }
 
 export function norm(a: Vec): number {

@@ -20,6 +20,18 @@ export function lossGrad(kind: LossKind, f: tf.Tensor, y: tf.Tensor): tf.Tensor 
   return tf.div(tf.sub(tf.softmax(f), y), B);
 }
 
+/** Summed loss and dL/df of the batch mean loss, sharing their intermediate results. */
+export function lossAndGrad(kind: LossKind, f: tf.Tensor, y: tf.Tensor): { sum: tf.Tensor; grad: tf.Tensor } {
+  const B = f.shape[0];
+  if (kind === 'mse') {
+    const d = tf.sub(f, y);
+    return { sum: tf.mul(0.5, tf.sum(tf.square(d))), grad: tf.div(d, B) };
+  }
+  const lse = tf.logSumExp(f, 1, true);
+  const sum = tf.sum(tf.sub(lse, tf.sum(tf.mul(y, f), 1, true)));
+  return { sum, grad: tf.div(tf.sub(tf.exp(tf.sub(f, lse)), y), B) };
+}
+
 /**
  * Curvature of the batch mean loss in the output: v ↦ (∂²L/∂f²)·v. For xent `p` is softmax(f);
  * the Hessian of each row is (diag(p) − p·pᵀ)/B.

@@ -12,6 +12,7 @@ import { centered as isCentered } from '../config/trial.js';
 import { Rng } from '../rng.js';
 import { activate, derivative, secondDerivative } from './activations.js';
 import { layerScales, type LayerScale } from './parametrization.js';
+import { matMulTA, matMulTB } from './matmul.js';
 
 export type Params = tf.Tensor[];
 
@@ -108,23 +109,42 @@ export class Mlp {
     return this.centered && params0 ? tf.sub(f, this.apply(params0, x)) : f;
   }
 
-  /** Gradients of the loss given dL/df (centering does not change them: f_init is constant). */
-  backward(params: Params, fw: Forward, gOut: tf.Tensor): Backward {
+  /**
+   * Gradients of the loss given dL/df (centering does not change them: f_init is constant).
+   * `scales[i]`, when given, multiplies gradient i (plain SGD passes its learning rates, so the
+   * update is a single subtraction). Scalar factors (multipliers, scales) are carried along and
+   * applied to whichever operand is smallest, never as an extra pass over a hidden activation.
+   */
+  backward(params: Params, fw: Forward, gOut: tf.Tensor, scales?: number[]): Backward {
     const grads: tf.Tensor[] = new Array(params.length);
-    const deltas: tf.Tensor[] = new Array(this.depth);
+    const raw: tf.Tensor[] = new Array(this.depth);
+    const factor: number[] = new Array(this.depth);
     let g = gOut;
+    let c = 1; // dL/dh_l = c·g
     for (let l = this.depth - 1; l >= 0; l--) {
       const s = this.layers[l];
-      deltas[l] = g;
-      grads[this.weightIndex(l)] = tf.mul(tf.matMul(fw.zs[l], g, true, false), s.multiplier);
-      if (this.bias) grads[this.biasIndex(l)] = tf.mul(tf.sum(g, 0), s.biasMultiplier);
+      const wi = this.weightIndex(l);
+      raw[l] = g;
+      factor[l] = c;
+      grads[wi] = scaledOuter(fw.zs[l], g, c * s.multiplier * (scales?.[wi] ?? 1));
+      if (this.bias) {
+        const bi = this.biasIndex(l);
+        grads[bi] = tf.mul(tf.sum(g, 0), c * s.biasMultiplier * (scales?.[bi] ?? 1));
+      }
       if (l > 0) {
-        const gz = tf.matMul(g, params[this.weightIndex(l)] as tf.Tensor, false, true);
-        const dphi = derivative(this.activation, fw.hs[l - 1], fw.zs[l]);
-        g = tf.mul(gz, tf.mul(dphi, s.multiplier));
+        g = tf.mul(matMulTB(g, params[wi]), derivative(this.activation, fw.hs[l - 1], fw.zs[l]));
+        c *= s.multiplier;
       }
     }
-    return { grads, deltas };
+    // δ_l are only needed for Hessian-vector products: scaled on first use, not every step
+    let deltas: tf.Tensor[] | null = null;
+    return {
+      grads,
+      get deltas() {
+        deltas ??= raw.map((r, l) => (factor[l] === 1 ? r : tf.mul(r, factor[l])));
+        return deltas;
+      },
+    };
   }
 
   /**
@@ -149,7 +169,7 @@ export class Mlp {
       if (ddphi[l]) {
         kept.push(ddphi[l]!);
         const s = this.layers[l + 1];
-        gz[l] = tf.mul(tf.matMul(bw.deltas[l + 1], params[this.weightIndex(l + 1)] as tf.Tensor, false, true), s.multiplier);
+        gz[l] = tf.mul(matMulTB(bw.deltas[l + 1], params[this.weightIndex(l + 1)]), s.multiplier);
         kept.push(gz[l]);
       }
     }
@@ -173,14 +193,14 @@ export class Mlp {
       for (let l = L - 1; l >= 0; l--) {
         const s = this.layers[l];
         const g = bw.deltas[l];
-        let rdw = tf.matMul(fw.zs[l], rg, true, false);
-        if (rz[l]) rdw = tf.add(rdw, tf.matMul(rz[l]!, g, true, false));
-        out[this.weightIndex(l)] = tf.mul(rdw, s.multiplier);
+        let rdw = scaledOuter(fw.zs[l], rg, s.multiplier);
+        if (rz[l]) rdw = tf.add(rdw, scaledOuter(rz[l]!, g, s.multiplier));
+        out[this.weightIndex(l)] = rdw;
         if (this.bias) out[this.biasIndex(l)] = tf.mul(tf.sum(rg, 0), s.biasMultiplier);
         if (l > 0) {
           const W = params[this.weightIndex(l)] as tf.Tensor;
           const V = v[this.weightIndex(l)] as tf.Tensor;
-          const rgz = tf.mul(tf.add(tf.matMul(rg, W, false, true), tf.matMul(g, V, false, true)), s.multiplier);
+          const rgz = tf.mul(tf.add(matMulTB(rg, W), matMulTB(g, V)), s.multiplier);
           let next = tf.mul(rgz, dphi[l - 1]);
           if (ddphi[l - 1]) next = tf.add(next, tf.mul(gz[l - 1], tf.mul(ddphi[l - 1]!, rh[l - 1])));
           rg = next;
@@ -190,4 +210,10 @@ export class Mlp {
     };
     return { apply, tensors: kept };
   }
+}
+
+/** c · zᵀ·g, scaling the smaller of z and the product. */
+function scaledOuter(z: tf.Tensor, g: tf.Tensor, c: number): tf.Tensor {
+  if (c === 1) return matMulTA(z, g);
+  return z.shape[0] < (g.shape[1] ?? 1) ? matMulTA(tf.mul(z, c), g) : tf.mul(matMulTA(z, g), c);
 }

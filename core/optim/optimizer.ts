@@ -17,5 +17,10 @@ export interface Optimizer {
    * result belong to the caller (call it inside tf.tidy).
    */
   preconditioner(): Preconditioner | null;
+  /**
+   * When the update is exactly θ −= lr_i·g_i (SGD without momentum or weight decay), the
+   * per-parameter rates, so the trainer can fold them into the gradient and subtract once.
+   */
+  plainRates?(): number[] | null;
   dispose(): void;
 }

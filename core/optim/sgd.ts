@@ -36,6 +36,10 @@ export class Sgd implements Optimizer {
     return { perParam: this.lrs.map((lr) => lr * scale) };
   }
 
+  plainRates(): number[] | null {
+    return this.momentum === 0 && this.weightDecay === 0 ? this.lrs : null;
+  }
+
   dispose(): void {
     for (const b of this.buffers) b?.dispose();
     this.buffers = this.lrs.map(() => null);

@@ -8,6 +8,7 @@ import type { FinalMetrics, GiantStepResult, MetricMessage } from '../messages.j
 import type { Task } from '../tasks/task.js';
 import { lossGrad, lossSum } from '../model/loss.js';
 import { layerScales } from '../model/parametrization.js';
+import { matMulTA, matMulTB } from '../model/matmul.js';
 import { DeviceDataset, evaluate } from '../measure/evaluate.js';
 import { disposeBatch } from '../measure/probe.js';
 import { ridgeSolve } from './ridge.js';
@@ -86,7 +87,7 @@ export async function trainGiantStep(config: TrialConfig, task: Task, trainer: T
     const z = mlp.forward(trainer.params, readout.x).zs[1];
     // centered: f = Z·β − f_init, so fit Z·β to y + f_init
     const target = readout.f0 ? tf.add(readout.y, readout.f0) : readout.y;
-    return [tf.div(tf.matMul(z, z, true, false), m), tf.div(tf.matMul(z, target, true, false), m)];
+    return [tf.div(matMulTA(z, z), m), tf.div(matMulTA(z, target), m)];
   });
   disposeBatch(readout);
   const [k, outDim] = rhs.shape;
@@ -139,7 +140,9 @@ export function neuronOverlaps(W: tf.Tensor, directions: Float64Array[]): { max:
 export function topDirectionOverlap(delta: tf.Tensor, directions: Float64Array[]): number[] {
   if (!directions.length) return [];
   const d = delta.shape[0];
-  const M = tf.tidy(() => tf.matMul(delta, delta, false, true)).dataSync();
+  const product = tf.tidy(() => matMulTB(delta, delta));
+  const M = product.dataSync();
+  product.dispose();
   let v = new Float64Array(d).map((_, i) => 1 / Math.sqrt(d) * (1 + i / d)); // fixed, generic start
   let lambda = 0;
   for (let it = 0; it < 1000; it++) {

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrialConfig } from '../config/trial.js';
 import { isClassification } from '../config/trial.js';
-import { lossGrad, lossSum, type LossKind } from '../model/loss.js';
+import { lossAndGrad, lossGrad, type LossKind } from '../model/loss.js';
 import { Mlp, type Params } from '../model/mlp.js';
 import { createOptimizer, type Optimizer } from '../optim/index.js';
 import type { Dataset } from '../tasks/task.js';
@@ -70,9 +70,10 @@ export class Trainer {
       const fw = mlp.forward(this.params, batch.x);
       const raw = fw.hs[fw.hs.length - 1];
       const f = batch.f0 ? tf.sub(raw, batch.f0) : raw;
-      const l = lossSum(loss, f, batch.y);
-      const bw = mlp.backward(this.params, fw, lossGrad(loss, f, batch.y));
-      const updated = this.optimizer.update(this.params, bw.grads);
+      const { sum: l, grad } = lossAndGrad(loss, f, batch.y);
+      const rates = this.optimizer.plainRates?.() ?? null;
+      const bw = mlp.backward(this.params, fw, grad, rates ?? undefined);
+      const updated = rates ? this.params.map((p, i) => tf.sub(p, bw.grads[i])) : this.optimizer.update(this.params, bw.grads);
       value = l.dataSync()[0] / batch.n;
       return updated;
     });

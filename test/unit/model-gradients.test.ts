@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Mlp } from '../../core/model/mlp.js';
 import { lossCurvature, lossGrad, lossSum } from '../../core/model/loss.js';
 import * as ref from './trainer-reference.js';
-import { model, sgd, useWasm } from './trainer-fixtures.js';
+import { dataset, model, sgd, trial, useWasm } from './trainer-fixtures.js';
+import { Trainer } from '../../core/train/trainer.js';
 
 before(async () => {
   await useWasm();
@@ -136,4 +137,29 @@ test('the parametrizations scale as SCIENCE.md §1 says (init std, multipliers, 
   const std = Math.sqrt(values.reduce((a, x) => a + x * x, 0) / values.length);
   assert.ok(Math.abs(std * Math.sqrt(N) - 1) < 0.05, `sp hidden init std ${std}`);
   W.dispose();
+});
+
+test('a plain SGD step (learning rates folded into the backward pass) equals θ − η·∇L', () => {
+  const cfg = trial({
+    task: { kind: 'teacher-mlp', inputDim: 5 }, model: { width: 9, depth: 3, parametrization: 'mup', activation: 'gelu', bias: true, gamma: 2 },
+    optimizer: { kind: 'sgd', lr: 0.07 },
+  });
+  const tr = new Trainer(cfg, 5, 2);
+  const B = 7;
+  const ds = dataset(ref.normals(1, B * 5), ref.normals(2, B * 2), B, 5, 2);
+  const before = tr.params.map((p) => Float64Array.from(p.dataSync()));
+  const net: ref.RefNet = { D: 5, N: 9, L: 3, out: 2, act: 'gelu', param: 'mup', gamma: 2, bias: true, centered: true, loss: 'mse' };
+  const g = ref.gradient(net, before, before, Float64Array.from(ds.x), Float64Array.from(ds.y), B);
+  const lossBefore = tr.step(ds);
+  assert.ok(Math.abs(lossBefore - ref.lossAt(net, before, before, Float64Array.from(ds.x), Float64Array.from(ds.y), B)) < 1e-6);
+  const lrs = tr.mlp.lrFactors().map((f) => f * 0.07);
+  assert.deepEqual(lrs, tr.mlp.specs.map(() => 0.07 * 9), 'mup: every parameter at η0·N');
+  tr.params.forEach((p, i) => {
+    const after = p.dataSync();
+    const expected = before[i].map((v, k) => v - lrs[i] * g[i][k]);
+    const err = Math.max(...Array.from(after, (v, k) => Math.abs(v - expected[k])));
+    const scale = Math.max(...Array.from(expected, (v) => Math.abs(v)));
+    assert.ok(err <= 1e-5 * scale, `parameter ${i}: max error ${err}`);
+  });
+  tr.dispose();
 });
