@@ -32,7 +32,8 @@ function sortedCopy(v: unknown): unknown {
   if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) throw NOT_PLAIN;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v).sort()) {
-    if (INDEX_KEY.test(k)) throw NOT_PLAIN;
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && INDEX_KEY.test(k)) throw NOT_PLAIN;
     const x = (v as Record<string, unknown>)[k];
     if (x !== undefined) out[k] = sortedCopy(x);
   }

@@ -7,7 +7,7 @@ import { trialConfigSchema } from '../config/trial.js';
 import { trialId } from '../ids.js';
 import type { TrialPlan } from '../search/strategy.js';
 import { describePoint, gridPoint, type Grid } from './grid.js';
-import { setPath, type Json } from './paths.js';
+import { setPath, splitPath, type Json } from './paths.js';
 
 /** Invalid grid points are listed one by one up to this many, then counted. */
 const MAX_LISTED = 10;
@@ -36,10 +36,13 @@ export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, 
   const problems: string[] = [];
   let invalid = 0;
   let duplicates = 0;
+  const keys = grid.axes.map((a) => splitPath(a.path));
   for (const index of indices) {
     if (plans.length >= limit) break;
     const point = gridPoint(grid, index);
-    const parsed = trialConfigSchema.safeParse(pointConfig(base, point), { error: specErrorMap });
+    let raw = base;
+    grid.axes.forEach((a, i) => (raw = setPath(raw, keys[i], point[a.path])));
+    const parsed = trialConfigSchema.safeParse(raw, { error: specErrorMap });
     if (!parsed.success) {
       invalid++;
       if (invalid <= MAX_LISTED) {

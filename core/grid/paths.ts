@@ -25,8 +25,8 @@ export function getPath(obj: unknown, path: string): unknown {
  * one base config can be shared by thousands of grid points. A missing or non-object step is
  * replaced by a fresh object (the schema check reports a base that had a non-object there).
  */
-export function setPath(obj: Json, path: string, value: unknown): Json {
-  const keys = splitPath(path);
+export function setPath(obj: Json, path: string | readonly string[], value: unknown): Json {
+  const keys = typeof path === 'string' ? splitPath(path) : path;
   const root: Json = { ...obj };
   let cur = root;
   for (let i = 0; i < keys.length - 1; i++) {
