@@ -105,7 +105,8 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
   };
   ask();
 
-  const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), queue.length || 1));
+  // a fixed plan needs no more workers than it has trials left; an adaptive one may add trials
+  const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), searchDone ? queue.length || 1 : Infinity));
   let aborted = false;
   let fatal: unknown;
   const pool = new WorkerPool({
