@@ -158,6 +158,8 @@ export class Mlp {
     tensors: tf.Tensor[];
   } {
     const L = this.depth;
+    // materialised here, in the caller's scope: apply() runs inside short-lived tidies
+    const deltas = bw.deltas;
     const dphi: tf.Tensor[] = [];
     const ddphi: (tf.Tensor | null)[] = [];
     const gz: tf.Tensor[] = []; // a_l · δ_l W_lᵀ, needed with φ''
@@ -169,7 +171,7 @@ export class Mlp {
       if (ddphi[l]) {
         kept.push(ddphi[l]!);
         const s = this.layers[l + 1];
-        gz[l] = tf.mul(matMulTB(bw.deltas[l + 1], params[this.weightIndex(l + 1)]), s.multiplier);
+        gz[l] = tf.mul(matMulTB(deltas[l + 1], params[this.weightIndex(l + 1)]), s.multiplier);
         kept.push(gz[l]);
       }
     }
@@ -192,7 +194,7 @@ export class Mlp {
       let rg = curvature(rh[L - 1]);
       for (let l = L - 1; l >= 0; l--) {
         const s = this.layers[l];
-        const g = bw.deltas[l];
+        const g = deltas[l];
         let rdw = scaledOuter(fw.zs[l], rg, s.multiplier);
         if (rz[l]) rdw = tf.add(rdw, scaledOuter(rz[l]!, g, s.multiplier));
         out[this.weightIndex(l)] = rdw;
@@ -208,6 +210,7 @@ export class Mlp {
       }
       return out;
     };
+    kept.push(...deltas);
     return { apply, tensors: kept };
   }
 }

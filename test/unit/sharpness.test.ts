@@ -1,7 +1,7 @@
 // Sharpness (top Hessian eigenvalue of the training loss) against references:
 //   (a) a linear least-squares model, whose Hessian a²·XᵀX/B is known in closed form (X built with
 //       orthogonal columns, so the eigenvalues are set exactly): relative error ≤ 1e-4;
-//   (b) a tiny tanh network against a Hessian computed independently in float64 (central
+//   (b) tiny tanh and relu networks against a Hessian computed independently in float64 (central
 //       differences of the analytic float64 gradient, then a symmetric eigen-solve): ≤ 1e-3,
 //       also for the step-scaled value with per-layer step sizes;
 //   (c) full-batch GD on a small regression task: the step-scaled sharpness η·λ_max starts well
@@ -72,10 +72,10 @@ for (const method of ['power', 'lanczos'] as const) {
     }
   });
 
-  test(`(b) tiny tanh network: λ_max and step-scaled λ_max vs an independent float64 Hessian (${method})`, () => {
-    const net: ref.RefNet = { D: 3, N: 4, L: 3, out: 1, act: 'tanh', param: 'ntk', gamma: 1, bias: true, centered: false, loss: 'mse' };
+  for (const act of ['tanh', 'relu'] as const) test(`(b) tiny ${act} network: λ_max and step-scaled λ_max vs an independent float64 Hessian (${method})`, () => {
+    const net: ref.RefNet = { D: 3, N: 4, L: 3, out: 1, act, param: 'ntk', gamma: 1, bias: true, centered: false, loss: 'mse' };
     const B = 10;
-    const mlp = new Mlp(model({ depth: 3, width: 4, activation: 'tanh', parametrization: 'ntk', bias: true }), sgd(), 3, 1);
+    const mlp = new Mlp(model({ depth: 3, width: 4, activation: act, parametrization: 'ntk', bias: true }), sgd(), 3, 1);
     // a point away from init, with larger weights so that the tanh curvature term matters
     const init = mlp.init(4).map((t) => Float64Array.from(t.dataSync()));
     const noise = ref.normals(17, ref.flatten(init).length);
@@ -88,8 +88,8 @@ for (const method of ['power', 'lanczos'] as const) {
     const H = ref.fdHessian((w) => ref.flatten(ref.gradient(net, ref.unflatten(w, p), p, x, y, B)), flat);
     const n = flat.length;
     const top = ref.topEigenvalue(H, n);
-    // H is indefinite at this point (eigenvalues about −0.35 … 1.64): the tanh curvature term
-    // matters, so a Gauss–Newton approximation would not pass
+    // for tanh, H is indefinite at this point (eigenvalues about −0.35 … 1.64): the curvature
+    // term of the activation matters, so a Gauss–Newton approximation would not pass
     const probe = toDevice(dataset(x, y, B, 3, 1));
     const est = new SharpnessEstimator(mlp, 'mse', sharpnessSchema.parse({ iterations: 400, tol: 1e-8, method }), 5);
     // per-parameter step sizes: P = diag(step of each tensor) → reference P^½ H P^½
