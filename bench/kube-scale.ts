@@ -36,12 +36,26 @@ function launches(sweepId: string, n: number, offset: number): TrialLaunch[] {
   });
 }
 
-interface Measured { toRunningMs: number[]; callsPerTrial: number; calls: Record<string, number>; wallMs: number; failures: number }
+interface Measured {
+  toRunningMs: number[];
+  /** ms from activity start until the trial first reported each phase/reason (stages of the way to Running) */
+  stages: Record<string, number[]>;
+  callsPerTrial: number;
+  calls: Record<string, number>;
+  wallMs: number;
+  failures: number;
+}
+
+/** Heartbeat phase/reason → the stage it shows was reached. */
+const STAGE: Record<string, string> = {
+  'Pending/NoPodYet': 'jobSeen', 'Pending/Scheduling': 'podCreated', 'Pending/ContainerCreating': 'podScheduled', Running: 'running',
+};
 
 /** Launches `ls` concurrently on a fresh executor (a fresh worker: its own watch and counters). */
 async function measure(ex: KubernetesExecutor, ls: TrialLaunch[]): Promise<Measured> {
   const t0 = performance.now();
   const toRunning: number[] = [];
+  const stages: Record<string, number[]> = {};
   const phases = new Map<string, string>();
   let done = 0;
   const progress = setInterval(() => {
@@ -52,10 +66,14 @@ async function measure(ex: KubernetesExecutor, ls: TrialLaunch[]): Promise<Measu
   const outcomes = await Promise.all(ls.map((l) => {
     const start = performance.now();
     let seen = false;
+    const reached = new Set<string>();
     return ex.run(l, {
       signal: new AbortController().signal,
       heartbeat: (b) => {
-        phases.set(l.trialId, b.phase + (b.reason ? `/${b.reason}` : ''));
+        const key = b.phase + (b.reason ? `/${b.reason}` : '');
+        phases.set(l.trialId, key);
+        const stage = STAGE[key];
+        if (stage && !reached.has(stage)) { reached.add(stage); (stages[stage] ??= []).push(performance.now() - start); }
         if (b.phase === 'Running' && !seen) { seen = true; toRunning.push(performance.now() - start); }
       },
     }).finally(() => { done++; });
@@ -63,7 +81,7 @@ async function measure(ex: KubernetesExecutor, ls: TrialLaunch[]): Promise<Measu
   clearInterval(progress);
   const calls = Object.fromEntries([...ex.api.calls.entries()].sort());
   return {
-    toRunningMs: toRunning, calls, wallMs: performance.now() - t0,
+    toRunningMs: toRunning, stages, calls, wallMs: performance.now() - t0,
     callsPerTrial: ex.api.totalCalls / ls.length,
     failures: outcomes.filter((o) => o.failure || o.exitCode !== 0).length,
   };
@@ -98,6 +116,9 @@ try {
       ratioP95: +(quantile(big.toRunningMs, 0.95) / ref).toFixed(2),
       sawRunning: big.toRunningMs.length,
     },
+    // median ms from activity start to each stage (a stage can be skipped between two heartbeats)
+    stagesP50Ms: Object.fromEntries(['jobSeen', 'podCreated', 'podScheduled', 'running']
+      .filter((k) => big.stages[k]?.length).map((k) => [k, Math.round(quantile(big.stages[k], 0.5))])),
     wallMs: Math.round(big.wallMs),
     nodeAgentStatusPatches: cluster.agent.statusPatches,
   };
