@@ -13,7 +13,7 @@ import { buildTrialJob, type TrialJob } from './job-spec.js';
 import { KubeApi, apiStatus, describeApiError, type KubeApiOptions } from './kube-api.js';
 import { podLogTail } from './logs.js';
 import { ANNOTATIONS, LABELS } from './names.js';
-import { JobWatchHub, type WatchHubOptions } from './watch-hub.js';
+import { JobWatchHub, WatchRefusedError, type WatchHubOptions } from './watch-hub.js';
 
 export interface KubernetesExecutorOptions extends KubeApiOptions, WatchHubOptions {
   kubeConfig: KubeConfig;
@@ -105,9 +105,10 @@ export class KubernetesExecutor implements TrialExecutor {
     const pump = setInterval(creating, this.opts.heartbeatMs ?? 5000);
     let name: string;
     try {
-      await hub.ready(ctx.signal);
+      await hub.readyOrRefused(ctx.signal);
       name = await this.ensureJob(hub, built, launch, ctx.signal);
     } catch (err) {
+      if (err instanceof WatchRefusedError) return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: err.message } };
       if (ctx.signal.aborted) {
         // the create may have gone through: remove whatever exists under this name
         await this.deleteJob(built.name, k.namespace, 'Foreground').catch(() => undefined);

@@ -5,7 +5,7 @@
 // delays events. Deleted pods are remembered while their Job is followed: a pod that vanished
 // (evicted through the API, preempted, lost with its node) still explains why its Job failed.
 import { ListWatch, Watch, type V1Job, type V1Pod } from '@kubernetes/client-node';
-import type { KubeApi } from './kube-api.js';
+import { describeApiError, type KubeApi } from './kube-api.js';
 import { LABELS, MANAGED_SELECTOR } from './names.js';
 
 export interface JobView {
@@ -20,6 +20,8 @@ export interface JobView {
 }
 
 export type JobListener = (view: JobView) => void;
+
+export class WatchRefusedError extends Error {}
 
 export interface WatchHubOptions {
   restartMinMs?: number;
@@ -45,6 +47,8 @@ class RestartingInformer<T extends { metadata?: { name?: string } }> {
   /** errors seen (restarts), for diagnostics */
   errors = 0;
   lastError = '';
+  /** HTTP status of the last error (403: the worker may not list or watch here) */
+  lastStatus?: number;
 
   constructor(private readonly what: string, path: string, private readonly api: KubeApi,
     list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
@@ -65,7 +69,9 @@ class RestartingInformer<T extends { metadata?: { name?: string } }> {
     this.informer.on('error', (err: unknown) => {
       this.connected = false;
       this.errors++;
-      this.lastError = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      this.lastError = describeApiError(err);
+      const e = err as { code?: unknown; statusCode?: unknown };
+      this.lastStatus = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
       if (this.stopped) return;
       // a watch that ran for a while before failing starts over with a short delay
       if (Date.now() - this.startedAt > 10_000) this.delay = this.opts.restartMinMs;
@@ -162,6 +168,24 @@ export class JobWatchHub {
   async ready(signal?: AbortSignal): Promise<void> {
     await this.jobs.whenListed(signal);
     await this.pods.whenListed(signal);
+  }
+
+  /**
+   * Like ready(), but rejects with a one-line error when the API server refuses the watch
+   * (401/403: wrong credentials or RBAC) instead of retrying forever.
+   */
+  async readyOrRefused(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const refused = [this.jobs, this.pods].find((i) => !i.listed && (i.lastStatus === 401 || i.lastStatus === 403));
+      if (refused) throw new WatchRefusedError(`cannot list and watch trial Jobs and pods in namespace ${this.namespace}: ${refused.lastError}`);
+      if (this.jobs.listed && this.pods.listed) return;
+      if (signal?.aborted) throw signal.reason;
+      await new Promise<void>((resolve) => {
+        const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+        const t = setTimeout(done, 200);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
   }
 
   /** false while a watch is down and being re-established */

@@ -162,13 +162,13 @@ test('RBAC: the orchestrator ServiceAccount runs trial Jobs in its namespace and
 
   // allowed: the executor's whole cycle (watch, create, logs, delete) with this identity, and the
   // trial pod passes the namespace's restricted Pod Security admission
+  const config = trialConfigSchema.parse({ task: { kind: 'teacher-mlp' }, optimizer: { kind: 'sgd', lr: 0.1 } });
+  const launch = {
+    sweepId: 'rbac', trialId: trialId(config), attempt: 1, config, nats: { servers: ['nats://127.0.0.1:4222'] },
+    kubernetes: kubernetesExecutionSchema.parse({ cpu: '100m', memory: '256Mi', command: ['node', '-e', "console.log('as the orchestrator'); process.exit(3)"] }),
+  };
   const ex = new KubernetesExecutor({ kubeConfig: kc, defaults: { namespace: 'sweeps' }, tickMs: 200 });
   try {
-    const config = trialConfigSchema.parse({ task: { kind: 'teacher-mlp' }, optimizer: { kind: 'sgd', lr: 0.1 } });
-    const launch = {
-      sweepId: 'rbac', trialId: trialId(config), attempt: 1, config, nats: { servers: ['nats://127.0.0.1:4222'] },
-      kubernetes: kubernetesExecutionSchema.parse({ cpu: '100m', memory: '256Mi', command: ['node', '-e', "console.log('as the orchestrator'); process.exit(3)"] }),
-    };
     const out = await ex.run(launch, { heartbeat: () => undefined, signal: new AbortController().signal });
     assert.equal(out.failure?.kind, 'crashed');
     assert.deepEqual(out.failure?.logTail, ['as the orchestrator']);
@@ -188,5 +188,14 @@ test('RBAC: the orchestrator ServiceAccount runs trial Jobs in its namespace and
   await forbidden('listing nodes', () => saCore.listNode());
   await forbidden('deleting pods directly', () => saCore.deleteCollectionNamespacedPod({ namespace: 'sweeps' }));
   await forbidden('creating Deployments', () => saApps.createNamespacedDeployment({ namespace: 'sweeps', body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } } }));
-  await forbidden('changing its own Role', () => kc.makeApiClient(CoreV1Api).createNamespacedServiceAccount({ namespace: 'sweeps', body: { metadata: { name: 'other' } } }));
+  // an executor pointed at a namespace its Role does not cover fails the attempt at once, clearly
+  const elsewhere = new KubernetesExecutor({ kubeConfig: kc, defaults: { namespace: 'default' } });
+  try {
+    const out = await elsewhere.run(launch, { heartbeat: () => undefined, signal: new AbortController().signal });
+    assert.equal(out.failure?.retryable, false);
+    assert.match(out.failure!.message, /^cannot list and watch trial Jobs and pods in namespace default: 403 Forbidden: jobs\.batch is forbidden/);
+  } finally {
+    await elsewhere.close();
+  }
+  await forbidden('creating ServiceAccounts', () => kc.makeApiClient(CoreV1Api).createNamespacedServiceAccount({ namespace: 'sweeps', body: { metadata: { name: 'other' } } }));
 });
