@@ -13,6 +13,8 @@ function explicitTransposes(): boolean {
 
 /** Aᵀ·B */
 export function matMulTA(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  // inner dimension 1: an outer product, cheaper as a broadcast multiply on any backend
+  if (a.shape[0] === 1) return tf.mul(tf.reshape(a, [a.shape[1]!, 1]), b);
   if (!explicitTransposes()) return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, false);
   return tf.matMul(tf.transpose(a), b);
 }
@@ -22,6 +24,8 @@ export function matMulTA(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
  * packing of the right operand, both proportional to size).
  */
 export function matMulTB(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  // inner dimension 1 (e.g. back through a single-output layer): an outer product
+  if (a.shape[1] === 1) return tf.mul(a, tf.reshape(b, [1, b.shape[0]]));
   if (!explicitTransposes()) return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true);
   const [m, n] = [a.shape[0], b.shape[0]];
   const direct = 2 * size(b);
