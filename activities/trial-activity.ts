@@ -7,7 +7,7 @@ import { ApplicationFailure, activityInfo, cancellationSignal, cancelled, heartb
 import type { TrialActivityInput, TrialActivityResult } from '../workflows/types.js';
 import type { TrialExecutor, TrialHeartbeat, TrialLaunch } from './executor.js';
 import { TRAINER_EXIT } from './executor.js';
-import { readTrialEvents } from './jetstream/reader.js';
+import { lastTrialEvent, readTrialEvents } from './jetstream/reader.js';
 import { JetStreamPublisher } from './jetstream/publisher.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 import { resultFromEvents } from './trial-result.js';
@@ -57,7 +57,10 @@ export function trialActivities(deps: TrialActivityDeps) {
       if (signal.aborted) await cancelled();
 
       if (outcome.exitCode === TRAINER_EXIT.ok && !outcome.failure) {
-        const result = resultFromEvents(input.trialId, await readTrialEvents(deps.nc, input.sweepId, input.trialId));
+        // The terminal event is normally the trial's last one (one request); if a retried
+        // publish stored an earlier event after it, read them all.
+        const last = await lastTrialEvent(deps.nc, input.sweepId, input.trialId);
+        const result = resultFromEvents(input.trialId, last && last.event !== 'started' ? [last] : await readTrialEvents(deps.nc, input.sweepId, input.trialId));
         if (!result || result.outcome === 'cancelled') {
           throw attemptFailure(deps, who, 'result-missing', true, `the trainer exited normally but SWEEP_EVENTS holds no outcome for trial ${input.trialId}`);
         }

@@ -1,15 +1,16 @@
 // The sweep workflow. Planning (grid expansion, search strategies) runs in activities, which
 // store the plans in pages; the workflow keeps only counters and the ids of trials in flight.
 // Trials run as child workflows, at most `parallelism` at once (capped at MAX_IN_FLIGHT, well
-// under Temporal's 2,000 pending children). Children outlive a continue-as-new
-// (ParentClosePolicy ABANDON) and report their end with the trialDone signal, so a run can hand
-// over to the next at any time: the sweep's history stays bounded whatever the number of trials.
+// under Temporal's 2,000 pending children). A run learns a trial's end from the child's
+// completion; before it continues as new, it asks the trials still running to report to the
+// next run by signal. Children outlive the hand-over (ParentClosePolicy ABANDON), so a run can
+// hand over at any time and the sweep's history stays bounded whatever the number of trials.
 import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle,
   isCancellation, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
 } from '@temporalio/workflow';
 import type { TrialPlan } from '../core/search/strategy.js';
-import { pauseSignal, progressQuery, resumeSignal, trialDoneSignal } from './definitions.js';
+import { pauseSignal, progressQuery, reportBySignal, resumeSignal, trialDoneSignal } from './definitions.js';
 import { trialWorkflow } from './trial.js';
 import {
   NON_RETRYABLE_TYPES, childWorkflowId, type OutcomeCounts, type PlanInfo, type SweepActivities, type SweepCarry,
@@ -69,8 +70,10 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     round: plan?.round.round ?? 0,
     runs,
   });
+  /** trials this run started (their end reaches this run as the child's completion) */
+  const ownChildren = new Set<string>();
   const finish = (d: TrialDone) => {
-    // Each trial reports twice when it ends in the run that started it (signal and result): count once.
+    // A trial can report twice (its completion and a signal asked for at a hand-over): count once.
     if (!inFlight.delete(d.trialId)) return;
     counts[d.outcome]++;
   };
@@ -82,6 +85,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
 
   const startTrial = (p: TrialPlan) => {
     inFlight.add(p.id);
+    ownChildren.add(p.id);
     started++;
     startedThisRun++;
     starting++;
@@ -138,9 +142,15 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
         continue;
       }
       if (historyFull() && (next < plan.round.count || !plan.round.done)) {
-        // Hand over to a fresh run once every child we started has been created and no
+        // Hand over to a fresh run once every child we started has been created and told to
+        // report by signal (a child that already ended has its completion in this run), and no
         // handler is mid-way; trials in flight keep running and report to the next run.
-        await condition(() => starting === 0 && allHandlersFinished());
+        await condition(() => starting === 0);
+        const tell = [...inFlight].filter((id) => ownChildren.has(id));
+        const ended: string[] = [];
+        await Promise.all(tell.map((id) => getExternalWorkflowHandle(childWorkflowId(sweepId, id)).signal(reportBySignal)
+          .catch(() => { ended.push(id); })));
+        await condition(() => ended.every((id) => !inFlight.has(id)) && allHandlersFinished());
         const carry: SweepCarry = {
           name: plan.name, execution: plan.execution, round: plan.round, next, plannedBefore,
           inFlight: [...inFlight], started, counts, paused, runs, finishedAtAsk,

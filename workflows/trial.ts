@@ -1,12 +1,13 @@
 // The trial workflow: one trial, run by the runTrial activity with Temporal's retries for
 // infrastructure failures (crashed or evicted trainer, lost worker, NATS unavailable). Diverged
-// trials are results, not failures; invalid configs fail without retry. It always reports its
-// end to the sweep with the trialDone signal, so the sweep can continue-as-new while trials run.
+// trials are results, not failures; invalid configs fail without retry. Its result reaches the
+// sweep run that started it; if that run continues as new first, it asks the trial to report
+// by signal (trialDone) to whichever run is current when it ends.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
-  isCancellation, proxyActivities,
+  isCancellation, proxyActivities, setHandler,
 } from '@temporalio/workflow';
-import { trialDoneSignal } from './definitions.js';
+import { reportBySignal, trialDoneSignal } from './definitions.js';
 import { NON_RETRYABLE_TYPES, type SweepActivities, type TrialDone, type TrialInput } from './types.js';
 
 export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
@@ -29,6 +30,9 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
     retry: { maximumAttempts: 20, initialInterval: 1000, maximumInterval: 30_000 },
   });
 
+  let viaSignal = false;
+  setHandler(reportBySignal, () => { viaSignal = true; });
+
   let done: TrialDone;
   try {
     const r = await runTrial({
@@ -38,7 +42,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
     done = { trialId: r.trialId, outcome: r.outcome, step: r.step, attempt: r.attempt, ...(r.error !== undefined ? { error: r.error } : {}) };
   } catch (err) {
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => report(input, { trialId: input.trialId, outcome: 'cancelled', step: 0, attempt: 0 }));
+      if (viaSignal) await CancellationScope.nonCancellable(() => report(input, { trialId: input.trialId, outcome: 'cancelled', step: 0, attempt: 0 }));
       throw err;
     }
     // Attempts exhausted or not retryable: the trial failed. Store the outcome as the trainer
@@ -47,7 +51,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
     done = { trialId: input.trialId, outcome: 'failed', step: 0, attempt, error: message };
     await recordTrialEnd({ sweepId: input.sweepId, trialId: input.trialId, outcome: 'failed', attempt, error: message });
   }
-  await report(input, done);
+  if (viaSignal) await report(input, done);
   return done;
 }
 

@@ -60,6 +60,18 @@ export function dedupe<T extends BusMessage>(msgs: StoredMessage<T>[]): T[] {
   return [...byId.values()];
 }
 
+/** The last event stored for a trial (one request), or null when it has none. */
+export async function lastTrialEvent(nc: NatsConnection, sweepId: string, trialId: string): Promise<TrialEvent | null> {
+  const jsm = await jetstreamManager(nc);
+  try {
+    const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: `sweep.events.${sweepId}.${trialId}` });
+    return m ? m.json<TrialEvent>() : null;
+  } catch (err) {
+    if (/no message found|not found/i.test((err as Error).message)) return null;
+    throw err;
+  }
+}
+
 export async function readTrialEvents(nc: NatsConnection, sweepId: string, trialId: string): Promise<TrialEvent[]> {
   return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, `sweep.events.${sweepId}.${trialId}`));
 }

@@ -19,6 +19,8 @@ export interface TemporalServerOptions {
   /** search attributes to register, name → type (Keyword, Int, ...) */
   searchAttributes?: Record<string, string>;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** keep state in a SQLite file (default: in memory, which is much faster; tests never restart the server) */
+  persist?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -55,9 +57,9 @@ export async function startTemporal(opts: TemporalServerOptions = {}): Promise<T
     const [port, httpPort, metricsPort] = await freePorts(3);
     const args = [
       'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort),
-      '--metrics-port', String(metricsPort), '--headless', '--db-filename', join(dir, 'temporal.sqlite'),
-      '--log-level', opts.logLevel ?? 'warn',
+      '--metrics-port', String(metricsPort), '--headless', '--log-level', opts.logLevel ?? 'warn',
     ];
+    if (opts.persist) args.push('--db-filename', join(dir, 'temporal.sqlite'));
     for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
     for (const ns of opts.namespaces ?? []) args.push('--namespace', ns);
     for (const [k, t] of Object.entries(opts.searchAttributes ?? {})) args.push('--search-attribute', `${k}=${t}`);
