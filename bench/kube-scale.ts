@@ -6,6 +6,7 @@
 // a reference measured in the same run on the same cluster: one trial launched alone.
 //
 //   npm run bench:kube            (or: node dist/bench/kube-scale.js [--trials N] [--run-ms MS])
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { kubernetesExecutionSchema } from '../core/config/execution.js';
 import { trialConfigSchema } from '../core/config/trial.js';
 import { trialId } from '../core/ids.js';
@@ -58,10 +59,13 @@ async function measure(ex: KubernetesExecutor, ls: TrialLaunch[]): Promise<Measu
   const stages: Record<string, number[]> = {};
   const phases = new Map<string, string>();
   let done = 0;
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
   const progress = setInterval(() => {
     const counts: Record<string, number> = {};
     for (const p of phases.values()) counts[p] = (counts[p] ?? 0) + 1;
-    console.error(`kube-scale: ${Math.round((performance.now() - t0) / 1000)}s ${JSON.stringify(counts)} done ${done}, ${ex.api.totalCalls} API calls, ${ex.api.limiter.waiting} waiting for the rate limit`);
+    console.error(`kube-scale: ${Math.round((performance.now() - t0) / 1000)}s ${JSON.stringify(counts)} done ${done}, ${ex.api.totalCalls} API calls, ${ex.api.limiter.waiting} waiting for the rate limit, event loop delay p99 ${Math.round(loop.percentile(99) / 1e6)} ms`);
+    loop.reset();
   }, 10_000);
   const outcomes = await Promise.all(ls.map((l) => {
     const start = performance.now();
@@ -79,6 +83,7 @@ async function measure(ex: KubernetesExecutor, ls: TrialLaunch[]): Promise<Measu
     }).finally(() => { done++; });
   }));
   clearInterval(progress);
+  loop.disable();
   const calls = Object.fromEntries([...ex.api.calls.entries()].sort());
   return {
     toRunningMs: toRunning, stages, calls, wallMs: performance.now() - t0,

@@ -271,6 +271,7 @@ export class KubernetesExecutor implements TrialExecutor {
   async close(): Promise<void> {
     await Promise.all([...this.hubs.values()].map((h) => h.stop()));
     this.hubs.clear();
+    this.api.close();
   }
 }
 

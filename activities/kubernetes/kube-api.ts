@@ -2,6 +2,8 @@
 // count per operation (benchmarks report API calls per trial), and retries of transient errors
 // (API server restarting, 429 throttling, 5xx) with backoff, so a control-plane blip does not
 // fail a trial. Errors that are not transient reach the caller with a one-line message.
+import { createHash } from 'node:crypto';
+import type { Agent } from 'node:http';
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { TokenBucket } from './rate-limiter.js';
 
@@ -72,6 +74,32 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+type AgentFactory = (cluster: { server?: string; proxyUrl?: string } | null, opts: Record<string, unknown>) => Agent;
+
+/**
+ * A view of `kc` whose requests share keep-alive connections. client-node 1.4 builds a new
+ * https.Agent — so a new TLS connection and handshake — for every request, which dominates the
+ * CPU time of a worker launching hundreds of trials. The view caches one keep-alive agent per
+ * set of agent options; `close()` destroys them. If the library's (private) factory is not there
+ * (another client-node version), `kc` is returned unchanged.
+ */
+export function withConnectionReuse(kc: KubeConfig): { kc: KubeConfig; close(): void } {
+  const base = kc as unknown as { createAgent?: AgentFactory };
+  if (typeof base.createAgent !== 'function') return { kc, close: () => undefined };
+  const agents = new Map<string, Agent>();
+  const view = Object.create(kc) as { createAgent: AgentFactory };
+  view.createAgent = (cluster, opts) => {
+    const key = createHash('sha256').update(JSON.stringify([cluster?.server, cluster?.proxyUrl, opts])).digest('hex');
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = base.createAgent!.call(kc, cluster, { ...opts, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+  return { kc: view as unknown as KubeConfig, close: () => { for (const a of agents.values()) a.destroy(); agents.clear(); } };
+}
+
 export class KubeApi {
   readonly batch: BatchV1Api;
   readonly core: CoreV1Api;
@@ -79,10 +107,16 @@ export class KubeApi {
   /** calls made, by operation (including retries) */
   readonly calls = new Map<string, number>();
   private readonly retryForMs: number;
+  /** the KubeConfig every call and watch of this API uses (connections reused) */
+  readonly kc: KubeConfig;
+  private readonly closeAgents: () => void;
 
-  constructor(readonly kc: KubeConfig, opts: KubeApiOptions = {}) {
-    this.batch = kc.makeApiClient(BatchV1Api);
-    this.core = kc.makeApiClient(CoreV1Api);
+  constructor(kubeConfig: KubeConfig, opts: KubeApiOptions = {}) {
+    const reuse = withConnectionReuse(kubeConfig);
+    this.kc = reuse.kc;
+    this.closeAgents = reuse.close;
+    this.batch = this.kc.makeApiClient(BatchV1Api);
+    this.core = this.kc.makeApiClient(CoreV1Api);
     this.limiter = new TokenBucket(opts.qps ?? 50, opts.burst ?? 100);
     this.retryForMs = opts.retryForMs ?? 120_000;
   }
@@ -97,6 +131,11 @@ export class KubeApi {
   async admit(op: string, signal?: AbortSignal): Promise<void> {
     await this.limiter.take(signal);
     this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.closeAgents();
   }
 
   /** Runs `fn` under the rate limit, retrying transient failures (unless `retry` is false). */

@@ -19,6 +19,7 @@ import { FakeNodes, type FakeNodeSpec } from './fake-nodes.js';
 import { startKubeletLogServer, tailOf } from './kubelet-logs.js';
 import { PodSandbox, SandboxNotReady, memoryLimitBytes } from './pod-sandbox.js';
 import { trackChild } from './processes.js';
+import { withConnectionReuse } from '../../../activities/kubernetes/kube-api.js';
 
 /**
  * Fault injection, as a pod annotation (added any time) or label (from the pod template):
@@ -114,8 +115,12 @@ export class NodeAgent {
   /** pods/status patches sent, for benchmarks */
   statusPatches = 0;
 
+  private readonly connections: ReturnType<typeof withConnectionReuse>;
+
   private constructor(private readonly opts: NodeAgentOptions) {
-    this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    // a kubelet keeps its connections to the API server open (and so must a 500-pod benchmark)
+    this.connections = withConnectionReuse(opts.kubeConfig);
+    this.core = this.connections.kc.makeApiClient(CoreV1Api);
     this.nodeNames = new Set(opts.nodes.map((n) => n.name));
   }
 
@@ -123,7 +128,7 @@ export class NodeAgent {
     const agent = new NodeAgent(opts);
     mkdirSync(opts.dir, { recursive: true });
     agent.logServer = await startKubeletLogServer(opts.tls, (ns, pod, container) => agent.logSource(ns, pod, container));
-    agent.nodes = new FakeNodes(opts.kubeConfig, opts.nodes, agent.logServer.port, opts.heartbeatMs);
+    agent.nodes = new FakeNodes(agent.connections.kc, opts.nodes, agent.logServer.port, opts.heartbeatMs);
     await agent.nodes.register();
     agent.startInformer();
     agent.memTimer = setInterval(() => agent.enforceMemoryLimits(), 300);
@@ -171,6 +176,7 @@ export class NodeAgent {
     }
     await Promise.all(exits);
     await this.logServer?.close();
+    this.connections.close();
   }
 
   // ---- watching pods ------------------------------------------------------------------------
@@ -178,7 +184,7 @@ export class NodeAgent {
   private startInformer(): void {
     const path = '/api/v1/pods';
     const listFn = () => this.core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName!=' });
-    const informer = new ListWatch<V1Pod>(path, new Watch(this.opts.kubeConfig), listFn, false, undefined, 'spec.nodeName!=');
+    const informer = new ListWatch<V1Pod>(path, new Watch(this.connections.kc), listFn, false, undefined, 'spec.nodeName!=');
     informer.on('add', (p) => this.onPod(p));
     informer.on('update', (p) => this.onPod(p));
     informer.on('delete', (p) => this.onDeleted(p));
