@@ -15,6 +15,7 @@ interface Active {
 
 let active: Active | null = null;
 let wasmThreadsRequested = -1;
+let pending: Promise<Active> | null = null;
 
 /** Description of the backend in use, e.g. "wasm (1 thread, simd)"; null before initBackend. */
 export function activeBackend(): string | null {
@@ -76,6 +77,12 @@ export async function initBackend(config: Partial<BackendConfig> = {}): Promise<
     }
     return { name: 'wasm', description: await useWasm(threads) };
   };
-  active = await choose();
+  // concurrent callers (trials starting together in one process) share one initialisation
+  const mine = (pending ?? Promise.resolve()).catch(() => undefined).then(async () => {
+    if (active && (name === 'auto' || name === active.name)) return active;
+    return choose();
+  });
+  pending = mine;
+  active = await mine;
   return active.description;
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { BusMessage, MetricMessage, TrialEvent } from '../../core/messages.js';
 import { isEvent } from '../../core/messages.js';
-import { runTrial } from '../../core/train/run-trial.js';
+import { activeBackend, initBackend, runTrial } from '../../core/train/run-trial.js';
 import { logSpacedSteps } from '../../core/train/schedule.js';
 import { continualSummary } from '../../core/train/continual.js';
 import { createTask } from '../../core/tasks/index.js';
@@ -290,4 +290,15 @@ test('configs the trainer cannot run are rejected at parse time, naming the fiel
     ['train.steps: must be a multiple of task.tasks (3) so every task trains equally long, got 100']);
   assert.deepEqual(problems(base({ task: { kind: 'continual', base: { kind: 'multi-index' } }, model: { depth: 2 }, giantStep: { alpha: 1 }, train: { steps: 50 } })),
     ['giantStep: cannot be combined with a continual task']);
+});
+
+test('backend: auto keeps the active one; a native backend that does not load is a clear error', async () => {
+  const wasm = await useWasm();
+  assert.match(wasm, /^wasm \(1 thread/);
+  assert.equal(await initBackend({ name: 'auto' }), wasm);
+  // the native packages are optional dependencies and cannot install on these machines
+  await assert.rejects(initBackend({ name: 'tfjs-node' }), /backend tfjs-node is not available \(package @tensorflow\/tfjs-node did not load\)/);
+  assert.equal(activeBackend(), wasm, 'a failed request leaves the backend in use');
+  assert.equal(await initBackend({ name: 'cpu' }), 'cpu (plain JavaScript, for debugging)');
+  assert.equal(await useWasm(), wasm);
 });
