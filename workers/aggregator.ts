@@ -46,7 +46,6 @@ export interface AggregatorStats {
 export class Aggregator {
   readonly stats: AggregatorStats = { metrics: 0, events: 0, rejected: 0, conflicts: 0 };
   private readonly parts: StreamPart[] = [];
-  private lagTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: AggregatorOptions, private readonly kv: KV) {}
 
@@ -56,43 +55,35 @@ export class Aggregator {
     const agg = new Aggregator(opts, kv);
     const durable = opts.durable ?? AGGREGATOR_DURABLE;
     for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, 'sweep.metrics.>'], ['events', EVENTS_STREAM, 'sweep.events.>']] as const) {
-      const consumer = await durableConsumer(opts.nc, stream, durable, filter, opts.ackWaitMs ?? 30_000);
-      const part = new StreamPart(agg, kind, consumer);
+      const consumer = await durableConsumer(opts.nc, stream, durable, filter, opts.ackWaitMs ?? 30_000, 4 * agg.batchSize);
+      const part = new StreamPart(agg, kind, stream, consumer);
       agg.parts.push(part);
       await part.start();
     }
-    agg.lagTimer = setInterval(() => void agg.reportLag(), 2000);
-    agg.lagTimer.unref();
     return agg;
   }
 
   /** Stops pulling, finishes the batch in hand (unfinished messages are redelivered later). */
   async stop(): Promise<void> {
-    if (this.lagTimer) clearInterval(this.lagTimer);
     await Promise.all(this.parts.map((p) => p.stop()));
   }
 
-  /** Waits until every message stored so far has been aggregated (tests and benchmarks). */
+  /**
+   * Waits until every message stored so far has been aggregated (tests and benchmarks). Uses
+   * the streams' last sequence, not consumer info: on nats-server 2.9, consumer info with a
+   * wildcard filter over many subjects is costly and stalls the consumer's deliveries.
+   */
   async drained(timeoutMs = 60_000): Promise<void> {
+    const jsm = await jetstreamManager(this.opts.nc);
+    const targets = await Promise.all(this.parts.map(async (p) => (await jsm.streams.info(p.stream)).state.last_seq));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      let busy = 0;
-      for (const p of this.parts) busy += await p.outstanding();
-      if (busy === 0) return;
-      if (Date.now() > deadline) throw new Error(`aggregator: ${busy} messages still outstanding after ${timeoutMs} ms`);
-      await sleep(50);
-    }
-  }
-
-  private async reportLag(): Promise<void> {
-    for (const p of this.parts) {
-      try {
-        const info = await p.consumer.info();
-        callHook(this.opts.hooks, 'consumerLag', p.kind, info.num_pending + info.num_ack_pending);
-      } catch {
-        // server briefly unavailable: report next time
-        callHook(this.opts.hooks, 'apiError', 'nats');
+      const behind = this.parts.filter((p, i) => !p.caughtUp(targets[i]));
+      if (!behind.length) return;
+      if (Date.now() > deadline) {
+        throw new Error(`aggregator: ${behind.map((p) => `${p.kind} at ${p.handledSeq} of ${targets[this.parts.indexOf(p)]}`).join(', ')} after ${timeoutMs} ms`);
       }
+      await sleep(50);
     }
   }
 
@@ -108,45 +99,75 @@ export class Aggregator {
     return this.opts.batchSize ?? 1000;
   }
 
-  /** Applies `msgs` (all of one trial) to its summary with compare-and-set, retrying conflicts. */
+  /**
+   * Applies `msgs` (all of one trial) to its summary with compare-and-set. The last summary
+   * this process stored is remembered, so the usual case is one request; if another writer
+   * changed the key meanwhile, the update is refused and redone from the stored value.
+   */
   async store(key: string, msgs: BusMessage[], running: () => boolean): Promise<TrialSummary | undefined> {
     for (let attempt = 0; running(); attempt++) {
       try {
-        const entry = await this.kv.get(key);
-        const prev = entry && entry.operation === 'PUT' && entry.length ? (entry.json<TrialSummary>()) : undefined;
-        let next = prev;
+        let known = attempt === 0 ? this.known.get(key) : undefined;
+        if (!known) {
+          const entry = await this.kv.get(key);
+          const live = !!entry && entry.operation === 'PUT' && entry.length > 0;
+          known = { revision: live ? entry!.revision : 0, summary: live ? entry!.json<TrialSummary>() : undefined };
+        }
+        let next = known.summary;
         for (const m of msgs) next = applyMessage(next, m);
         const value = JSON.stringify(next);
-        if (entry && entry.operation === 'PUT' && entry.length) await this.kv.update(key, value, entry.revision);
-        else await this.kv.create(key, value);
+        const revision = known.revision ? await this.kv.update(key, value, known.revision) : await this.kv.create(key, value);
+        this.remember(key, revision, next!);
         return next;
       } catch (err) {
+        this.known.delete(key);
         if (/wrong last sequence|key exists/i.test(String((err as Error).message))) this.stats.conflicts++;
         else {
           callHook(this.opts.hooks, 'apiError', 'nats');
           if (attempt % 20 === 5) this.log(`storing ${key}: ${(err as Error).message} (retrying)`);
         }
-        await sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
+        if (attempt > 0) await sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
       }
     }
     return undefined;
   }
+
+  private readonly known = new Map<string, { revision: number; summary: TrialSummary | undefined }>();
+
+  private remember(key: string, revision: number, summary: TrialSummary): void {
+    this.known.delete(key);
+    this.known.set(key, { revision, summary });
+    // Bounded: forget the least recently stored trials first.
+    if (this.known.size > KNOWN_SUMMARIES) this.known.delete(this.known.keys().next().value!);
+  }
 }
 
-/** The consumer of one stream: buffers delivered messages and handles them in batches. */
+/** Summaries remembered between batches (about 1 KB each). */
+const KNOWN_SUMMARIES = 20_000;
+
+/**
+ * The consumer of one stream: delivered messages are queued and handled in batches. The
+ * consumer's max_ack_pending bounds what is delivered but not yet acknowledged, so a slow KV
+ * slows delivery instead of letting messages outlive their ack wait and come back.
+ */
 class StreamPart {
   private queue: JsMsg[] = [];
   private wake: (() => void) | undefined;
   private running = true;
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
-  private inHand = 0;
+  /** highest stream sequence handled (stored and acknowledged, or dropped as malformed) */
+  handledSeq = 0;
 
-  constructor(private readonly agg: Aggregator, readonly kind: StreamKind, readonly consumer: Consumer) {}
+  constructor(private readonly agg: Aggregator, readonly kind: StreamKind, readonly stream: string, readonly consumer: Consumer) {}
+
+  caughtUp(lastSeq: number): boolean {
+    return this.handledSeq >= lastSeq;
+  }
 
   async start(): Promise<void> {
     this.messages = await this.consumer.consume({
-      max_messages: this.agg.batchSize * 2,
+      max_messages: this.agg.batchSize,
       callback: (m) => {
         this.queue.push(m);
         this.wake?.();
@@ -162,22 +183,20 @@ class StreamPart {
     await this.loop;
   }
 
-  async outstanding(): Promise<number> {
-    const info = await this.consumer.info();
-    return info.num_pending + info.num_ack_pending + this.queue.length + this.inHand;
-  }
-
   private async process(): Promise<void> {
     while (this.running) {
       if (!this.queue.length) {
+        callHook(this.agg.hooks, 'consumerLag', this.kind, 0);
         await new Promise<void>((resolve) => { this.wake = resolve; });
         this.wake = undefined;
         continue;
       }
       const batch = this.queue.splice(0, this.agg.batchSize);
-      this.inHand = batch.length;
       await this.handle(batch);
-      this.inHand = 0;
+      if (!this.running) break;
+      this.handledSeq = Math.max(this.handledSeq, ...batch.map((m) => m.seq));
+      // Each delivered message says how many are still waiting behind it.
+      callHook(this.agg.hooks, 'consumerLag', this.kind, batch[batch.length - 1].info.pending + this.queue.length);
     }
   }
 
@@ -210,7 +229,7 @@ class StreamPart {
     const running = () => this.running;
     let stored = 0;
     // Bounded concurrency across trials; each trial's messages are applied in one update.
-    const width = 16;
+    const width = 64;
     for (let i = 0; i < entries.length; i += width) {
       await Promise.all(entries.slice(i, i + width).map(async ([key, g]) => {
         const summary = await this.agg.store(key, g.parsed, running);
@@ -227,12 +246,14 @@ class StreamPart {
   }
 }
 
-async function durableConsumer(nc: NatsConnection, stream: string, durable: string, filter: string, ackWaitMs: number): Promise<Consumer> {
+async function durableConsumer(nc: NatsConnection, stream: string, durable: string, filter: string, ackWaitMs: number, maxAckPending: number): Promise<Consumer> {
   const jsm = await jetstreamManager(nc);
   const ackWait = ackWaitMs * 1_000_000;
   try {
     const info = await jsm.consumers.info(stream, durable);
-    if (info.config.ack_wait !== ackWait) await jsm.consumers.update(stream, durable, { ack_wait: ackWait });
+    if (info.config.ack_wait !== ackWait || info.config.max_ack_pending !== maxAckPending) {
+      await jsm.consumers.update(stream, durable, { ack_wait: ackWait, max_ack_pending: maxAckPending });
+    }
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
@@ -243,7 +264,7 @@ async function durableConsumer(nc: NatsConnection, stream: string, durable: stri
         filter_subject: filter,
         ack_wait: ackWait,
         max_deliver: 100,
-        max_ack_pending: 20_000,
+        max_ack_pending: maxAckPending,
       });
     } catch (e) {
       if (!/already in use|exists/i.test(String((e as Error).message))) throw e;
