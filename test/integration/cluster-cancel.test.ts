@@ -78,6 +78,15 @@ test('sweep cancel stops every trainer process of the sweep before it returns', 
   const status = await sweep(['status', id]);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /cancelled/);
+  const json = await sweep(['status', id, '--json', '--trials']);
+  assert.equal(json.code, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout) as { status: string; trials: { trialId: string }[] };
+  assert.equal(parsed.status, 'CANCELLED');
+  assert.ok(Array.isArray(parsed.trials));
+  // watch of an ended sweep prints its last state and exits with the sweep's code (130: cancelled)
+  const watched = await sweep(['watch', id]);
+  assert.equal(watched.code, 130, watched.stderr);
+  assert.match(watched.stdout, /cancelled/);
 
   // The worker is unharmed and serves the next sweep.
   assert.equal(worker.proc.exitCode, null);
