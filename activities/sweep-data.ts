@@ -62,13 +62,17 @@ export async function collectSweep(nc: NatsConnection, sweepId: string): Promise
   return { sweepId, spec, resolved, plans, records, metrics, unfinished: plans.length - records.length };
 }
 
-/** The resolved spec as the embedded runner stores it in spec.json. */
+/**
+ * The resolved spec as the embedded runner stores it in spec.json, except that a spec without
+ * an `analysis` section has none here either: analyzeFolder then runs the default analyses, as
+ * `sweep run` does (an empty section would mean "no analyses").
+ */
 export function specJson(resolved: ResolvedSweep): unknown {
   const spec = resolved.spec;
   return {
     name: spec.name, description: spec.description, base: spec.base,
     axes: spec.grid.axes.map((a) => ({ path: a.path, values: a.values, kind: a.kind })), search: spec.search,
-    analysis: spec.analysis ?? {}, execution: spec.execution,
+    ...(spec.analysis ? { analysis: spec.analysis } : {}), execution: spec.execution,
   };
 }
 

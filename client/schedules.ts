@@ -33,7 +33,8 @@ export async function createSchedule(client: Client, taskQueue: string, name: st
     scheduleId: name,
     spec: { cronExpressions: [cron] },
     action: { type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue, args: [input], workflowId: name },
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    // A firing missed while Temporal was briefly down still runs if it is at most an hour late.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     memo: { cron, sweepName },
   });
 }

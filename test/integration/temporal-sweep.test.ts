@@ -3,7 +3,7 @@
 // are not retried, crashed trainers are; pause/resume and the progress query work.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSpec } from '../../core/config/spec.js';
@@ -91,7 +91,7 @@ test('a 24-trial sweep through Temporal gives the same trials and final metrics 
   const clusterDir = tmp();
   const rep = await client.report(sub.sweepId, clusterDir);
   assert.equal(rep.complete, true);
-  for (const f of ['trials.jsonl', 'metrics.jsonl', 'summary.json', 'spec.json']) assert.ok(rep.files.includes(f), `report has ${f}`);
+  for (const f of ['trials.jsonl', 'metrics.jsonl', 'summary.json', 'report.html', 'spec.json']) assert.ok(rep.files.includes(f), `report has ${f}`);
 
   const embeddedDir = tmp();
   const run = await runSweep(resolved, { out: embeddedDir, parallel: 2, progress: new LineProgress(() => undefined) });
@@ -117,6 +117,10 @@ test('a 24-trial sweep through Temporal gives the same trials and final metrics 
     assert.deepEqual(rest, other, `metric ${key(m)}`);
   }
   assert.equal(new Set(a.metrics.map(key)).size, a.metrics.length, 'no evaluation point twice');
+  // The same analysis of the same results.
+  const summary = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(summary(clusterDir), summary(embeddedDir));
+  assert.match(readFileSync(join(clusterDir, 'report.html'), 'utf8'), /<html/i);
 });
 
 test('a trainer killed mid-run is retried and its metrics are stored once', { timeout: 300_000 }, async () => {
