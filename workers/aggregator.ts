@@ -69,21 +69,32 @@ export class Aggregator {
   }
 
   /**
-   * Waits until every message stored so far has been aggregated (tests and benchmarks). Uses
-   * the streams' last sequence, not consumer info: on nats-server 2.9, consumer info with a
-   * wildcard filter over many subjects is costly and stalls the consumer's deliveries.
+   * Waits until every message stored so far has been aggregated (tests and benchmarks): first
+   * until this process has handled up to the streams' last sequence, then until the server has
+   * nothing pending or unacknowledged (messages lost in transit come back after the ack wait).
+   * Consumer info is asked for only in that second phase, when deliveries are done: on
+   * nats-server 2.9 it is costly with a wildcard filter over many subjects and stalls them.
    */
   async drained(timeoutMs = 60_000): Promise<void> {
     const jsm = await jetstreamManager(this.opts.nc);
     const targets = await Promise.all(this.parts.map(async (p) => (await jsm.streams.info(p.stream)).state.last_seq));
     const deadline = Date.now() + timeoutMs;
+    const late = (what: string) => new Error(`aggregator: ${what} after ${timeoutMs} ms`);
     for (;;) {
-      const behind = this.parts.filter((p, i) => !p.caughtUp(targets[i]));
-      if (!behind.length) return;
-      if (Date.now() > deadline) {
-        throw new Error(`aggregator: ${behind.map((p) => `${p.kind} at ${p.handledSeq} of ${targets[this.parts.indexOf(p)]}`).join(', ')} after ${timeoutMs} ms`);
-      }
+      const behind = this.parts.filter((p, i) => p.handledSeq < targets[i]);
+      if (!behind.length) break;
+      if (Date.now() > deadline) throw late(behind.map((p) => `${p.kind} at ${p.handledSeq} of ${targets[this.parts.indexOf(p)]}`).join(', '));
       await sleep(50);
+    }
+    for (;;) {
+      let open = 0;
+      for (const p of this.parts) {
+        const info = await p.consumer.info();
+        open += info.num_pending + info.num_ack_pending + p.queued;
+      }
+      if (open === 0) return;
+      if (Date.now() > deadline) throw late(`${open} messages pending or unacknowledged`);
+      await sleep(100);
     }
   }
 
@@ -161,8 +172,9 @@ class StreamPart {
 
   constructor(private readonly agg: Aggregator, readonly kind: StreamKind, readonly stream: string, readonly consumer: Consumer) {}
 
-  caughtUp(lastSeq: number): boolean {
-    return this.handledSeq >= lastSeq;
+  /** delivered to this process, not yet handled */
+  get queued(): number {
+    return this.queue.length;
   }
 
   async start(): Promise<void> {

@@ -82,7 +82,12 @@ test('nats-server restarted mid-sweep: no metric lost or duplicated in the store
     assert.deepEqual(got, want, `metric ${key(m)}`);
   }
   // The aggregator's summaries agree.
-  const sums = await client.trialSummaries(sub.sweepId);
+  // The aggregator is eventually consistent: messages lost in transit at the restart come back
+  // after the ack wait (30 s).
+  const sums = await waitFor('aggregated summaries', async () => {
+    const s = await client.trialSummaries(sub.sweepId);
+    return s.length === 8 && s.every((t) => t.metrics === 41) ? s : undefined;
+  }, 90_000, 1000);
   assert.equal(sums.length, 8);
   for (const s of sums) assert.equal(s.metrics, 41, `aggregated points of ${s.trialId}`);
 });

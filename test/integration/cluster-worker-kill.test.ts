@@ -84,7 +84,12 @@ test('SIGKILL of the orchestrator worker mid-sweep: a new worker completes it, e
     assert.deepEqual(steps, expected, `evaluation points of ${t.id}`);
   }
   assert.ok(trials.some((t) => (t.attempt ?? 1) > 1), 'a trial in flight at the kill was retried');
-  const summaries = await client.trialSummaries(sub.sweepId);
+  // The aggregator is eventually consistent: messages the killed worker had in hand come back
+  // after the ack wait (30 s).
+  const summaries = await waitFor('aggregated summaries', async () => {
+    const s = await client.trialSummaries(sub.sweepId);
+    return s.length === 20 && s.every((t) => t.status === 'succeeded' && t.metrics === expected.length) ? s : undefined;
+  }, 90_000, 1000);
   assert.equal(summaries.length, 20);
   for (const s of summaries) {
     assert.equal(s.status, 'succeeded');

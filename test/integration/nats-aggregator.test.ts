@@ -116,7 +116,8 @@ test('aggregator process killed mid-ingest: redelivered messages are counted onc
 });
 
 test('nats-server restart while publishing and aggregating: nothing lost, nothing twice', { timeout: 180_000 }, async () => {
-  const agg = await Aggregator.start({ nc, durable: 'agg-restart' });
+  // A short ack wait: messages lost in transit during the restart come back quickly.
+  const agg = await Aggregator.start({ nc, durable: 'agg-restart', ackWaitMs: 3000 });
   try {
     const msgs = messages('restart', 10, 300);
     const pub = new JetStreamPublisher(nc);
