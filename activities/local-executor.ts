@@ -1,11 +1,9 @@
-// Runs a trial attempt as a child process of the worker (node workers/trainer.js LAUNCH.json).
+// Runs a trial attempt as a child process of the worker (node workers/trainer.js -, with the
+// launch on its stdin: nothing is left on disk, whatever happens to the worker).
 // The process gets its own process group, so cancelling kills the trainer and anything it
 // started; it also holds an IPC channel to the worker, and stops when the worker dies, so no
 // trainer outlives the worker that launched it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TRAINER_EXIT, type ExecutorContext, type ExecutorOutcome, type TrialExecutor, type TrialLaunch } from './executor.js';
 
@@ -43,9 +41,6 @@ export class LocalProcessExecutor implements TrialExecutor {
 
   async run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
     if (ctx.signal.aborted) return cancelledOutcome([]);
-    const dir = mkdtempSync(join(tmpdir(), `sweep-trial-${launch.trialId}-`));
-    const file = join(dir, 'launch.json');
-    writeFileSync(file, JSON.stringify(launch));
     const tail: string[] = [];
     let partial = '';
     const keep = (chunk: Buffer) => {
@@ -54,19 +49,19 @@ export class LocalProcessExecutor implements TrialExecutor {
       tail.push(...lines.filter(Boolean));
       if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
     };
-    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), this.opts.trainerEntry ?? DEFAULT_TRAINER_ENTRY, file], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), this.opts.trainerEntry ?? DEFAULT_TRAINER_ENTRY, '-'], {
+      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
       detached: true,
       env: { ...process.env, ...this.opts.env },
     });
     const pid = child.pid;
-    const cleanup = () => rmSync(dir, { recursive: true, force: true });
     if (pid === undefined) {
-      cleanup();
       const err = await new Promise<Error>((r) => child.once('error', r));
       return { exitCode: null, failure: { kind: 'crashed', retryable: true, message: `could not start the trainer: ${err.message}` } };
     }
     this.live.add(pid);
+    child.stdin!.on('error', () => undefined); // a trainer killed at once closes its stdin early
+    child.stdin!.end(JSON.stringify(launch));
     this.opts.onSpawn?.(pid, launch);
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
@@ -110,7 +105,6 @@ export class LocalProcessExecutor implements TrialExecutor {
       clearInterval(timer);
       ctx.signal.removeEventListener('abort', onAbort);
       this.live.delete(pid);
-      cleanup();
     }
   }
 }

@@ -3,7 +3,7 @@
 // metric and lifecycle message to NATS JetStream. The same file runs as a local child process
 // (activities/local-executor.ts) and as the command of a Kubernetes trial pod.
 //
-//   node dist/workers/trainer.js LAUNCH.json
+//   node dist/workers/trainer.js LAUNCH.json      (or "-": the launch on stdin)
 //
 // LAUNCH.json is a TrialLaunch (activities/executor.ts): {sweepId, trialId, attempt, config,
 // nats: {servers}}. SWEEP_NATS_URL overrides nats.servers; SWEEP_ATTEMPT overrides attempt.
@@ -55,13 +55,13 @@ export async function trainAndPublish(launch: TrialLaunch, opts: TrainOptions): 
   return result;
 }
 
-/** Reads and checks a launch file; throws ConfigError naming the problem. */
+/** Reads and checks a launch file ("-": standard input); throws ConfigError naming the problem. */
 export function readLaunch(path: string, env: NodeJS.ProcessEnv = process.env): TrialLaunch {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
   } catch (err) {
-    throw new ConfigError([`(file): cannot read launch file: ${(err as Error).message.split('\n')[0]}`], path);
+    throw new ConfigError([`(file): cannot read launch file: ${(err as Error).message.split('\n')[0]}`], path === '-' ? 'stdin' : path);
   }
   return parseLaunch(raw, path, env);
 }
