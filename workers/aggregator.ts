@@ -6,8 +6,6 @@
 // Run standalone: `node dist/workers/aggregator.js [--nats URL] [--metrics-port N [--metrics-host H]]
 // [--durable NAME] [--ack-wait-ms N]`, or in-process by the
 // orchestrator worker.
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
@@ -18,6 +16,7 @@ import { ensureStreams, isNotFound } from '../activities/jetstream/streams.js';
 import { applyMessage, messageProblem, type TrialSummary } from '../activities/trial-summary.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { telemetryFromFlags } from './telemetry/flags.js';
+import { isEntryPoint } from './entry-point.js';
 
 export const AGGREGATOR_DURABLE = 'sweep-aggregator';
 type StreamKind = 'metrics' | 'events';
@@ -310,14 +309,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
     process.stderr.write(`aggregator: ${(err as Error).message.split('\n')[0]}\n`);
     process.exit(1);

@@ -2,11 +2,10 @@
 // The `sweep` command. Each subcommand lives in workers/commands/<name>.ts and registers itself
 // through workers/commands/index.ts. Errors reach the user as one line and a non-zero exit:
 // 2 for invalid input (spec, config, arguments), 1 for everything else. SWEEP_DEBUG=1 adds stacks.
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/errors.js';
 import { commands } from './commands/index.js';
+import { isEntryPoint } from './entry-point.js';
 
 export class UsageError extends Error {}
 
@@ -51,14 +50,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Run only as the entry point (directly or through the npm bin link), not when imported by tests.
-function invokedDirectly(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv).then((code) => process.exit(code));
 }

@@ -10,7 +10,6 @@
 // SWEEP_NATS_URL and SWEEP_TRAINER_NATS_URL. SIGTERM/SIGINT shut it down: running trial
 // attempts are cancelled (their trainers stopped) and retried by another worker.
 import { availableParallelism } from 'node:os';
-import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -26,6 +25,7 @@ import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
 import { openSummariesKv } from '../activities/jetstream/buckets.js';
 import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
+import { isEntryPoint } from './entry-point.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -192,14 +192,7 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
     if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(err.exitCode === 0 ? 0 : 2);
     process.stderr.write(`orchestrator: ${(err as Error).message.split('\n')[0]}\n`);

@@ -11,8 +11,7 @@
 // (retryable); 2 invalid launch or config (not retried); 143 stopped by SIGTERM/SIGINT or by
 // the parent process going away. On SIGTERM the trial stops at its next step and the messages
 // already produced are flushed before exiting.
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigError, formatIssues } from '../core/config/errors.js';
 import { trialConfigSchema } from '../core/config/trial.js';
@@ -24,6 +23,7 @@ import { runTrial } from '../core/train/run-trial.js';
 import { TRAINER_EXIT, type TrialLaunch } from '../activities/executor.js';
 import { connectNats, parseServers } from '../activities/jetstream/connect.js';
 import { JetStreamPublisher, type PublisherOptions } from '../activities/jetstream/publisher.js';
+import { isEntryPoint } from './entry-point.js';
 
 export interface TrainOptions {
   nc: NatsConnection;
@@ -143,14 +143,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
     process.stderr.write(`trainer: ${(err as Error).message.split('\n')[0]}\n`);
     process.exit(TRAINER_EXIT.error);
