@@ -82,8 +82,9 @@ export function scrapeConfig(opts: PrometheusOptions): string {
   const scrape = opts.scrapeIntervalSec ?? 1;
   const doc = {
     global: {
-      scrape_interval: `${scrape}s`,
-      scrape_timeout: `${Math.round(Math.max(500, scrape * 800))}ms`,
+      // milliseconds: Prometheus durations take no fractions; the timeout stays within the interval
+      scrape_interval: `${Math.round(scrape * 1000)}ms`,
+      scrape_timeout: `${Math.round(Math.max(100, scrape * 800))}ms`,
       evaluation_interval: `${opts.evaluationIntervalSec ?? 1}s`,
     },
     rule_files: opts.ruleFiles ?? [],

@@ -15,7 +15,9 @@ test('continual: train.steps must equal tasks × stepsPerTask when stepsPerTask 
   assert.deepEqual(problems({ task, optimizer: sgd, train: { steps: 200 } }), []);
   assert.deepEqual(problems({ task, optimizer: sgd, train: { steps: 150 } }),
     ['train.steps: must equal task.tasks × task.stepsPerTask = 4 × 50 = 200, got 150']);
-  assert.deepEqual(problems({ task: { ...task, stepsPerTask: undefined }, optimizer: sgd, train: { steps: 150 } }), []);
+  assert.deepEqual(problems({ task: { ...task, stepsPerTask: undefined }, optimizer: sgd, train: { steps: 160 } }), []);
+  assert.deepEqual(problems({ task: { ...task, stepsPerTask: undefined }, optimizer: sgd, train: { steps: 150 } }),
+    ['train.steps: must be a multiple of task.tasks (4) so every task trains equally long, got 150']);
 });
 
 test('full batch needs a fixed training set', () => {
@@ -24,8 +26,10 @@ test('full batch needs a fixed training set', () => {
   assert.deepEqual(problems({ task: { kind: 'circle-power-law', trainSize: 64 }, optimizer: sgd, train: { batchSize: 0 } }), []);
   assert.match(problems({ task: { kind: 'continual', base: { kind: 'multi-index' } }, optimizer: sgd, train: { batchSize: 0 } })[0],
     /^train\.batchSize: .*multi-index task is online/);
-  assert.deepEqual(problems({ task: { kind: 'multi-index' }, optimizer: sgd, train: { batchSize: 0 }, giantStep: { alpha: 2 } }), [],
+  assert.deepEqual(problems({ task: { kind: 'multi-index' }, model: { depth: 2 }, optimizer: sgd, train: { batchSize: 0 }, giantStep: { alpha: 2 } }), [],
     'giant-step mode draws its own batches');
+  assert.deepEqual(problems({ task: { kind: 'multi-index' }, optimizer: sgd, giantStep: { alpha: 2 } }),
+    ['model.depth: giantStep trains the first layer of a two-layer network: depth must be 2, got 3']);
 });
 
 test('multi-index: inputDim must cover the target rank', () => {
