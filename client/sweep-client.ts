@@ -3,9 +3,7 @@
 // use it from their own TypeScript (CI jobs, portals) through the package's "./client" export.
 import { Client, WorkflowNotFoundError, type WorkflowHandle, type Connection } from '@temporalio/client';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { readFile } from 'node:fs/promises';
-import { parseSpecText, resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
-import { ConfigError } from '../core/config/errors.js';
+import { parseSpecText, readSpecText, resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
 import type { SweepInput, SweepOptions, SweepProgress, SweepResult } from '../workflows/types.js';
 import { connectNats } from '../activities/jetstream/connect.js';
@@ -86,14 +84,7 @@ export class SweepClient {
 
   /** Reads and validates a spec file (ConfigError listing every problem). */
   static async readSpec(file: string): Promise<SubmitSpec> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError([`(file): cannot read spec (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`], file);
-    }
-    return { text, source: file };
+    return { text: await readSpecText(file), source: file };
   }
 
   /** Validates a spec (nothing is started when it is invalid) and returns the document and its plan. */

@@ -184,14 +184,17 @@ export function parseSpec(text: string, opts: ParseOptions = {}): ResolvedSweep 
   return resolveSpec(parseSpecText(text, opts.source), opts);
 }
 
-/** Reads and resolves a spec file. */
-export async function loadSpec(file: string, opts: Omit<ParseOptions, 'source'> = {}): Promise<ResolvedSweep> {
-  let text: string;
+/** Reads a spec file's text; an unreadable file is a ConfigError naming it. */
+export async function readSpecText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError([`(file): cannot read spec (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`], file);
   }
-  return parseSpec(text, { ...opts, source: file });
+}
+
+/** Reads and resolves a spec file. */
+export async function loadSpec(file: string, opts: Omit<ParseOptions, 'source'> = {}): Promise<ResolvedSweep> {
+  return parseSpec(await readSpecText(file), { ...opts, source: file });
 }

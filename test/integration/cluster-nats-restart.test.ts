@@ -11,34 +11,22 @@ import { LineProgress } from '../../workers/embedded/progress.js';
 import { runSweep } from '../../workers/embedded/runner.js';
 import { readSweepMetrics } from '../../activities/jetstream/reader.js';
 import { SweepClient } from '../../client/sweep-client.js';
-import { installRuntime, startOrchestrator, type Orchestrator } from '../../workers/orchestrator.js';
-import { startNats, type NatsServer } from '../servers/nats.js';
-import { startTemporal, type TemporalServer } from '../servers/temporal.js';
-import { killAllChildren } from '../servers/children.js';
-import { workflowBundlePath } from '../servers/workflow-bundle.js';
+import type { NatsServer } from '../servers/nats.js';
+import { startCluster, type Cluster } from './cluster-fixture.js';
 import { comparable, readFolder, tinySpec, waitFor } from './cluster-helpers.js';
 
+let cluster: Cluster;
 let nats: NatsServer;
-let temporal: TemporalServer;
-let orch: Orchestrator;
 let client: SweepClient;
 const dirs: string[] = [];
 
 before(async () => {
-  installRuntime('ERROR');
-  [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
-  orch = await startOrchestrator({
-    temporal: temporal.address, nats: nats.url, taskQueue: 'it-nats', maxTrials: 2, workflowBundlePath: await workflowBundlePath(),
-  });
-  client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'it-nats' });
+  cluster = await startCluster({ taskQueue: 'it-nats' });
+  ({ nats, client } = cluster);
 });
 
 after(async () => {
-  await client?.close().catch(() => undefined);
-  await orch?.shutdown().catch(() => undefined);
-  await temporal?.stop();
-  await nats?.stop();
-  await killAllChildren();
+  await cluster?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

@@ -16,11 +16,9 @@ import type { ExecutorContext, TrialExecutor, TrialLaunch } from '../../activiti
 import { LocalProcessExecutor } from '../../activities/local-executor.js';
 import { SweepClient } from '../../client/sweep-client.js';
 import { childWorkflowId } from '../../workflows/types.js';
-import { installRuntime, startOrchestrator, type Orchestrator } from '../../workers/orchestrator.js';
-import { startNats, type NatsServer } from '../servers/nats.js';
-import { startTemporal, type TemporalServer } from '../servers/temporal.js';
-import { killAllChildren } from '../servers/children.js';
+import { installRuntime } from '../../workers/orchestrator.js';
 import { workflowBundlePath } from '../servers/workflow-bundle.js';
+import { startCluster, type Cluster } from './cluster-fixture.js';
 import { tinySpec, waitFor } from './cluster-helpers.js';
 
 // Histories are stored as protobufjs plain objects (int64 as strings, bytes as base64). The SDK's
@@ -62,9 +60,7 @@ test('committed histories from real runs replay deterministically', { timeout: 3
   for (const [name, err] of results) assert.equal(err, undefined, `${name} replays`);
 });
 
-let nats: NatsServer;
-let temporal: TemporalServer;
-let orch: Orchestrator;
+let cluster: Cluster;
 let client: SweepClient;
 
 /** Real trainer processes; the first attempt of chosen trials is SIGKILLed when it starts. */
@@ -84,12 +80,8 @@ class KillFirstAttempt implements TrialExecutor {
 const victims = new Set<string>();
 
 test('histories recorded now from every workflow path replay deterministically', { timeout: 900_000 }, async (t) => {
-  [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
-  orch = await startOrchestrator({
-    temporal: temporal.address, nats: nats.url, taskQueue: 'it-replay', maxTrials: 2,
-    executors: new Map([['local', new KillFirstAttempt(victims)]]), workflowBundlePath: await workflowBundlePath(),
-  });
-  client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'it-replay' });
+  cluster = await startCluster({ taskQueue: 'it-replay', orchestrator: { executors: new Map([['local', new KillFirstAttempt(victims)]]) } });
+  ({ client } = cluster);
   const fast = { heartbeatTimeoutMs: 10_000, retryInitialIntervalMs: 200 };
   const recorded: Recorded[] = [];
   const record = async (name: string, workflowId: string, runId?: string) => {
@@ -142,9 +134,5 @@ test('histories recorded now from every workflow path replay deterministically',
 });
 
 after(async () => {
-  await client?.close().catch(() => undefined);
-  await orch?.shutdown().catch(() => undefined);
-  await temporal?.stop();
-  await nats?.stop();
-  await killAllChildren();
+  await cluster?.stop();
 });

@@ -6,46 +6,34 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SweepClient } from '../../client/sweep-client.js';
-import { installRuntime, startOrchestrator, type Orchestrator } from '../../workers/orchestrator.js';
-import { startNats, type NatsServer } from '../servers/nats.js';
-import { startTemporal, type TemporalServer } from '../servers/temporal.js';
-import { killAllChildren } from '../servers/children.js';
-import { workflowBundlePath } from '../servers/workflow-bundle.js';
+import type { TemporalServer } from '../servers/temporal.js';
+import { startCluster, type Cluster } from './cluster-fixture.js';
 import { tinySpec } from './cluster-helpers.js';
 
 const SUGGEST_CAN = 1500;
 const WARN = 4000;
-let nats: NatsServer;
+let cluster: Cluster;
 let temporal: TemporalServer;
-let orch: Orchestrator;
 let client: SweepClient;
 
 before(async () => {
-  installRuntime('ERROR');
-  [nats, temporal] = await Promise.all([
-    startNats(),
-    startTemporal({
+  cluster = await startCluster({
+    taskQueue: 'it-scale',
+    temporal: {
       dynamicConfig: {
         'limit.historyCount.suggestContinueAsNew': SUGGEST_CAN,
         'limit.historyCount.warn': WARN,
         'limit.historySize.warn': 2 * 1024 * 1024,
       },
-    }),
-  ]);
-  // Trivial trials run inside the worker (a process per 1-step trial would cost more than the trial).
-  orch = await startOrchestrator({
-    temporal: temporal.address, nats: nats.url, taskQueue: 'it-scale', maxTrials: 40, localMode: 'in-process',
-    workflowBundlePath: await workflowBundlePath(),
+    },
+    // Trivial trials run inside the worker (a process per 1-step trial would cost more than the trial).
+    orchestrator: { maxTrials: 40, localMode: 'in-process' },
   });
-  client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'it-scale' });
+  ({ temporal, client } = cluster);
 });
 
 after(async () => {
-  await client?.close().catch(() => undefined);
-  await orch?.shutdown().catch(() => undefined);
-  await temporal?.stop();
-  await nats?.stop();
-  await killAllChildren();
+  await cluster?.stop();
 });
 
 test('2,000 trivial trials: completes through continue-as-new without history warnings', { timeout: 1_800_000 }, async () => {

@@ -9,18 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SweepClient } from '../../client/sweep-client.js';
-import { installRuntime, startOrchestrator, type Orchestrator } from '../../workers/orchestrator.js';
-import { startNats, type NatsServer } from '../servers/nats.js';
-import { startTemporal, type TemporalServer } from '../servers/temporal.js';
-import { killAllChildren } from '../servers/children.js';
-import { workflowBundlePath } from '../servers/workflow-bundle.js';
+import type { NatsServer } from '../servers/nats.js';
+import type { TemporalServer } from '../servers/temporal.js';
+import { startCluster, type Cluster } from './cluster-fixture.js';
 import { readFolder, tinySpec, waitFor } from './cluster-helpers.js';
 
 const cli = fileURLToPath(new URL('../../workers/cli.js', import.meta.url));
 const queue = 'it-schedule';
+let cluster: Cluster;
 let nats: NatsServer;
 let temporal: TemporalServer;
-let orch: Orchestrator;
 let client: SweepClient;
 let dir: string;
 
@@ -34,19 +32,13 @@ function sweep(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 }
 
 before(async () => {
-  installRuntime('ERROR');
   dir = mkdtempSync(join(tmpdir(), 'sweep-sched-'));
-  [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
-  orch = await startOrchestrator({ temporal: temporal.address, nats: nats.url, taskQueue: queue, maxTrials: 2, workflowBundlePath: await workflowBundlePath() });
-  client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: queue });
+  cluster = await startCluster({ taskQueue: queue });
+  ({ nats, temporal, client } = cluster);
 });
 
 after(async () => {
-  await client?.close().catch(() => undefined);
-  await orch?.shutdown().catch(() => undefined);
-  await temporal?.stop();
-  await nats?.stop();
-  await killAllChildren();
+  await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

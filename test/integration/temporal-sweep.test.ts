@@ -12,16 +12,10 @@ import { runSweep } from '../../workers/embedded/runner.js';
 import { LocalProcessExecutor } from '../../activities/local-executor.js';
 import type { ExecutorContext, TrialExecutor, TrialLaunch } from '../../activities/executor.js';
 import { SweepClient } from '../../client/sweep-client.js';
-import { installRuntime, startOrchestrator, type Orchestrator } from '../../workers/orchestrator.js';
-import { startNats, type NatsServer } from '../servers/nats.js';
-import { startTemporal, type TemporalServer } from '../servers/temporal.js';
-import { killAllChildren } from '../servers/children.js';
-import { workflowBundlePath } from '../servers/workflow-bundle.js';
+import { startCluster, type Cluster } from './cluster-fixture.js';
 import { comparable, readFolder, tinySpec, waitFor } from './cluster-helpers.js';
 
-let nats: NatsServer;
-let temporal: TemporalServer;
-let orch: Orchestrator;
+let cluster: Cluster;
 let client: SweepClient;
 const dirs: string[] = [];
 const tmp = () => {
@@ -54,22 +48,12 @@ let victims = new Set<string>();
 const crashing = new CrashFirstAttempt(() => victims);
 
 before(async () => {
-  installRuntime('ERROR');
-  [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
-  const bundle = await workflowBundlePath();
-  orch = await startOrchestrator({
-    temporal: temporal.address, nats: nats.url, taskQueue: 'it-sweep', maxTrials: 2,
-    executors: new Map([['local', crashing]]), workflowBundlePath: bundle,
-  });
-  client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'it-sweep' });
+  cluster = await startCluster({ taskQueue: 'it-sweep', orchestrator: { executors: new Map([['local', crashing]]) } });
+  ({ client } = cluster);
 });
 
 after(async () => {
-  await client?.close().catch(() => undefined);
-  await orch?.shutdown().catch(() => undefined);
-  await temporal?.stop();
-  await nats?.stop();
-  await killAllChildren();
+  await cluster?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
