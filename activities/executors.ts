@@ -3,6 +3,7 @@
 // example, no cluster credentials) is simply left out, and trials asking for it fail clearly.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { TrialExecutor } from './executor.js';
+import type { TelemetryHooks } from './telemetry.js';
 import { InProcessExecutor } from './inprocess-executor.js';
 import { LocalProcessExecutor, type LocalExecutorOptions } from './local-executor.js';
 import { kubernetesExecutorFactory } from './kubernetes/factory.js';
@@ -13,6 +14,8 @@ export interface ExecutorSettings {
   localMode?: 'process' | 'in-process';
   local?: LocalExecutorOptions;
   env?: NodeJS.ProcessEnv;
+  /** where executors report failed API calls */
+  hooks?: TelemetryHooks;
 }
 
 export type ExecutorFactory = (s: ExecutorSettings) => TrialExecutor | undefined | Promise<TrialExecutor | undefined>;

@@ -79,7 +79,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   let aggregator: Aggregator | undefined;
   try {
     await ensureStreams(nc, opts.streams);
-    const executors = opts.executors ?? await buildExecutors({ nc, localMode: opts.localMode, local: opts.local });
+    const executors = opts.executors ?? await buildExecutors({ nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks });
     aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
     connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs);
     const throttle = opts.heartbeatThrottleMs ?? 2000;

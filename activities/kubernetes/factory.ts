@@ -19,6 +19,7 @@ import { ConfigError, formatIssues } from '../../core/config/errors.js';
 import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/config/execution.js';
 import { resolveSettings } from '../../client/settings.js';
 import type { ExecutorSettings } from '../executors.js';
+import { callHook } from '../telemetry.js';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './executor.js';
 import { JobGarbageCollector, temporalSweepLiveness } from './gc.js';
 
@@ -96,7 +97,7 @@ export async function kubernetesExecutorFactory(s: ExecutorSettings): Promise<Ku
   const kubeConfig = loadKubeConfig(env);
   if (!kubeConfig) return undefined;
   const { gcIntervalS, gcAlways, ...opts } = executorOptionsFromEnv(env);
-  const executor = new KubernetesExecutor({ kubeConfig, ...opts });
+  const executor = new KubernetesExecutor({ kubeConfig, ...opts, onError: () => callHook(s.hooks, 'apiError', 'kubernetes') });
   if (gcIntervalS > 0) {
     const settings = resolveSettings({}, env);
     const client = new Client({ connection: Connection.lazy({ address: settings.temporalAddress }), namespace: settings.namespace });

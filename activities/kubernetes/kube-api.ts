@@ -14,6 +14,8 @@ export interface KubeApiOptions {
   burst?: number;
   /** how long a transient error is retried before giving up (default 120 s) */
   retryForMs?: number;
+  /** told of every failed call, retried or not (telemetry); must not throw */
+  onError?: (op: string, err: unknown) => void;
 }
 
 const TRANSIENT_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
@@ -110,6 +112,7 @@ export class KubeApi {
   /** the KubeConfig every call and watch of this API uses (connections reused) */
   readonly kc: KubeConfig;
   private readonly closeAgents: () => void;
+  private readonly onError?: (op: string, err: unknown) => void;
 
   constructor(kubeConfig: KubeConfig, opts: KubeApiOptions = {}) {
     const reuse = withConnectionReuse(kubeConfig);
@@ -119,6 +122,7 @@ export class KubeApi {
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.limiter = new TokenBucket(opts.qps ?? 50, opts.burst ?? 100);
     this.retryForMs = opts.retryForMs ?? 120_000;
+    this.onError = opts.onError;
   }
 
   get totalCalls(): number {
@@ -131,6 +135,15 @@ export class KubeApi {
   async admit(op: string, signal?: AbortSignal): Promise<void> {
     await this.limiter.take(signal);
     this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
+  }
+
+  /** Reports a failed call of `op` (also for calls made elsewhere, e.g. watches). */
+  failed(op: string, err: unknown): void {
+    try {
+      this.onError?.(op, err);
+    } catch {
+      // reporting must not change what the caller sees
+    }
   }
 
   /** Closes the kept-alive connections. */
@@ -147,6 +160,7 @@ export class KubeApi {
       try {
         return await fn();
       } catch (err) {
+        this.failed(op, err);
         if (opts.retry === false || !isTransient(err) || Date.now() + delay > deadline || opts.signal?.aborted) throw err;
         await sleep(retryAfterMs(err) ?? delay, opts.signal);
         delay = Math.min(delay * 2, 5000);

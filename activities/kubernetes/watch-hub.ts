@@ -73,6 +73,7 @@ class RestartingInformer<T extends { metadata?: { name?: string } }> {
       const e = err as { code?: unknown; statusCode?: unknown };
       this.lastStatus = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
       if (this.stopped) return;
+      this.api.failed(`watch ${what}`, err);
       // a watch that ran for a while before failing starts over with a short delay
       if (Date.now() - this.startedAt > 10_000) this.delay = this.opts.restartMinMs;
       const wait = this.delay;

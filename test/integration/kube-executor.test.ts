@@ -12,9 +12,10 @@ import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/
 import { trialConfigSchema } from '../../core/config/trial.js';
 import { trialId } from '../../core/ids.js';
 import type { ExecutorOutcome, TrialHeartbeat, TrialLaunch } from '../../activities/executor.js';
-import { KubernetesExecutor } from '../../activities/kubernetes/executor.js';
+import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../activities/kubernetes/executor.js';
 import { JobGarbageCollector } from '../../activities/kubernetes/gc.js';
 import { LABELS, jobName } from '../../activities/kubernetes/names.js';
+import { KUBE_ENV, kubernetesExecutorFactory } from '../../activities/kubernetes/factory.js';
 import { startKubeTestCluster, type KubeTestCluster } from '../servers/kube/cluster.js';
 import { INJECT, INJECT_AFTER_MS } from '../servers/kube/node-agent.js';
 import { waitFor } from '../servers/kube/processes.js';
@@ -39,8 +40,8 @@ after(async () => {
   await cluster?.stop();
 });
 
-function executor(): KubernetesExecutor {
-  const e = new KubernetesExecutor({ kubeConfig: cluster.kc, defaults: { namespace: NS }, heartbeatMs: 500, tickMs: 200 });
+function executor(opts: Partial<KubernetesExecutorOptions> = {}): KubernetesExecutor {
+  const e = new KubernetesExecutor({ kubeConfig: cluster.kc, defaults: { namespace: NS }, heartbeatMs: 500, tickMs: 200, ...opts });
   executors.push(e);
   return e;
 }
@@ -246,13 +247,30 @@ test('concurrent trials share one watch of Jobs and one of pods', async () => {
 });
 
 test('an API server restart mid-trial: the watch reconnects and the trial completes', async () => {
-  const ex = executor();
+  const failed: string[] = [];
+  const ex = executor({ onError: (op) => failed.push(op) });
   const l = launch("setTimeout(() => process.exit(0), 6000)");
   const r = start(ex, l);
   await runningPod(jobName(l.sweepId, l.trialId, 1));
   await cluster.cp.restartApiServer();
   assert.deepEqual(await r.outcome, { exitCode: 0 });
   assert.ok(ex.hub(NS).restarts >= 1, 'the shared watch was restarted');
+  assert.ok(failed.some((op) => op.startsWith('watch ')), `the broken watch was reported as a failed call: ${failed.join(', ')}`);
+});
+
+test('the worker\'s executor reports every failed Kubernetes call to telemetry as kind "kubernetes"', async () => {
+  const kinds: string[] = [];
+  const ex = await kubernetesExecutorFactory({
+    nc: undefined as never,
+    env: { KUBECONFIG: cluster.cp.adminKubeconfigPath, [KUBE_ENV.namespace]: NS, [KUBE_ENV.gcInterval]: '0' },
+    hooks: { apiError: (kind) => { kinds.push(kind); throw new Error('a broken exporter must not matter'); } },
+  });
+  assert.ok(ex, 'built from KUBECONFIG');
+  executors.push(ex);
+  await assert.rejects(ex.api.call('read job', () => ex.api.batch.readNamespacedJob({ name: 'no-such-job', namespace: NS })), (err: unknown) => (err as { code?: number }).code === 404);
+  assert.deepEqual(kinds, ['kubernetes']);
+  await ex.api.call('list jobs', () => ex.api.batch.listNamespacedJob({ namespace: NS }));
+  assert.deepEqual(kinds, ['kubernetes'], 'successful calls are not counted');
 });
 
 test('the garbage collector deletes the Jobs of sweeps that are over and keeps running ones', async () => {
