@@ -59,7 +59,7 @@ export const operationsDashboard: DashboardSpec = {
           queries: [{ expr: `max by (stream) (${OPS.lag})`, legend: '{{stream}}' }] },
         { kind: 'timeseries', title: 'Live trials reporting', unit: 'short', width: 8, description: 'Running trials with a live loss series, per sweep.',
           queries: [{ expr: `count by (sweep) (${LIVE.trainLoss}${S})`, legend: '{{sweep}}' }] },
-        { kind: 'timeseries', title: 'API errors by kind', unit: 'short', width: 12, description: 'Failed calls to Kubernetes, NATS, Temporal per minute.',
+        { kind: 'timeseries', title: 'API errors by kind', unit: 'short', width: 12, description: 'Failed calls per minute: kubernetes (trial Jobs and their watches, from the orchestrator), nats (JetStream, from the aggregator).',
           queries: [{ expr: `60 * sum by (kind) (rate(${OPS.apiErrors}${RATE}))`, legend: '{{kind}}' }] },
       ],
     },

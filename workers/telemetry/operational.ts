@@ -53,7 +53,7 @@ export class OperationalMetrics {
     this.podStart = new Histogram({ name: OPS.podStart, help: 'Seconds from launching a trial attempt to its pod running.', buckets: POD_START_BUCKETS, registers });
     this.ingested = new Counter({ name: OPS.ingested, help: 'Bus messages stored into trial summaries, by stream.', labelNames: ['stream'], registers });
     this.lag = new Gauge({ name: OPS.lag, help: 'Messages stored in a stream but not yet aggregated.', labelNames: ['stream'], registers });
-    this.apiErrors = new Counter({ name: OPS.apiErrors, help: 'Failed calls to Kubernetes, NATS, Temporal and other APIs, by kind.', labelNames: ['kind'], registers });
+    this.apiErrors = new Counter({ name: OPS.apiErrors, help: 'Failed calls to the Kubernetes API (trial Jobs and their watches) and to NATS JetStream (aggregator), by kind.', labelNames: ['kind'], registers });
     for (const outcome of OUTCOMES) this.duration.zero({ outcome });
   }
 
