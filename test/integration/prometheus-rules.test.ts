@@ -16,6 +16,15 @@ const dir = mkdtempSync(join(tmpdir(), 'sweep-promtool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const at = { job: 'orchestrator', instance: 'w:9464' };
+/** Writes a promtool rule-test file and asserts that promtool runs it successfully. */
+async function passesPromtoolTests(name: string, tests: unknown): Promise<void> {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(tests));
+  const r = await promtool(['test', 'rules', file]);
+  assert.equal(r.code, 0, r.output);
+  assert.match(r.output, /SUCCESS/);
+}
+
 const series = (name: string, labels: Record<string, string>, values: string) => ({
   series: `${name}{${Object.entries({ ...labels, ...at }).map(([k, v]) => `${k}="${v}"`).join(',')}}`,
   values,
@@ -100,11 +109,7 @@ test('promtool test rules: operational alerts fire when they should and only the
       },
     ],
   };
-  const file = join(dir, 'ops-tests.yaml');
-  writeFileSync(file, stringify(tests));
-  const r = await promtool(['test', 'rules', file]);
-  assert.equal(r.code, 0, r.output);
-  assert.match(r.output, /SUCCESS/);
+  await passesPromtoolTests('ops-tests', tests);
 });
 
 test('promtool test rules: nightly drift fires against the previous run, not for a stable pair or a changed width', async () => {
@@ -182,9 +187,5 @@ test('promtool test rules: nightly drift fires against the previous run, not for
       },
     ],
   };
-  const file = join(dir, 'nightly-tests.yaml');
-  writeFileSync(file, stringify(tests));
-  const r = await promtool(['test', 'rules', file]);
-  assert.equal(r.code, 0, r.output);
-  assert.match(r.output, /SUCCESS/);
+  await passesPromtoolTests('nightly-tests', tests);
 });
