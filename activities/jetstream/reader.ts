@@ -4,7 +4,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import {
-  EVENTS_STREAM, METRICS_STREAM, messageId, type MetricMessage, type TrialEvent, type BusMessage,
+  EVENTS_STREAM, METRICS_STREAM, eventsSubject, metricsSubject, messageId, type MetricMessage, type TrialEvent, type BusMessage,
 } from '../../core/messages.js';
 
 export interface StoredMessage<T> {
@@ -64,7 +64,7 @@ export function dedupe<T extends BusMessage>(msgs: StoredMessage<T>[]): T[] {
 export async function lastTrialEvent(nc: NatsConnection, sweepId: string, trialId: string): Promise<TrialEvent | null> {
   const jsm = await jetstreamManager(nc);
   try {
-    const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: `sweep.events.${sweepId}.${trialId}` });
+    const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(sweepId, trialId) });
     return m ? m.json<TrialEvent>() : null;
   } catch (err) {
     if (/no message found|not found/i.test((err as Error).message)) return null;
@@ -73,13 +73,13 @@ export async function lastTrialEvent(nc: NatsConnection, sweepId: string, trialI
 }
 
 export async function readTrialEvents(nc: NatsConnection, sweepId: string, trialId: string): Promise<TrialEvent[]> {
-  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, `sweep.events.${sweepId}.${trialId}`));
+  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, trialId)));
 }
 
 export async function readSweepEvents(nc: NatsConnection, sweepId: string): Promise<TrialEvent[]> {
-  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, `sweep.events.${sweepId}.*`));
+  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, '*')));
 }
 
 export async function readSweepMetrics(nc: NatsConnection, sweepId: string): Promise<MetricMessage[]> {
-  return dedupe(await readAll<MetricMessage>(nc, METRICS_STREAM, `sweep.metrics.${sweepId}.*`));
+  return dedupe(await readAll<MetricMessage>(nc, METRICS_STREAM, metricsSubject(sweepId, '*')));
 }
