@@ -29,5 +29,7 @@ WORKDIR /app
 COPY --from=build --chown=0:0 /app/package.json ./package.json
 COPY --from=build --chown=0:0 /app/node_modules ./node_modules
 COPY --from=build --chown=0:0 /app/dist ./dist
+# the wasm matrix-product builds, found next to their source (core/backend/wasm-gemm.ts)
+COPY --from=build --chown=0:0 /app/core/backend/gemm/*.wasm ./core/backend/gemm/
 USER 10001:10001
 CMD ["node", "dist/workers/orchestrator.js"]

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendConfig } from '../config/trial.js';
+import { installWasmGemm } from './wasm-gemm.js';
 
 export type BackendName = BackendConfig['name'];
 
@@ -51,7 +52,9 @@ async function useWasm(threads: number): Promise<string> {
   // Without multithread support (Node 20) the single-threaded binary runs whatever was requested.
   const used = multi ? getThreadsCount() : 1;
   const note = !multi && wasmThreadsRequested > 1 ? `; ${wasmThreadsRequested} requested, no wasm threads in this runtime` : '';
-  return `wasm (${used} thread${used === 1 ? '' : 's'}${simd ? ', simd' : ''}${note})`;
+  // our matrix product replaces the stock one where the runtime has wasm SIMD (wasm-gemm.ts)
+  const gemm = installWasmGemm();
+  return `wasm (${used} thread${used === 1 ? '' : 's'}${simd ? ', simd' : ''}${gemm ? `; ${gemm}` : ''}${note})`;
 }
 
 /**

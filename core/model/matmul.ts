@@ -1,14 +1,15 @@
-// Matrix products with a transposed operand. The wasm backend runs only the plain product A·B
-// through XNNPACK; with transposeA/transposeB it falls back to a scalar loop about 10× slower
+// Matrix products with a transposed operand. The stock wasm kernel runs only the plain product
+// A·B through XNNPACK; with transposeA/transposeB it falls back to a scalar loop about 10× slower
 // (tfjs-backend-wasm batch_mat_mul_impl.cc). There an explicit transpose of the smaller operand
-// followed by a plain product is much faster. Backends with native transposed GEMMs
-// (tfjs-node) take the flags directly.
+// followed by a plain product is much faster. Our own wasm kernel (core/backend/wasm-gemm.ts)
+// and native backends (tfjs-node) take the flags directly.
 import * as tf from '@tensorflow/tfjs';
+import { wasmGemm } from '../backend/wasm-gemm.js';
 
 const size = (t: tf.Tensor) => t.size;
 
 function explicitTransposes(): boolean {
-  return tf.getBackend() === 'wasm';
+  return tf.getBackend() === 'wasm' && !wasmGemm();
 }
 
 /** Aᵀ·B */

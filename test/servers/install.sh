@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs or builds every real server the tests use; idempotent and cached in .cache/.
-#   Debian: nats-server (JetStream), prometheus + promtool, etcd-server
+#   Debian: nats-server (JetStream), prometheus + promtool, etcd-server; clang-16 + lld-16 (the
+#           test that rebuilds core/backend/gemm/*.wasm from sgemm.c and compares)
 #   Go:     temporal CLI dev server, kube-apiserver / kube-controller-manager / kube-scheduler,
 #           helm and kustomize (rendering the chart and k8s/ in tests)
 set -euo pipefail
@@ -10,6 +11,7 @@ command -v nats-server >/dev/null || need+=(nats-server)
 command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v openssl >/dev/null || need+=(openssl)
+command -v clang-16 >/dev/null && command -v wasm-ld-16 >/dev/null || need+=(clang-16 lld-16)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"

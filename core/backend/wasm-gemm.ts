@@ -1,0 +1,125 @@
+// Replaces the wasm backend's BatchMatMul kernel with our own blocked GEMM (gemm/sgemm.c), run
+// inside the tfjs-wasm module's memory so operands are read and the product written in place.
+// The stock kernel runs products with a transposed operand through a scalar loop and its XNNPACK
+// path uses SIMD without fused multiply-add; ours absorbs transposes into packing and uses
+// relaxed SIMD's multiply-add (an FMA on x86-64 with FMA3). Measured in docs/results.md.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+interface GemmExports {
+  sgemm(M: number, N: number, K: number, a: number, transA: number, b: number, transB: number, c: number, alpha: number, scratch: number): void;
+  scratch_floats(): number;
+  madd_probe(a: number, b: number, c: number): number;
+}
+
+/** The Emscripten module behind the wasm backend: its memory and allocator. */
+interface EmscriptenParts {
+  asm?: { memory?: WebAssembly.Memory };
+  _malloc(bytes: number): number;
+}
+
+export type GemmBuild = 'relaxed' | 'simd';
+
+const gemmDir = fileURLToPath(new URL('../../../core/backend/gemm/', import.meta.url));
+
+/** The compiled module for a build, read from the checkout (or image) next to its source. */
+export function gemmBytes(build: GemmBuild): Uint8Array {
+  return readFileSync(`${gemmDir}sgemm-${build}.wasm`);
+}
+
+/**
+ * The best build this runtime accepts. Relaxed SIMD is standard from V8 11.4 (Node 22); Node 20
+ * has it behind a flag, which may be turned on before any module using it is compiled.
+ */
+export function chooseGemmBuild(): GemmBuild | null {
+  const relaxed = gemmBytes('relaxed');
+  if (!WebAssembly.validate(relaxed)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (WebAssembly.validate(relaxed)) return 'relaxed';
+  return WebAssembly.validate(gemmBytes('simd')) ? 'simd' : null;
+}
+
+/** Instantiates a build that works inside `memory` (it has no memory of its own). */
+export function instantiateGemm(build: GemmBuild, memory: WebAssembly.Memory): GemmExports {
+  const module = new WebAssembly.Module(gemmBytes(build));
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
+}
+
+/** Whether relaxed multiply-add is fused here: (1+2⁻¹²)² − (1+2⁻¹¹) is 2⁻²⁴ fused, 0 rounded. */
+function fused(gemm: GemmExports): boolean {
+  const a = 1 + 2 ** -12;
+  return gemm.madd_probe(a, a, -(1 + 2 ** -11)) !== 0;
+}
+
+let installed: string | null = null;
+
+/**
+ * Installs the kernel on the initialised wasm backend and returns a description such as
+ * "gemm: relaxed-simd, fma", or null when the runtime has no wasm SIMD (the stock kernel stays).
+ * SWEEP_WASM_GEMM=xnnpack keeps the stock kernel (for comparisons).
+ */
+export function installWasmGemm(): string | null {
+  if (installed) return installed;
+  if (process.env.SWEEP_WASM_GEMM === 'xnnpack') return null;
+  const backend = tf.findBackend('wasm') as BackendWasm | null;
+  const parts = backend?.wasm as unknown as EmscriptenParts | undefined;
+  const memory = parts?.asm?.memory;
+  if (!backend || !parts || !(memory instanceof WebAssembly.Memory)) return null;
+  let build: GemmBuild | null;
+  try {
+    build = chooseGemmBuild();
+  } catch (err) {
+    // a packaging fault, not a reason to stop training: the stock kernel works, only slower
+    installed = `gemm: stock (${(err as Error).message.split('\n')[0]})`;
+    return installed;
+  }
+  if (!build) return null;
+  const gemm = instantiateGemm(build, memory);
+  const scratch = parts._malloc(gemm.scratch_floats() * 4);
+  const stock = tf.getKernel('BatchMatMul', 'wasm');
+  if (!stock) return null;
+
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const be = args.backend as BackendWasm;
+    // another dtype, or a backend re-created with a new memory: the stock kernel decides
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || be !== backend) return stock.kernelFunc(args);
+    const ra = a.shape.length, rb = b.shape.length;
+    const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const Kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+    const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    if (K !== Kb) {
+      throw new Error(`matMul: inner dimensions ${K} and ${Kb} of shapes [${a.shape}] and [${b.shape}] `
+        + `(transposeA=${transposeA}, transposeB=${transposeB}) do not match`);
+    }
+    const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+    const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+    const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    // only whole-batch broadcasting (one side a single matrix); anything finer goes to the stock kernel
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return stock.kernelFunc(args);
+    const batch = Math.max(batchA, batchB);
+    const out = be.makeOutput([...batchShape, M, N], 'float32');
+    if (M === 0 || N === 0) return out;
+    const pa = be.getMemoryOffset(a.dataId), pb = be.getMemoryOffset(b.dataId), pc = be.getMemoryOffset(out.dataId);
+    for (let i = 0; i < batch; i++) {
+      gemm.sgemm(M, N, K,
+        pa + (batchA === 1 ? 0 : i * M * K * 4), transposeA ? 1 : 0,
+        pb + (batchB === 1 ? 0 : i * K * N * 4), transposeB ? 1 : 0,
+        pc + i * M * N * 4, 1, scratch);
+    }
+    return out;
+  };
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc });
+  installed = `gemm: ${build === 'relaxed' ? 'relaxed-simd' : 'simd'}, ${fused(gemm) ? 'fma' : 'mul+add'}`;
+  return installed;
+}
+
+/** Whether our kernel runs BatchMatMul on the wasm backend (else the stock one does). */
+export function wasmGemm(): boolean {
+  return installed !== null && !installed.startsWith('gemm: stock');
+}
