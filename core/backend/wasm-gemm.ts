@@ -25,9 +25,13 @@ export type GemmBuild = 'relaxed' | 'simd';
 
 const gemmDir = fileURLToPath(new URL('../../../core/backend/gemm/', import.meta.url));
 
-/** The compiled module for a build, read from the checkout (or image) next to its source. */
+const bytes = new Map<GemmBuild, Uint8Array>();
+
+/** The compiled module for a build, read (once) from the checkout or image, next to its source. */
 export function gemmBytes(build: GemmBuild): Uint8Array {
-  return readFileSync(`${gemmDir}sgemm-${build}.wasm`);
+  let b = bytes.get(build);
+  if (!b) bytes.set(build, (b = readFileSync(`${gemmDir}sgemm-${build}.wasm`)));
+  return b;
 }
 
 /**
@@ -75,11 +79,10 @@ export function installWasmGemm(): string | null {
     installed = `gemm: stock (${(err as Error).message.split('\n')[0]})`;
     return installed;
   }
-  if (!build) return null;
+  const stock = tf.getKernel('BatchMatMul', 'wasm');
+  if (!build || !stock) return null;
   const gemm = instantiateGemm(build, memory);
   const scratch = parts._malloc(gemm.scratch_floats() * 4);
-  const stock = tf.getKernel('BatchMatMul', 'wasm');
-  if (!stock) return null;
 
   const kernelFunc: tf.KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };

@@ -127,7 +127,7 @@ test('the plain-SIMD build (runtimes without relaxed SIMD) gives results within 
   const [M, N, K] = [37, 45, 300];
   const a = normals(200, M * K), b = normals(201, K * N);
   for (const build of ['simd', 'relaxed'] as const) {
-    const g = instantiateGemm(build, memory) as ReturnType<typeof instantiateGemm>;
+    const g = instantiateGemm(build, memory);
     const bytes = 4 * (M * K + K * N + M * N + g.scratch_floats());
     memory.grow(Math.ceil(bytes / 65536) + 1);
     const f = new Float32Array(memory.buffer);
