@@ -57,6 +57,22 @@ function fused(gemm: GemmExports): boolean {
   return gemm.madd_probe(a, a, -(1 + 2 ** -11)) !== 0;
 }
 
+/**
+ * The flat index, in an input's batch dimensions, of output batch `o` under broadcasting (the
+ * input's shape right-aligned against the output's; its size-1 dimensions repeat).
+ */
+function broadcastIndex(o: number, outShape: number[], inShape: number[]): number {
+  let index = 0, stride = 1, rest = o;
+  for (let d = outShape.length - 1, e = inShape.length - 1; d >= 0; d--, e--) {
+    const coord = rest % outShape[d];
+    rest = Math.floor(rest / outShape[d]);
+    if (e < 0) continue;
+    if (inShape[e] !== 1) index += coord * stride;
+    stride *= inShape[e];
+  }
+  return index;
+}
+
 let installed: string | null = null;
 
 /**
@@ -88,7 +104,7 @@ export function installWasmGemm(): string | null {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const be = args.backend as BackendWasm;
-    // another dtype, or a backend re-created with a new memory: the stock kernel decides
+    // another dtype (the stock kernel refuses it), or a backend re-created with a new memory
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || be !== backend) return stock.kernelFunc(args);
     const ra = a.shape.length, rb = b.shape.length;
     const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
@@ -99,20 +115,16 @@ export function installWasmGemm(): string | null {
       throw new Error(`matMul: inner dimensions ${K} and ${Kb} of shapes [${a.shape}] and [${b.shape}] `
         + `(transposeA=${transposeA}, transposeB=${transposeB}) do not match`);
     }
-    const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-    const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-    const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-    // only whole-batch broadcasting (one side a single matrix); anything finer goes to the stock kernel
-    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return stock.kernelFunc(args);
-    const batch = Math.max(batchA, batchB);
+    const batchesA = a.shape.slice(0, -2), batchesB = b.shape.slice(0, -2);
+    const batchShape = tf.backend_util.assertAndGetBroadcastShape(batchesA, batchesB);
     const out = be.makeOutput([...batchShape, M, N], 'float32');
     if (M === 0 || N === 0) return out;
     const pa = be.getMemoryOffset(a.dataId), pb = be.getMemoryOffset(b.dataId), pc = be.getMemoryOffset(out.dataId);
-    for (let i = 0; i < batch; i++) {
+    for (let o = 0; o < tf.util.sizeFromShape(batchShape); o++) {
       gemm.sgemm(M, N, K,
-        pa + (batchA === 1 ? 0 : i * M * K * 4), transposeA ? 1 : 0,
-        pb + (batchB === 1 ? 0 : i * K * N * 4), transposeB ? 1 : 0,
-        pc + i * M * N * 4, 1, scratch);
+        pa + broadcastIndex(o, batchShape, batchesA) * M * K * 4, transposeA ? 1 : 0,
+        pb + broadcastIndex(o, batchShape, batchesB) * K * N * 4, transposeB ? 1 : 0,
+        pc + o * M * N * 4, 1, scratch);
     }
     return out;
   };

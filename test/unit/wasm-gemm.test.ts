@@ -103,7 +103,19 @@ test('batched and broadcast products match per-matrix products; results are bit-
     assert.ok(boundRatio(broadcast.subarray(i * M * N, (i + 1) * M * N), c, abs, K) <= 1, `broadcast batch ${i}`);
   }
   assert.deepEqual(Array.from(tf.matMul(A, Bt).dataSync()), Array.from(batched));
-  tf.dispose([A, Bt, B1]);
+  // equal batch sizes that still broadcast: [3, 1] against [1, 3] batches give 3 × 3 products
+  const A4 = tf.reshape(A, [B, 1, M, K]), B4 = tf.reshape(Bt, [1, B, K, N]);
+  const cross = tf.matMul(A4, B4);
+  assert.deepEqual(cross.shape, [B, B, M, N]);
+  const crossData = cross.dataSync();
+  for (let i = 0; i < B; i++) {
+    for (let j = 0; j < B; j++) {
+      const { c, abs } = reference(a.subarray(i * M * K, (i + 1) * M * K), b.subarray(j * K * N, (j + 1) * K * N), M, N, K, false, false);
+      const at = (i * B + j) * M * N;
+      assert.ok(boundRatio(crossData.subarray(at, at + M * N), c, abs, K) <= 1, `broadcast pair (${i}, ${j})`);
+    }
+  }
+  tf.dispose([A, Bt, B1, A4, B4, cross]);
 });
 
 test('mismatched inner dimensions are a clear error', () => {
