@@ -74,6 +74,7 @@ function broadcastIndex(o: number, outShape: number[], inShape: number[]): numbe
 }
 
 let installed: string | null = null;
+let active = false;
 
 /**
  * Installs the kernel on the initialised wasm backend and returns a description such as
@@ -130,11 +131,12 @@ export function installWasmGemm(): string | null {
   };
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc });
+  active = true;
   installed = `gemm: ${build === 'relaxed' ? 'relaxed-simd' : 'simd'}, ${fused(gemm) ? 'fma' : 'mul+add'}`;
   return installed;
 }
 
 /** Whether our kernel runs BatchMatMul on the wasm backend (else the stock one does). */
 export function wasmGemm(): boolean {
-  return installed !== null && !installed.startsWith('gemm: stock');
+  return active;
 }
