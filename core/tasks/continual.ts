@@ -10,6 +10,7 @@ import type { Dataset, Task } from './task.js';
 import { ImageRotation, type InputMap, PlaneRotation, mapInputs } from './rotation.js';
 import { batchStream } from './batches.js';
 import { loadFileData, fileTaskFromData } from './file/file-task.js';
+import type { DataAccess } from './file/data-roots.js';
 import { createTeacherMlpTask } from './teacher-mlp.js';
 import { createMultiIndexTask } from './multi-index.js';
 import { createGaussianMixtureTask } from './gaussian-mixture.js';
@@ -20,8 +21,8 @@ export type ContinualConfig = z.output<typeof continualTask>;
 /** The map of subtask k, for k ≥ 1 (subtask 0 is the base itself). */
 type RotationOf = (angle: number) => InputMap;
 
-export function createContinualTask(config: ContinualConfig, seed: number): Task {
-  const { base, rotationOf } = baseWithRotation(config.base, seed);
+export function createContinualTask(config: ContinualConfig, seed: number, access?: DataAccess): Task {
+  const { base, rotationOf } = baseWithRotation(config.base, seed, access);
   const step = (config.rotationDegrees * Math.PI) / 180;
   const sequence: Task[] = [base];
   for (let k = 1; k < config.tasks; k++) sequence.push(rotatedTask(base, rotationOf(k * step), `task-${k}`));
@@ -29,9 +30,9 @@ export function createContinualTask(config: ContinualConfig, seed: number): Task
   return { ...base, kind: 'continual', sequence, batch: base.batch };
 }
 
-function baseWithRotation(config: BaseTaskConfig, seed: number): { base: Task; rotationOf: RotationOf } {
+function baseWithRotation(config: BaseTaskConfig, seed: number, access?: DataAccess): { base: Task; rotationOf: RotationOf } {
   if (config.kind === 'file') {
-    const data = loadFileData(config, seed);
+    const data = loadFileData(config, seed, access);
     const base = fileTaskFromData(data, seed);
     const img = data.image;
     if (img) return { base, rotationOf: (a) => new ImageRotation(img.height, img.width, a, img.background) };

@@ -1,6 +1,7 @@
 // The task generators of SCIENCE.md §2, one module per kind; the trainer calls createTask.
 import type { TaskConfig } from '../config/trial.js';
 import type { Task } from './task.js';
+import type { DataAccess } from './file/data-roots.js';
 import { createTeacherMlpTask } from './teacher-mlp.js';
 import { createCirclePowerLawTask } from './circle-power-law.js';
 import { createMultiIndexTask } from './multi-index.js';
@@ -11,15 +12,18 @@ import { createContinualTask } from './continual.js';
 
 export type { Task, Dataset } from './task.js';
 
-/** The task of a resolved trial config; the same (config, seed) gives the same data anywhere. */
-export function createTask(config: TaskConfig, seed: number): Task {
+/**
+ * The task of a resolved trial config; the same (config, seed) gives the same data anywhere.
+ * `access`: the folders a `file` task may read (default: SWEEP_DATA_ROOTS only).
+ */
+export function createTask(config: TaskConfig, seed: number, access?: DataAccess): Task {
   switch (config.kind) {
     case 'teacher-mlp': return createTeacherMlpTask(config, seed);
     case 'circle-power-law': return createCirclePowerLawTask(config, seed);
     case 'multi-index': return createMultiIndexTask(config, seed);
     case 'gaussian-mixture': return createGaussianMixtureTask(config, seed);
     case 'teacher-classes': return createTeacherClassesTask(config, seed);
-    case 'file': return createFileTask(config, seed);
-    case 'continual': return createContinualTask(config, seed);
+    case 'file': return createFileTask(config, seed, access);
+    case 'continual': return createContinualTask(config, seed, access);
   }
 }

@@ -8,6 +8,7 @@ import type { BusMessage, TrialEvent, TrialEventKind } from '../messages.js';
 import type { Outcome, TrialResult } from '../outcome.js';
 import { createTask } from '../tasks/index.js';
 import type { Task } from '../tasks/task.js';
+import type { DataAccess } from '../tasks/file/data-roots.js';
 import { initBackend } from '../backend/backend.js';
 import { lrConvention } from '../model/parametrization.js';
 import { trainGiantStep } from './giant-step.js';
@@ -25,6 +26,8 @@ export interface TrialContext {
   attempt?: number;
   /** a ready-made task instead of createTask(config.task, config.seed) (tests, embedding callers) */
   task?: Task;
+  /** folders a `file` task may read, and what relative paths mean (default: SWEEP_DATA_ROOTS) */
+  data?: DataAccess;
 }
 
 const TERMINAL: Record<Outcome, TrialEventKind> = {
@@ -60,7 +63,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
     const parsed = trialConfigSchema.safeParse(config);
     if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), 'trial config');
     if (ctx.signal?.aborted) throw new Cancelled(0);
-    const task = ctx.task ?? createTask(config.task, config.seed);
+    const task = ctx.task ?? createTask(config.task, config.seed, ctx.data);
     trainer = new Trainer(config, task.inputDim, task.outputDim);
     const io = { sweepId, trialId, emit: ctx.emit, signal: ctx.signal };
     if (config.giantStep) {

@@ -10,8 +10,11 @@ import { createTask } from '../../core/tasks/index.js';
 import { PlaneRotation } from '../../core/tasks/rotation.js';
 import { Rng } from '../../core/rng.js';
 import type { Dataset } from '../../core/tasks/task.js';
+import { specDataAccess } from '../../core/tasks/file/data-roots.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-tasks-continual-'));
+/** file tasks may read the test's folder, as if a spec there named the files */
+const dataDir = () => specDataAccess(join(dir, 'spec.yaml'), [], {});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const continual = (base: object, extra: object = {}) => taskSchema.parse({ kind: 'continual', base, ...extra });
@@ -115,7 +118,7 @@ function writeImages(): { x: string; y: string; pixels: number[] } {
 test('continual on images: pixel-plane rotation (exact for 90° turns and for affine images inside the frame)', () => {
   const { x, y, pixels } = writeImages();
   const file = { kind: 'file', format: 'idx', train: { x, y }, test: { x, y }, normalize: false };
-  const quarter = createTask(continual(file, { tasks: 5, rotationDegrees: 90 }), 0);
+  const quarter = createTask(continual(file, { tasks: 5, rotationDegrees: 90 }), 0, dataDir());
   const img = (ds: Dataset, i: number, r: number, c: number) => ds.x[i * 81 + r * 9 + c];
   for (let i = 0; i < 2; i++) {
     for (let r = 0; r < 9; r++) {
@@ -130,7 +133,7 @@ test('continual on images: pixel-plane rotation (exact for 90° turns and for af
   }
   // 30°: an affine image is reproduced exactly wherever the back-rotated position lies inside
   const phi = (30 * Math.PI) / 180;
-  const t30 = createTask(continual(file, { tasks: 2, rotationDegrees: 30 }), 0).sequence![1].test;
+  const t30 = createTask(continual(file, { tasks: 2, rotationDegrees: 30 }), 0, dataDir()).sequence![1].test;
   let inside = 0, outside = 0;
   for (let r = 0; r < 9; r++) {
     for (let c = 0; c < 9; c++) {
@@ -148,8 +151,8 @@ test('continual on images: pixel-plane rotation (exact for 90° turns and for af
   }
   assert.ok(inside > 40 && outside > 0);
   // standardised images rotate with the standardised blank value: rotation commutes with scaling
-  const norm = createTask(continual({ ...file, normalize: true }, { tasks: 2, rotationDegrees: 30 }), 0);
-  const raw = createTask(continual(file, { tasks: 2, rotationDegrees: 30 }), 0);
+  const norm = createTask(continual({ ...file, normalize: true }, { tasks: 2, rotationDegrees: 30 }), 0, dataDir());
+  const raw = createTask(continual(file, { tasks: 2, rotationDegrees: 30 }), 0, dataDir());
   let s = 0, ss = 0;
   for (const v of raw.sequence![0].train!.x) { s += v; ss += v * v; }
   const mean = s / 162, std = Math.sqrt(ss / 162 - mean * mean);
@@ -158,6 +161,6 @@ test('continual on images: pixel-plane rotation (exact for 90° turns and for af
 
 test('continual: a 1-D base input cannot be rotated', () => {
   writeFileSync(join(dir, 'one.csv'), '1,0\n2,1\n3,0\n4,1\n5,0\n');
-  assert.throws(() => createTask(continual({ kind: 'file', format: 'csv', train: { x: join(dir, 'one.csv') } }), 0),
+  assert.throws(() => createTask(continual({ kind: 'file', format: 'csv', train: { x: join(dir, 'one.csv') } }), 0, dataDir()),
     (err: Error) => /^task\.base: a file with 1 input dimension cannot be rotated/.test(err.message));
 });

@@ -13,10 +13,13 @@ import { readIdx } from '../../core/tasks/file/idx.js';
 import { readNpy } from '../../core/tasks/file/npy.js';
 import { readCsv } from '../../core/tasks/file/csv.js';
 import { loadFileData, type FileTaskConfig } from '../../core/tasks/file/file-task.js';
+import { specDataAccess } from '../../core/tasks/file/data-roots.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-tasks-file-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const path = (name: string) => join(dir, name);
+/** file tasks may read the test's folder, as if a spec there named the files */
+const access = specDataAccess(path('spec.yaml'), [], {});
 const fileCfg = (extra: object) => taskSchema.parse({ kind: 'file', ...extra }) as FileTaskConfig;
 
 // ---- writers (independent of the readers) -------------------------------------------------
@@ -130,7 +133,7 @@ test('malformed files: one-line errors naming the file and the problem', () => {
   const good = idx('uint8', [2, 3], [1, 2, 3, 4, 5, 6]);
   const cases: [string, () => unknown, RegExp][] = [
     ['missing file', () => readIdx(path('nope.idx')), /nope\.idx: cannot read \(no such file\)/],
-    ['IDX bad magic', () => readIdx(write('bad-magic.idx', Buffer.concat([Buffer.from([1, 0]), good.subarray(2)]))), /bad-magic\.idx: bad IDX magic/],
+    ['IDX bad magic', () => readIdx(write('bad-magic.idx', Buffer.concat([Buffer.from([1, 0]), good.subarray(2)]))), /bad-magic\.idx: bad IDX magic: the first two bytes must be 0x00 0x00$/],
     ['IDX unknown type', () => readIdx(write('bad-type.idx', Buffer.concat([Buffer.from([0, 0, 0x0a, 2]), good.subarray(4)]))), /bad-type\.idx: unsupported IDX data type code 0x0A/],
     ['IDX truncated header', () => readIdx(write('short-head.idx', good.subarray(0, 7))), /short-head\.idx: truncated IDX header/],
     ['IDX truncated data', () => readIdx(write('short.idx', good.subarray(0, good.length - 1))), /short\.idx: truncated IDX data: shape \[2, 3\] of uint8 needs 18 bytes, file has 17/],
@@ -142,10 +145,10 @@ test('malformed files: one-line errors naming the file and the problem', () => {
     ['NPY Fortran order', () => readNpy(write('f.npy', npy('float32', [2, 2], [1, 2, 3, 4], { fortran: true }))), /f\.npy: NPY array in Fortran order unsupported/],
     ['NPY truncated', () => readNpy(write('short.npy', npy('float64', [3], [1, 2, 3]).subarray(0, 140))), /short\.npy: truncated NPY data: shape \(3\) of float64 needs 24 bytes, file has 12/],
     ['NPY version', () => { const b = npy('float32', [1], [1]); b[6] = 9; return readNpy(write('v9.npy', b)); }, /v9\.npy: unsupported NPY version 9\.0/],
-    ['NPY int64 range', () => readNpy(write('big.npy', npy('int64', [1], [0]).fill(0x7f, 128))), /big\.npy: int64 value .* beyond ±2\^53/],
+    ['NPY int64 range', () => readNpy(write('big.npy', npy('int64', [1], [0]).fill(0x7f, 128))), /big\.npy: int64 value at element 1 is beyond ±2\^53/],
     ['CSV ragged', () => readCsv(write('ragged.csv', 'a,b\n1,2\n3\n')), /ragged\.csv: ragged CSV row at line 3: 1 cells, expected 2/],
-    ['CSV non-numeric', () => readCsv(write('word.csv', '1,2\n3,x\n')), /word\.csv: non-numeric cell "x" at line 2, column 2/],
-    ['CSV empty cell', () => readCsv(write('empty-cell.csv', '1,2\n,4\n')), /empty-cell\.csv: non-numeric cell "" at line 2, column 1/],
+    ['CSV non-numeric', () => readCsv(write('word.csv', '1,2\n3,x\n')), /word\.csv: line 2, column 2: not a number$/],
+    ['CSV empty cell', () => readCsv(write('empty-cell.csv', '1,2\n,4\n')), /empty-cell\.csv: line 2, column 1: not a number$/],
     ['CSV empty file', () => readCsv(write('empty.csv', '\n\n')), /empty\.csv: empty CSV file/],
     ['CSV header only', () => readCsv(write('head-only.csv', 'a,b\n')), /head-only\.csv: CSV file has a header but no data rows/],
   ];
@@ -168,18 +171,18 @@ test('file task errors: label count mismatch, bad labels, missing label file, ba
   const yTest = write('ytest.idx', idx('uint8', [4], [0, 1, 0, 5]));
   const cases: [object, RegExp][] = [
     [{ format: 'idx', train: { x, y: y3 } }, /y3\.idx: label count mismatch: 3 rows of labels\/targets for 4 rows of features in .*x4\.idx/],
-    [{ format: 'idx', train: { x, y: oneClass } }, /y1c\.idx: only one class \(label 2\)/],
-    [{ format: 'idx', train: { x, y: yFloat } }, /yf\.idx: non-integer class label 0\.5 at row 3/],
+    [{ format: 'idx', train: { x, y: oneClass } }, /y1c\.idx: only one class in the training labels/],
+    [{ format: 'idx', train: { x, y: yFloat } }, /yf\.idx: row 3: class label is not an integer$/],
     [{ format: 'idx', train: { x } }, /^task\.train\.y: required for the idx format/],
     [{ format: 'idx', train: { x, y: y4 }, test: { x: x3, y: y4 } }, /x3cols\.idx: 3 features per row, but the training file .*x4\.idx has 2/],
-    [{ format: 'idx', train: { x, y: y4 }, test: { x, y: yTest } }, /ytest\.idx: label 5 does not occur in the training labels/],
+    [{ format: 'idx', train: { x, y: y4 }, test: { x, y: yTest } }, /ytest\.idx: row 4: class label does not occur in the training labels$/],
     [{ format: 'csv', train: { x: write('c.csv', '1,2,0\n3,4,1\n') }, labelColumn: 3 }, /^task\.labelColumn: column 3 is outside the 3 columns of .*c\.csv/],
     [{ format: 'csv', train: { x: path('c.csv'), y: path('c.csv') }, labelColumn: 0 }, /^task\.labelColumn: not used when task\.train\.y names a label file/],
     [{ format: 'csv', train: { x: path('c.csv') }, testFraction: 0.1 }, /^task\.testFraction: holding out 0\.1 of 2 rows leaves 0 test/],
-    [{ format: 'npy', train: { x: write('nan.npy', npy('float32', [2, 1], [1, NaN])), y: write('l.npy', npy('int32', [2], [0, 1])) } }, /nan\.npy: non-finite feature value at row 2/],
+    [{ format: 'npy', train: { x: write('nan.npy', npy('float32', [2, 1], [1, NaN])), y: write('l.npy', npy('int32', [2], [0, 1])) } }, /nan\.npy: row 2, column 1: feature is not a finite float32/],
   ];
   for (const [config, re] of cases) {
-    assert.throws(() => createTask(fileCfg(config), 0), (err: Error) => {
+    assert.throws(() => createTask(fileCfg(config), 0, access), (err: Error) => {
       assert.match(err.message, re);
       assert.ok(!err.message.includes('\n'));
       return true;
@@ -197,7 +200,7 @@ test('IDX images: uint8 scaled by 1/255, one global standardisation from trainin
   const tx = write('timg.idx', idx('uint8', [2, 2, 2], [255, 0, 0, 255, 128, 128, 128, 128]));
   const ty = write('tlab.idx', idx('uint8', [2], [3, 7]));
 
-  const raw = createTask(fileCfg({ format: 'idx', train: { x, y }, test: { x: tx, y: ty }, normalize: false }), 1);
+  const raw = createTask(fileCfg({ format: 'idx', train: { x, y }, test: { x: tx, y: ty }, normalize: false }), 1, access);
   assert.equal(raw.inputDim, 4);
   assert.equal(raw.classes, 2);
   assert.equal(raw.classification, true);
@@ -206,7 +209,7 @@ test('IDX images: uint8 scaled by 1/255, one global standardisation from trainin
   assert.deepEqual(Array.from(raw.train!.y), [0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1]);
   assert.deepEqual(Array.from(raw.test.labels!), [0, 1]);
 
-  const data = loadFileData(fileCfg({ format: 'idx', train: { x, y }, test: { x: tx, y: ty } }), 1);
+  const data = loadFileData(fileCfg({ format: 'idx', train: { x, y }, test: { x: tx, y: ty } }), 1, access);
   const scaled = pix.map((p) => p / 255);
   const mean = scaled.reduce((a, b) => a + b) / scaled.length;
   const std = Math.sqrt(scaled.reduce((a, b) => a + (b - mean) ** 2, 0) / scaled.length);
@@ -221,7 +224,7 @@ test('CSV tabular: per-feature standardisation, label column, regression targets
   const rows: number[][] = [];
   for (let i = 0; i < 20; i++) rows.push([i, 100 + 3 * i * i, 5, i % 3]);
   const f = write('tab.csv', 'f1,f2,const,label\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
-  const t = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25 }), 4);
+  const t = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25 }), 4, access);
   assert.equal(t.inputDim, 3);
   assert.equal(t.classes, 3);
   assert.equal(t.train!.n, 15);
@@ -234,16 +237,16 @@ test('CSV tabular: per-feature standardisation, label column, regression targets
     assert.ok(Math.abs(ss / 15 - (j === 2 ? 0 : 1)) < 1e-4, `column ${j} variance`);
   }
   // train ∪ test = all rows, each once: recover the row index from the label-free features
-  const again = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25, normalize: false }), 4);
+  const again = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25, normalize: false }), 4, access);
   const ids = [...again.train!.x.filter((_, k) => k % 3 === 0), ...again.test.x.filter((_, k) => k % 3 === 0)].sort((a, b) => a - b);
   assert.deepEqual(ids, Array.from({ length: 20 }, (_, i) => i));
   for (const ds of [again.train!, again.test]) {
     for (let i = 0; i < ds.n; i++) assert.equal(ds.labels![i], ds.x[i * 3] % 3, 'label stays with its row');
   }
-  const other = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25, normalize: false }), 5);
+  const other = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25, normalize: false }), 5, access);
   assert.notDeepEqual(other.test.x, again.test.x, 'another seed holds out other rows');
 
-  const reg = createTask(fileCfg({ format: 'csv', train: { x: f }, problem: 'regression', labelColumn: 1, normalize: false, maxRows: 10 }), 0);
+  const reg = createTask(fileCfg({ format: 'csv', train: { x: f }, problem: 'regression', labelColumn: 1, normalize: false, maxRows: 10 }), 0, access);
   assert.equal(reg.classification, false);
   assert.equal(reg.outputDim, 1);
   assert.equal(reg.train!.n + reg.test.n, 10);
@@ -251,7 +254,7 @@ test('CSV tabular: per-feature standardisation, label column, regression targets
     for (let i = 0; i < ds.n; i++) assert.equal(ds.y[i], 100 + 3 * ds.x[i * 3] ** 2);
   }
   const bx = write('bx.csv', '1,2\n3,4\n5,6\n'), by = write('by.csv', 'a,b\n0.5,1\n1.5,2\n2.5,3\n');
-  const two = createTask(fileCfg({ format: 'csv', train: { x: bx, y: by }, test: { x: bx, y: by }, problem: 'regression', normalize: false }), 0);
+  const two = createTask(fileCfg({ format: 'csv', train: { x: bx, y: by }, test: { x: bx, y: by }, problem: 'regression', normalize: false }), 0, access);
   assert.equal(two.outputDim, 2);
   assert.deepEqual(Array.from(two.test.y), [0.5, 1, 1.5, 2, 2.5, 3]);
 });
@@ -261,13 +264,13 @@ test('NPY task: float features and int64 labels; batches are seeded minibatches 
   const xs = Array.from({ length: n * 2 }, (_, i) => i * 0.5);
   const x = write('fx.npy', npy('float32', [n, 2], xs));
   const y = write('fy.npy', npy('int64', [n], Array.from({ length: n }, (_, i) => (i % 2) * 10 - 5)));
-  const t = createTask(fileCfg({ format: 'npy', train: { x, y }, test: { x, y }, normalize: false }), 3);
+  const t = createTask(fileCfg({ format: 'npy', train: { x, y }, test: { x, y }, normalize: false }), 3, access);
   assert.equal(t.classes, 2);
   assert.deepEqual(Array.from(t.train!.x), xs);
   assert.deepEqual(Array.from(t.train!.labels!), Array.from({ length: n }, (_, i) => i % 2));
   assert.equal(t.batch(0, 0), t.train);
   const b = t.batch(2, 5);
   assert.equal(b.n, 5);
-  assert.deepEqual(b.x, createTask(fileCfg({ format: 'npy', train: { x, y }, test: { x, y }, normalize: false }), 3).batch(2, 5).x);
+  assert.deepEqual(b.x, createTask(fileCfg({ format: 'npy', train: { x, y }, test: { x, y }, normalize: false }), 3, access).batch(2, 5).x);
   for (let i = 0; i < 5; i++) assert.equal(b.labels![i], (b.x[2 * i] / 1) % 2, 'a batch row keeps its label');
 });

@@ -8,8 +8,10 @@ import { runSweep } from '../embedded/runner.js';
 import { UsageError } from '../cli.js';
 import { telemetryFromFlags } from '../telemetry/flags.js';
 import { describeSummary } from './analyze.js';
+import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
+import { preflightFileTasks } from '../../core/tasks/file/preflight.js';
 
-interface RunFlags {
+interface RunFlags extends DataFlags {
   out?: string;
   parallel?: string;
   yes?: boolean;
@@ -26,7 +28,7 @@ function parseParallel(v: string | undefined): number | undefined {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('run a sweep on this machine (running it again resumes: finished trials are kept)')
     .argument('<spec>', 'sweep spec, YAML or JSON')
@@ -35,10 +37,13 @@ export function register(program: Command): void {
     .option('--yes', 'accept a sweep of more than 5000 trials')
     .option('--retry-failed', 'run trials that failed in an earlier run again')
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port while the sweep runs')
-    .option('--metrics-host <host>', 'address of the /metrics endpoint (default 127.0.0.1)')
+    .option('--metrics-host <host>', 'address of the /metrics endpoint (default 127.0.0.1)');
+  addDataRootOption(cmd)
     .action(async (file: string, flags: RunFlags) => {
       const parallel = parseParallel(flags.parallel);
       const resolved = await loadSpec(file, { yes: !!flags.yes });
+      const data = dataAccessFromFlags(file, flags);
+      preflightFileTasks(resolved.plans, data, file);
       const out = flags.out ?? join('runs', resolved.spec.name);
       // Prometheus /metrics of this run (workers/telemetry): live losses, outcomes, fits.
       const telemetry = await telemetryFromFlags({ port: flags.metricsPort, host: flags.metricsHost }, { service: 'embedded' }, {})
@@ -64,6 +69,7 @@ export function register(program: Command): void {
           signal: ac.signal,
           retryFailed: !!flags.retryFailed,
           inheritOutput: !!process.env.SWEEP_DEBUG,
+          data,
           hooks: telemetry?.hooks,
         });
       } catch (err) {

@@ -10,8 +10,9 @@ import { trialConfigSchema, type TrialConfig } from '../../core/config/trial.js'
 import { trialId as idOf } from '../../core/ids.js';
 import type { BusMessage } from '../../core/messages.js';
 import { UsageError } from '../cli.js';
+import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
 
-interface TrialFlags {
+interface TrialFlags extends DataFlags {
   sweepId?: string;
   trialId?: string;
 }
@@ -43,14 +44,17 @@ async function printLine(msg: BusMessage): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('trial')
     .description('run one resolved trial config here and print its metric and event messages as JSON lines')
     .argument('<config>', 'trial config, YAML or JSON (validated like one grid point of a spec)')
     .option('--sweep-id <id>', 'sweepId in the messages', 'local')
-    .option('--trial-id <id>', 'trialId in the messages (default: the config\'s stable id)')
+    .option('--trial-id <id>', 'trialId in the messages (default: the config\'s stable id)');
+  addDataRootOption(cmd)
     .action(async (file: string, flags: TrialFlags) => {
       const config = await loadTrialConfig(file);
+      // relative data paths mean the config file's folder, as in a spec
+      const data = dataAccessFromFlags(file, flags);
       // Loaded here, not at the top: TensorFlow.js takes a second to import, and no other
       // command (nor a rejected config) needs it.
       const { runTrial } = await import('../../core/train/run-trial.js');
@@ -69,6 +73,7 @@ export function register(program: Command): void {
           trialId: flags.trialId ?? idOf(config),
           emit: printLine,
           signal: ac.signal,
+          data,
         });
       } finally {
         process.off('SIGINT', onSignal);

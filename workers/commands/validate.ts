@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { loadSpec, type ResolvedSweep } from '../../core/config/spec.js';
 import type { Axis } from '../../core/grid/grid.js';
+import { preflightFileTasks } from '../../core/tasks/file/preflight.js';
+import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
 
 function show(v: unknown): string {
   return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
@@ -43,13 +45,15 @@ export function describeSweep(r: ResolvedSweep, source: string): string {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('validate')
     .description('check a sweep spec and print its grid size and axes (nothing is run)')
     .argument('<spec>', 'sweep spec, YAML or JSON')
-    .option('--yes', 'accept a sweep of more than 5000 trials')
-    .action(async (file: string, opts: { yes?: boolean }) => {
+    .option('--yes', 'accept a sweep of more than 5000 trials');
+  addDataRootOption(cmd)
+    .action(async (file: string, opts: { yes?: boolean } & DataFlags) => {
       const resolved = await loadSpec(file, { yes: !!opts.yes });
+      preflightFileTasks(resolved.plans, dataAccessFromFlags(file, opts), file);
       console.log(describeSweep(resolved, file));
     });
 }

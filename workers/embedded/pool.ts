@@ -6,6 +6,7 @@ import type { BackendConfig } from '../../core/config/trial.js';
 import { isEvent, type BusMessage, type FinalMetrics } from '../../core/messages.js';
 import type { TrialResult } from '../../core/outcome.js';
 import type { RunRequest, TrialJob, WorkerReport } from './protocol.js';
+import type { DataAccess } from '../../core/tasks/file/data-roots.js';
 
 export interface PoolOptions {
   /** number of worker processes */
@@ -14,6 +15,8 @@ export interface PoolOptions {
   entry: string;
   /** backend each worker initialises once */
   backend: BackendConfig;
+  /** folders the trials' file tasks may read */
+  data: DataAccess;
   /** every metric and lifecycle message of every trial, in order per trial */
   onMessage(message: BusMessage): void;
   /** a trial was handed to a worker */
@@ -83,7 +86,7 @@ export class WorkerPool {
       }
       const { job, resolve } = this.queue.shift()!;
       worker.running = { job, resolve, startedAt: Date.now(), final: { step: 0 } };
-      const req: RunRequest = { type: 'run', backend: this.opts.backend, job };
+      const req: RunRequest = { type: 'run', backend: this.opts.backend, data: this.opts.data, job };
       worker.child.send(req);
       this.opts.onStart?.(job);
     }

@@ -2,6 +2,7 @@
 import type { BackendConfig, TrialConfig } from '../../core/config/trial.js';
 import type { BusMessage } from '../../core/messages.js';
 import type { TrialResult } from '../../core/outcome.js';
+import type { DataAccess } from '../../core/tasks/file/data-roots.js';
 
 export interface TrialJob {
   sweepId: string;
@@ -14,6 +15,8 @@ export interface TrialJob {
 export interface RunRequest {
   type: 'run';
   backend: BackendConfig;
+  /** folders a `file` task may read, and the folder relative paths mean */
+  data: DataAccess;
   job: TrialJob;
 }
 

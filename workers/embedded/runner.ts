@@ -15,6 +15,7 @@ import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import { writeSweepSummary } from './summary.js';
 import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
+import { type DataAccess, trainerDataAccess } from '../../core/tasks/file/data-roots.js';
 
 export interface RunOptions {
   /** output folder */
@@ -32,6 +33,8 @@ export interface RunOptions {
   inheritOutput?: boolean;
   /** telemetry of the run (Prometheus, `sweep run --metrics-port`) */
   hooks?: TelemetryHooks;
+  /** folders file tasks may read (`sweep run`: the spec's folder and --data-root; default SWEEP_DATA_ROOTS) */
+  data?: DataAccess;
 }
 
 export interface RunResult {
@@ -113,6 +116,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
     size: workers,
     entry: opts.workerEntry ?? DEFAULT_WORKER_ENTRY,
     backend: workerBackend(resolved, workers),
+    data: opts.data ?? trainerDataAccess(),
     inheritOutput: opts.inheritOutput,
     onStart: () => opts.progress.trialStarted(),
     onMessage: (m) => {

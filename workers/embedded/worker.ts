@@ -25,6 +25,7 @@ process.on('message', async (req: RunRequest) => {
     sweepId: job.sweepId,
     trialId: job.trialId,
     attempt: job.attempt,
+    data: req.data,
     emit: (message) => send({ type: 'bus', message }),
   });
   send({ type: 'result', result });

@@ -61,7 +61,7 @@ export function decode(file: string, bytes: Uint8Array, offset: number, count: n
       for (let i = 0; i < count; i++) {
         const v = view.getBigInt64(8 * i, littleEndian);
         if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
-          throw new FileFormatError(file, `int64 value ${v} at element ${i} is beyond ±2^53 and cannot be represented`);
+          throw new FileFormatError(file, `int64 value at element ${i + 1} is beyond ±2^53 and cannot be represented`);
         }
         a[i] = Number(v);
       }

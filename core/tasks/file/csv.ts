@@ -1,6 +1,8 @@
 // Numeric CSV: one example per line, cells separated by ',' (or tab or ';', detected from the
 // first line). The first line is a header when none of its cells is a number. Blank lines are
-// skipped. Every other cell must be a finite decimal number.
+// skipped. Every other cell must be a decimal number that is finite in float32 (the trainer's
+// precision). Errors give the line and column, never the cell's text: a mistyped path may
+// point at a file that is not data at all, and its content must not end up in the results.
 import { FileFormatError, type NumArray, readBytes } from './array.js';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -41,10 +43,12 @@ export function parseCsv(file: string, text: string, maxRows = 0): CsvTable {
     }
     for (let c = 0; c < columns; c++) {
       const cell = cells[c];
-      if (!NUMBER.test(cell)) {
-        throw new FileFormatError(file, `non-numeric cell ${JSON.stringify(cell)} at line ${li + 1}, column ${c + 1}`);
+      if (!NUMBER.test(cell)) throw new FileFormatError(file, `line ${li + 1}, column ${c + 1}: not a number`);
+      const v = Number(cell);
+      if (!Number.isFinite(Math.fround(v))) {
+        throw new FileFormatError(file, `line ${li + 1}, column ${c + 1}: number beyond the float32 range (±3.4e38)`);
       }
-      values.push(Number(cell));
+      values.push(v);
     }
     rows++;
   }

@@ -4,11 +4,13 @@
 // from test files or is held out from the training rows by the trial seed.
 import type { z } from 'zod';
 import { Rng } from '../../rng.js';
+import { ConfigError } from '../../config/errors.js';
 import type { fileTask } from '../../config/trial.js';
 import type { Dataset, Task } from '../task.js';
 import { takeRows } from '../dataset.js';
 import { FixedBatches, registerRestream } from '../batches.js';
-import { FileFormatError, type NumArray } from './array.js';
+import { FileFormatError, type NumArray, rowSize } from './array.js';
+import { type DataAccess, resolveDataFile, trainerDataAccess } from './data-roots.js';
 import { readIdx } from './idx.js';
 import { readNpy } from './npy.js';
 import { readCsv } from './csv.js';
@@ -30,8 +32,9 @@ export interface FileData {
   image?: { height: number; width: number; background: number };
 }
 
-export function createFileTask(config: FileTaskConfig, seed: number): Task {
-  return fileTaskFromData(loadFileData(config, seed), seed);
+/** `access` says which folders may be read; by default only those in SWEEP_DATA_ROOTS. */
+export function createFileTask(config: FileTaskConfig, seed: number, access: DataAccess = trainerDataAccess()): Task {
+  return fileTaskFromData(loadFileData(config, seed, access), seed);
 }
 
 export function fileTaskFromData(data: FileData, seed: number): Task {
@@ -55,15 +58,15 @@ export function fileTaskFromData(data: FileData, seed: number): Task {
 
 interface Raw { x: NumArray; xFile: string; y: NumArray; yFile: string }
 
-export function loadFileData(config: FileTaskConfig, seed: number): FileData {
+export function loadFileData(config: FileTaskConfig, seed: number, access: DataAccess = trainerDataAccess()): FileData {
   const classification = config.problem === 'classification';
-  const trainRaw = readSource(config, config.train, 'train');
+  const trainRaw = readSource(config, config.train, 'train', access);
   const features = { rank: trainRaw.x.shape.length, dims: trainRaw.x.shape.slice(1) };
   let train = toDataset(trainRaw, classification);
   let test: Parsed;
   let testLabelsFile: string;
   if (config.test) {
-    const testRaw = readSource(config, config.test, 'test');
+    const testRaw = readSource(config, config.test, 'test', access);
     test = toDataset(testRaw, classification);
     testLabelsFile = testRaw.yFile;
     if (test.ds.inputDim !== train.ds.inputDim) {
@@ -75,12 +78,13 @@ export function loadFileData(config: FileTaskConfig, seed: number): FileData {
   } else {
     const n = train.ds.n, nTest = Math.round(config.testFraction * n);
     if (nTest < 1 || nTest >= n) {
-      throw new Error(`task.testFraction: holding out ${config.testFraction} of ${n} rows leaves ${nTest} test and ${n - nTest} training rows; need at least one of each`);
+      throw new ConfigError([`task.testFraction: holding out ${config.testFraction} of ${n} rows leaves ${nTest} test and ${n - nTest} training rows; need at least one of each`]);
     }
     const perm = new Rng(seed, 'task', 'split').permutation(n);
     const part = (rows: Int32Array): Parsed => ({
       ds: takeRows(train.ds, rows),
       rawLabels: train.rawLabels && Float64Array.from(rows, (r) => train.rawLabels![r]),
+      fileRows: rows,
     });
     test = part(perm.subarray(0, nTest));
     train = part(perm.subarray(nTest));
@@ -90,7 +94,7 @@ export function loadFileData(config: FileTaskConfig, seed: number): FileData {
   const out: FileData = { train: train.ds, test: test.ds };
   if (classification) {
     const values = [...new Set(train.rawLabels!)].sort((a, b) => a - b);
-    if (values.length < 2) throw new FileFormatError(trainRaw.yFile, `only one class (label ${values[0]}) in the training labels`);
+    if (values.length < 2) throw new FileFormatError(trainRaw.yFile, 'only one class in the training labels (classification needs at least 2)');
     const index = new Map(values.map((v, i) => [v, i]));
     out.train = withClasses(train, index, trainRaw.yFile);
     out.test = withClasses(test, index, testLabelsFile);
@@ -111,21 +115,23 @@ export function loadFileData(config: FileTaskConfig, seed: number): FileData {
 }
 
 /** Reads the features and labels of one split; for CSV without a label file, the label column. */
-function readSource(config: FileTaskConfig, src: Source, split: 'train' | 'test'): Raw {
+function readSource(config: FileTaskConfig, src: Source, split: 'train' | 'test', access: DataAccess): Raw {
   const cap = config.maxRows;
   if (config.format === 'csv') {
     if (src.y !== undefined) {
       if (config.labelColumn !== undefined) {
-        throw new Error(`task.labelColumn: not used when task.${split}.y names a label file; remove one of them`);
+        throw new ConfigError([`task.labelColumn: not used when task.${split}.y names a label file; remove one of them`]);
       }
-      return { x: readCsv(src.x, cap), xFile: src.x, y: readCsv(src.y, cap), yFile: src.y };
+      const xFile = resolveDataFile(src.x, access), yFile = resolveDataFile(src.y, access);
+      return { x: readCsv(xFile, cap), xFile, y: readCsv(yFile, cap), yFile };
     }
-    const table = readCsv(src.x, cap);
+    const xFile = resolveDataFile(src.x, access);
+    const table = readCsv(xFile, cap);
     const cols = table.shape[1];
-    if (cols < 2) throw new FileFormatError(src.x, `CSV needs at least 2 columns (features and a label), found ${cols}`);
+    if (cols < 2) throw new FileFormatError(xFile, `CSV needs at least 2 columns (features and a label), found ${cols}`);
     const requested = config.labelColumn ?? -1;
     const col = requested < 0 ? cols + requested : requested;
-    if (col < 0 || col >= cols) throw new Error(`task.labelColumn: column ${requested} is outside the ${cols} columns of ${src.x}`);
+    if (col < 0 || col >= cols) throw new ConfigError([`task.labelColumn: column ${requested} is outside the ${cols} columns of ${xFile}`]);
     const rows = table.shape[0];
     const x = new Float64Array(rows * (cols - 1)), y = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
@@ -136,17 +142,38 @@ function readSource(config: FileTaskConfig, src: Source, split: 'train' | 'test'
       }
     }
     return {
-      x: { dtype: 'float64', shape: [rows, cols - 1], data: x, totalRows: table.totalRows }, xFile: src.x,
-      y: { dtype: 'float64', shape: [rows], data: y, totalRows: table.totalRows }, yFile: src.x,
+      x: { dtype: 'float64', shape: [rows, cols - 1], data: x, totalRows: table.totalRows }, xFile,
+      y: { dtype: 'float64', shape: [rows], data: y, totalRows: table.totalRows }, yFile: xFile,
     };
   }
-  if (src.y === undefined) throw new Error(`task.${split}.y: required for the ${config.format} format (a separate labels/targets file)`);
+  if (src.y === undefined) throw new ConfigError([`task.${split}.y: required for the ${config.format} format (a separate labels/targets file)`]);
   const read = config.format === 'idx' ? readIdx : readNpy;
-  return { x: read(src.x, cap), xFile: src.x, y: read(src.y, cap), yFile: src.y };
+  const xFile = resolveDataFile(src.x, access), yFile = resolveDataFile(src.y, access);
+  return { x: read(xFile, cap), xFile, y: read(yFile, cap), yFile };
 }
 
 /** A split's rows; for classification, the labels as written in the file (remapped later). */
-interface Parsed { ds: Dataset; rawLabels?: Float64Array }
+interface Parsed {
+  ds: Dataset;
+  rawLabels?: Float64Array;
+  /** the file row of each row, when the rows are a held-out subset */
+  fileRows?: Int32Array;
+}
+
+/**
+ * Values as float32 (what the trainer computes in), each checked after the conversion: a
+ * float64 beyond ±3.4e38 is finite before and infinite after.
+ */
+function toFloat32(data: ArrayLike<number>, count: number, perRow: number, scale: number, file: string, what: string): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    out[i] = data[i] * scale;
+    if (!Number.isFinite(out[i])) {
+      throw new FileFormatError(file, `row ${Math.floor(i / perRow) + 1}, column ${(i % perRow) + 1}: ${what} is not a finite float32 (NaN, infinite or beyond ±3.4e38)`);
+    }
+  }
+  return out;
+}
 
 /** Features as float32 rows (uint8 scaled to [0, 1]); labels/targets checked against them. */
 function toDataset(raw: Raw, classification: boolean): Parsed {
@@ -156,15 +183,10 @@ function toDataset(raw: Raw, classification: boolean): Parsed {
   }
   const n = x.shape[0];
   if (n === 0) throw new FileFormatError(raw.xFile, 'no rows');
-  const inputDim = x.shape.slice(1).reduce((a, b) => a * b, 1);
-  const scale = x.dtype === 'uint8' ? 1 / 255 : 1;
-  const xs = new Float32Array(n * inputDim);
-  for (let i = 0; i < xs.length; i++) {
-    const v = x.data[i] * scale;
-    if (!Number.isFinite(v)) throw new FileFormatError(raw.xFile, `non-finite feature value at row ${Math.floor(i / inputDim) + 1}`);
-    xs[i] = v;
-  }
-  const perRow = y.shape.slice(1).reduce((a, b) => a * b, 1);
+  const inputDim = rowSize(x.shape);
+  if (inputDim === 0) throw new FileFormatError(raw.xFile, `no features: each row has shape [${x.shape.slice(1).join(', ')}]`);
+  const xs = toFloat32(x.data, n * inputDim, inputDim, x.dtype === 'uint8' ? 1 / 255 : 1, raw.xFile, 'feature');
+  const perRow = rowSize(y.shape);
   if (classification) {
     if (perRow !== 1) {
       throw new FileFormatError(raw.yFile, `classification labels need one value per row, got shape [${y.shape.join(', ')}]`);
@@ -172,17 +194,13 @@ function toDataset(raw: Raw, classification: boolean): Parsed {
     const rawLabels = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const v = y.data[i];
-      if (!Number.isInteger(v)) throw new FileFormatError(raw.yFile, `non-integer class label ${v} at row ${i + 1}`);
+      if (!Number.isSafeInteger(v)) throw new FileFormatError(raw.yFile, `row ${i + 1}: class label is not an integer`);
       rawLabels[i] = v;
     }
     return { ds: { n, inputDim, outputDim: 1, x: xs, y: new Float32Array(n) }, rawLabels };
   }
-  const ys = new Float32Array(n * perRow);
-  for (let i = 0; i < ys.length; i++) {
-    const v = y.data[i];
-    if (!Number.isFinite(v)) throw new FileFormatError(raw.yFile, `non-finite target at row ${Math.floor(i / perRow) + 1}`);
-    ys[i] = v;
-  }
+  if (perRow === 0) throw new FileFormatError(raw.yFile, `no targets: each row has shape [${y.shape.slice(1).join(', ')}]`);
+  const ys = toFloat32(y.data, n * perRow, perRow, 1, raw.yFile, 'target');
   return { ds: { n, inputDim, outputDim: perRow, x: xs, y: ys } };
 }
 
@@ -192,7 +210,7 @@ function withClasses(p: Parsed, index: Map<number, number>, labelsFile: string):
   const labels = new Int32Array(n), y = new Float32Array(n * C);
   for (let i = 0; i < n; i++) {
     const c = index.get(p.rawLabels![i]);
-    if (c === undefined) throw new FileFormatError(labelsFile, `label ${p.rawLabels![i]} does not occur in the training labels`);
+    if (c === undefined) throw new FileFormatError(labelsFile, `row ${(p.fileRows ? p.fileRows[i] : i) + 1}: class label does not occur in the training labels`);
     labels[i] = c;
     y[i * C + c] = 1;
   }

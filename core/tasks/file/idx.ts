@@ -11,7 +11,7 @@ export function readIdx(file: string, maxRows = 0): NumArray {
 export function parseIdx(file: string, bytes: Uint8Array, maxRows = 0): NumArray {
   if (bytes.length < 4) throw new FileFormatError(file, `truncated IDX header (${bytes.length} bytes, need at least 4)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new FileFormatError(file, `bad IDX magic: first two bytes are 0x${hex(bytes[0])} 0x${hex(bytes[1])}, expected 0x00 0x00`);
+    throw new FileFormatError(file, 'bad IDX magic: the first two bytes must be 0x00 0x00');
   }
   const dtype = TYPES[bytes[2]];
   if (!dtype) throw new FileFormatError(file, `unsupported IDX data type code 0x${hex(bytes[2])} (known: 08 ubyte, 09 byte, 0B short, 0C int, 0D float, 0E double)`);

@@ -3,6 +3,9 @@
 // then the values in C order.
 import { BYTES, type DType, FileFormatError, type NumArray, decode, readBytes, rowSize, rowsToRead } from './array.js';
 
+/** numpy's array-protocol type strings: byte order, kind, item size */
+const TYPE_CODE = /^[<>|=][a-zA-Z][0-9]{0,2}$/;
+
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** Supported descr strings; '|' marks byte-order-free single-byte types. */
@@ -32,16 +35,18 @@ export function parseNpy(file: string, bytes: Uint8Array, maxRows = 0): NumArray
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new FileFormatError(file, `malformed NPY header (need 'descr', 'fortran_order' and 'shape'): ${header.trim()}`);
+    throw new FileFormatError(file, "malformed NPY header (need 'descr', 'fortran_order' and 'shape')");
   }
   const dtype = DESCR[descr];
   if (!dtype) {
+    // a type code is named only when it has the form of one (the header is the file's text)
+    const code = TYPE_CODE.test(descr) ? ` '${descr}'` : '';
     const why = descr.startsWith('>') ? ' (big-endian)' : '';
-    throw new FileFormatError(file, `NPY dtype '${descr}'${why} unsupported (supported: uint8, int8, int16, int32, int64, float32, float64, little-endian)`);
+    throw new FileFormatError(file, `NPY dtype${code}${why} unsupported (supported: uint8, int8, int16, int32, int64, float32, float64, little-endian)`);
   }
   if (fortran === 'True') throw new FileFormatError(file, 'NPY array in Fortran order unsupported; save it in C order (numpy.ascontiguousarray)');
   const parts = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (!parts.every((s) => /^\d+L?$/.test(s))) throw new FileFormatError(file, `malformed NPY shape (${shapeText})`);
+  if (!parts.every((s) => /^\d+L?$/.test(s))) throw new FileFormatError(file, 'malformed NPY shape (need a tuple of whole numbers)');
   const shape = parts.map((s) => Number.parseInt(s, 10));
   if (shape.length === 0) throw new FileFormatError(file, 'NPY array is a scalar (shape ()); need at least one axis of rows');
   const count = shape.reduce((a, b) => a * b, 1);
