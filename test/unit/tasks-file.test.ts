@@ -1,19 +1,24 @@
 // file task: IDX, CSV and NPY readers round-trip files written here; malformed files fail with
-// a one-line message naming the file and the problem; scaling, standardisation, label
-// remapping, held-out split and the row cap.
+// a one-line message naming the file and the problem (never quoting its content); scaling,
+// standardisation, label remapping, held-out split and the row cap; float32 range, zero-feature
+// arrays, the allowed data folders and the checks made before a sweep starts.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
+import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { taskSchema } from '../../core/config/trial.js';
+import { resolveSpec } from '../../core/config/spec.js';
+import { ConfigError } from '../../core/config/errors.js';
+import { preflightFileTasks } from '../../core/tasks/file/preflight.js';
 import { createTask } from '../../core/tasks/index.js';
 import { readIdx } from '../../core/tasks/file/idx.js';
 import { readNpy } from '../../core/tasks/file/npy.js';
 import { readCsv } from '../../core/tasks/file/csv.js';
 import { loadFileData, type FileTaskConfig } from '../../core/tasks/file/file-task.js';
-import { specDataAccess } from '../../core/tasks/file/data-roots.js';
+import { DataPathError, resolveDataFile, specDataAccess, trainerDataAccess } from '../../core/tasks/file/data-roots.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-tasks-file-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -273,4 +278,175 @@ test('NPY task: float features and int64 labels; batches are seeded minibatches 
   assert.equal(b.n, 5);
   assert.deepEqual(b.x, createTask(fileCfg({ format: 'npy', train: { x, y }, test: { x, y }, normalize: false }), 3, access).batch(2, 5).x);
   for (let i = 0; i < 5; i++) assert.equal(b.labels![i], (b.x[2 * i] / 1) % 2, 'a batch row keeps its label');
+});
+
+// ---- hostile values -----------------------------------------------------------------------
+
+test('values beyond the float32 range are refused with the file, row and column (CSV, NPY float64, IDX float64)', () => {
+  const big = 3.5e38; // finite in float64, Infinity in float32 (max 3.4028e38)
+  const justBelow = 3.4e38;
+  assert.equal(Math.fround(big), Infinity);
+  assert.ok(Number.isFinite(Math.fround(justBelow)));
+  const labels = write('l3.npy', npy('int32', [3], [0, 1, 0]));
+  const cases: [object, RegExp][] = [
+    [{ format: 'csv', train: { x: write('big.csv', 'a,b,y\n1,2,0\n3,3.5e38,1\n5,6,0\n') } }, /big\.csv: line 3, column 2: number beyond the float32 range/],
+    [{ format: 'csv', train: { x: write('bigneg.csv', '1,2,0\n-1e39,4,1\n5,6,0\n') } }, /bigneg\.csv: line 2, column 1: number beyond the float32 range/],
+    [{ format: 'npy', train: { x: write('big64.npy', npy('float64', [3, 2], [1, 2, 3, 4, 5, -big])), y: labels } }, /big64\.npy: row 3, column 2: feature is not a finite float32/],
+    [{ format: 'idx', train: { x: write('big64.idx', idx('float64', [3, 2], [1, big, 3, 4, 5, 6])), y: write('l3.idx', idx('uint8', [3], [0, 1, 0])) } }, /big64\.idx: row 1, column 2: feature is not a finite float32/],
+    [{ format: 'npy', problem: 'regression', train: { x: write('ok.npy', npy('float32', [3, 1], [1, 2, 3])), y: write('bigt.npy', npy('float64', [3], [0, big, 1])) } }, /bigt\.npy: row 2, column 1: target is not a finite float32/],
+  ];
+  for (const [config, re] of cases) {
+    assert.throws(() => createTask(fileCfg(config), 0, access), (err: Error) => re.test(err.message) && !err.message.includes('\n'), JSON.stringify(config));
+  }
+  // the largest float32 still loads, unchanged
+  const t = createTask(fileCfg({ format: 'npy', problem: 'regression', normalize: false, train: { x: write('edge.npy', npy('float64', [2, 1], [justBelow, 1])), y: write('edge-y.npy', npy('float32', [2], [1, 2])) }, test: { x: path('edge.npy'), y: path('edge-y.npy') } }), 0, access);
+  assert.equal(t.train!.x[0], Math.fround(justBelow));
+});
+
+test('zero-feature and zero-target arrays are refused', () => {
+  const y = write('z-y.npy', npy('int32', [3], [0, 1, 0]));
+  const cases: [object, RegExp][] = [
+    [{ format: 'npy', train: { x: write('z.npy', npy('float32', [3, 0], [])), y } }, /z\.npy: no features: each row has shape \[0\]/],
+    [{ format: 'idx', train: { x: write('z.idx', idx('uint8', [3, 4, 0], [])), y: write('z-y.idx', idx('uint8', [3], [0, 1, 0])) } }, /z\.idx: no features: each row has shape \[4, 0\]/],
+    [{ format: 'npy', problem: 'regression', train: { x: write('one.npy', npy('float32', [3, 1], [1, 2, 3])), y: write('z-t.npy', npy('float32', [3, 0], [])) } }, /z-t\.npy: no targets/],
+  ];
+  for (const [config, re] of cases) {
+    assert.throws(() => createTask(fileCfg(config), 0, access), (err: Error) => re.test(err.message), JSON.stringify(config));
+  }
+});
+
+test('errors never quote the content of the file: any non-numeric cell is reported by its position only', () => {
+  fc.assert(fc.property(
+    fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/[,\t;\r\n"]/.test(s) && s.trim() !== '' && !Number.isFinite(Number(s.trim()))),
+    fc.integer({ min: 0, max: 2 }),
+    (cell, column) => {
+      const cells = ['1', '2', '3'];
+      cells[column] = `SECRET${cell}`;
+      const file = write('secret.csv', `0,0,0\n${cells.join(',')}\n`);
+      assert.throws(() => readCsv(file), (err: Error) => {
+        assert.equal(err.message, `${file}: line 2, column ${column + 1}: not a number`);
+        return !err.message.includes('SECRET');
+      });
+    },
+  ), { numRuns: 200 });
+  // a text file read as data: nothing of it appears in the messages of any format
+  const text = write('passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n');
+  for (const format of ['csv', 'npy', 'idx'] as const) {
+    assert.throws(() => createTask(fileCfg({ format, train: { x: text, y: text } }), 0, access), (err: Error) => {
+      assert.ok(!/root|daemon|bash|nologin/.test(err.message.replace(text, '')), `${format}: ${err.message}`);
+      return true;
+    });
+  }
+  // an NPY header is the file's text too: a dtype that is not a type code is not repeated
+  const odd = write('odd.npy', npy('float32', [1], [1], { descr: 'hunter2 is my password' }));
+  assert.throws(() => readNpy(odd), (err: Error) => /NPY dtype unsupported/.test(err.message) && !err.message.includes('hunter2'));
+});
+
+// ---- allowed data folders -----------------------------------------------------------------
+
+test('data paths must resolve under an allowed root: .. and symlinks cannot escape, missing files outside reveal nothing', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sweep-data-root-'));
+  const elsewhere = mkdtempSync(join(tmpdir(), 'sweep-data-elsewhere-'));
+  try {
+    mkdirSync(join(root, 'sub'));
+    writeFileSync(join(root, 'sub', 'ok.csv'), '1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n');
+    writeFileSync(join(elsewhere, 'secret.csv'), '1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n');
+    symlinkSync(join(elsewhere, 'secret.csv'), join(root, 'link-out.csv'));
+    symlinkSync(elsewhere, join(root, 'dir-out'));
+    symlinkSync(join(root, 'sub', 'ok.csv'), join(root, 'link-in.csv'));
+    const a = specDataAccess(join(root, 'spec.yaml'), [], {});
+    assert.deepEqual(a.roots, [realpathSync(root)]);
+
+    // inside: relative to the spec's folder, a subfolder, a symlink that stays inside
+    assert.equal(resolveDataFile('sub/ok.csv', a), realpathSync(join(root, 'sub', 'ok.csv')));
+    assert.equal(resolveDataFile('link-in.csv', a), realpathSync(join(root, 'sub', 'ok.csv')));
+    assert.equal(resolveDataFile('sub/../sub/ok.csv', a), realpathSync(join(root, 'sub', 'ok.csv')));
+    assert.equal(createTask(fileCfg({ format: 'csv', train: { x: 'sub/ok.csv' } }), 0, a).train!.n, 4);
+
+    // outside: absolute, .., a symlinked file, a symlinked folder, the system's files
+    const outside = [join(elsewhere, 'secret.csv'), `../${basename(elsewhere)}/secret.csv`, 'link-out.csv', 'dir-out/secret.csv', '/etc/passwd', '/proc/self/environ'];
+    for (const p of outside) {
+      assert.throws(() => resolveDataFile(p, a), (err: unknown) => err instanceof DataPathError && err.code === 'EDATAROOT' && err.file === p, p);
+      assert.throws(() => createTask(fileCfg({ format: 'csv', train: { x: p } }), 0, a), (err: Error) => {
+        assert.ok(err instanceof DataPathError, p);
+        assert.match(err.message, /outside the allowed data folders .*; to allow another folder, pass --data-root DIR or set SWEEP_DATA_ROOTS$/);
+        return true;
+      });
+    }
+    // a missing file outside gets the same answer as an existing one (no probing of the machine)
+    assert.throws(() => resolveDataFile(join(elsewhere, 'nothing-here.csv'), a), DataPathError);
+    assert.throws(() => resolveDataFile('/etc/no-such-file', a), DataPathError);
+    // a missing file inside is reported as missing
+    assert.throws(() => resolveDataFile('sub/missing.csv', a), (err: Error) => !(err instanceof DataPathError) && /sub\/missing\.csv: cannot read \(no such file\)$/.test(err.message));
+
+    // granted roots: --data-root and SWEEP_DATA_ROOTS
+    const granted = specDataAccess(join(root, 'spec.yaml'), [elsewhere], {});
+    assert.equal(resolveDataFile('link-out.csv', granted), realpathSync(join(elsewhere, 'secret.csv')));
+    const env = specDataAccess(join(root, 'spec.yaml'), [], { SWEEP_DATA_ROOTS: `/nonexistent${delimiter}${elsewhere}` });
+    assert.equal(resolveDataFile(join(elsewhere, 'secret.csv'), env), realpathSync(join(elsewhere, 'secret.csv')));
+
+    // the trainer (cluster): only SWEEP_DATA_ROOTS, relative paths against the first of them
+    const pod = trainerDataAccess({ SWEEP_DATA_ROOTS: root });
+    assert.equal(resolveDataFile('sub/ok.csv', pod), realpathSync(join(root, 'sub', 'ok.csv')));
+    assert.throws(() => resolveDataFile('/etc/passwd', pod), DataPathError);
+    const none = trainerDataAccess({});
+    assert.throws(() => resolveDataFile('/etc/passwd', none), (err: Error) => err instanceof DataPathError && /no data folders are configured/.test(err.message));
+    // without an explicit access, createTask reads nothing outside SWEEP_DATA_ROOTS
+    if (!process.env.SWEEP_DATA_ROOTS) {
+      assert.throws(() => createTask(fileCfg({ format: 'csv', train: { x: join(root, 'sub', 'ok.csv') } }), 0), DataPathError);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
+});
+
+// ---- checked before a sweep starts --------------------------------------------------------
+
+test('preflight: problems found before any trial runs, each naming the spec path and the file', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sweep-preflight-'));
+  try {
+    const put = (name: string, content: Buffer | string) => { writeFileSync(join(root, name), content); return name; };
+    put('ok.csv', '1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n');
+    put('x4.npy', npy('float32', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]));
+    put('y3.npy', npy('int32', [3], [0, 1, 0]));
+    put('x0.npy', npy('float32', [4, 0], []));
+    put('y4.npy', npy('int32', [4], [0, 1, 0, 1]));
+    mkdirSync(join(root, 'folder.csv'));
+    const a = specDataAccess(join(root, 'spec.yaml'), [], {});
+    const spec = (task: object, extra: object = {}) => resolveSpec({ name: 'p', task: { kind: 'file', ...task }, optimizer: { kind: 'sgd', lr: 0.1 }, ...extra });
+    const problems = (task: object, extra?: object): string[] => {
+      try {
+        preflightFileTasks(spec(task, extra).plans, a, 'spec.yaml');
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.source, 'spec.yaml');
+        return err.problems;
+      }
+      return [];
+    };
+    assert.deepEqual(problems({ format: 'csv', train: { x: 'ok.csv' } }), []);
+    const cases: [object, RegExp, object?][] = [
+      [{ format: 'csv', train: { x: 'missing.csv' } }, /^task\.train\.x: missing\.csv: cannot read \(no such file\)$/],
+      [{ format: 'csv', train: { x: 'folder.csv' } }, /^task\.train\.x: .*folder\.csv: cannot read \(is a directory\)$/],
+      [{ format: 'csv', train: { x: '/etc/passwd' } }, /^task\.train\.x: \/etc\/passwd: outside the allowed data folders/],
+      [{ format: 'csv', train: { x: 'ok.csv' }, labelColumn: 7 }, /^task\.labelColumn: column 7 is outside the 3 columns of .*ok\.csv$/],
+      [{ format: 'idx', train: { x: 'x.idx' } }, /^task\.train\.y: required for the idx format/],
+      [{ format: 'npy', train: { x: 'x4.npy', y: 'y3.npy' } }, /^task\.train\.y: .*y3\.npy: label count mismatch: 3 rows of labels\/targets for 4 rows/],
+      [{ format: 'npy', train: { x: 'x0.npy', y: 'y4.npy' } }, /^task\.train\.x: .*x0\.npy: no features/],
+      [{ format: 'csv', train: { x: 'ok.csv' }, test: { x: 'missing-test.csv' } }, /^task\.test\.x: missing-test\.csv: cannot read \(no such file\)$/],
+    ];
+    for (const [task, re] of cases) {
+      const got = problems(task);
+      assert.equal(got.length, 1, JSON.stringify(got));
+      assert.match(got[0], re);
+    }
+    // a continual base names its path; a grid over files reports each bad value once
+    assert.match(problems({}, { task: { kind: 'continual', base: { kind: 'file', format: 'csv', train: { x: 'ok.csv' }, labelColumn: 9 } } })[0],
+      /^task\.base\.labelColumn: column 9 is outside/);
+    const grid = problems({ format: 'csv', train: { x: 'ok.csv' } }, { grid: { 'task.train.x': ['ok.csv', 'gone-1.csv', 'gone-2.csv'], seed: [0, 1, 2] } });
+    assert.deepEqual(grid.map((p) => p.split(': ')[1]), ['gone-1.csv', 'gone-2.csv']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
