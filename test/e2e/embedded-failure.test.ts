@@ -1,4 +1,4 @@
-// Failure isolation: a trial that fails (a `file` task whose file is missing) or whose worker
+// Failure isolation: a trial that fails (a `file` task whose split leaves a class untrained) or whose worker
 // process dies is recorded `failed` with its message, and every other trial still runs.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,6 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec } from '../../core/config/spec.js';
+import { taskSchema } from '../../core/config/trial.js';
+import { FileFormatError } from '../../core/tasks/file/array.js';
+import { specDataAccess } from '../../core/tasks/file/data-roots.js';
+import { loadFileData, type FileTaskConfig } from '../../core/tasks/file/file-task.js';
 import { runSweep } from '../../workers/embedded/runner.js';
 import { LineProgress } from '../../workers/embedded/progress.js';
 import { checkFolder, runCli, tinySpec } from './embedded-helpers.js';
@@ -14,9 +18,25 @@ const tmp = mkdtempSync(join(tmpdir(), 'sweep-e2e-fail-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('a trial that fails is recorded with its message; the others succeed', { timeout: 300_000 }, async () => {
-  const missing = join(tmp, 'no-such-data.csv');
+  // A file that `sweep run` accepts (it checks the data before starting), but whose held-out
+  // split leaves a class only in the test rows for some seeds: those trials fail, the rest run.
+  const data = join(tmp, 'rare-class.csv');
+  writeFileSync(data, `${Array.from({ length: 9 }, (_, i) => `${i},${i % 2}`).join('\n')}\n9,2\n`);
+  const file = { kind: 'file', format: 'csv', train: { x: data }, testFraction: 0.1 } as const;
+  const access = specDataAccess(join(tmp, 'sweep.yaml'), [], {});
+  const fails = (seed: number) => {
+    try {
+      loadFileData(taskSchema.parse(file) as FileTaskConfig, seed, access);
+      return false;
+    } catch (err) {
+      return err instanceof FileFormatError;
+    }
+  };
+  const seeds = Array.from({ length: 50 }, (_, s) => s);
+  const pass = seeds.find((s) => !fails(s))!, fail = seeds.find(fails)!;
+  assert.ok(pass !== undefined && fail !== undefined);
   const spec = tinySpec('e2e-fail', {
-    grid: `task:\n  - { kind: teacher-mlp, inputDim: 4, trainSize: 64, testSize: 32, teacherWidth: 8 }\n  - { kind: file, format: csv, problem: regression, train: { x: ${JSON.stringify(missing)} } }\nseed: [0, 1]`,
+    grid: `task:\n  - { kind: teacher-mlp, inputDim: 4, trainSize: 64, testSize: 32, teacherWidth: 8 }\n  - ${JSON.stringify(file)}\nseed: [${pass}, ${fail}]`,
   });
   const specPath = join(tmp, 'sweep.yaml');
   writeFileSync(specPath, spec);
@@ -24,22 +44,22 @@ test('a trial that fails is recorded with its message; the others succeed', { ti
   const r = await runCli(['run', specPath, '--out', out, '--parallel', '2']);
   // the sweep went on to the end, and the exit code tells a script that something failed
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stdout, /4 trials done \(2 succeeded, 0 diverged, 2 failed; 4 run now\)/);
-  assert.match(r.stderr, /sweep: 2 trials failed \(errors in .*trials\.jsonl\); fix the cause and run again with --retry-failed/);
+  assert.match(r.stdout, /4 trials done \(3 succeeded, 0 diverged, 1 failed; 4 run now\)/);
+  assert.match(r.stderr, /sweep: 1 trial failed \(errors in .*trials\.jsonl\); fix the cause and run again with --retry-failed/);
   const { trials } = checkFolder(out);
   assert.equal(trials.length, 4);
   for (const t of trials) {
-    const isFile = (t.axes.task as { kind: string }).kind === 'file';
-    assert.equal(t.outcome, isFile ? 'failed' : 'succeeded', JSON.stringify(t));
-    if (isFile) assert.ok(t.error?.includes(missing), `error names the missing file: ${t.error}`);
+    const failing = (t.axes.task as { kind: string }).kind === 'file' && t.config.seed === fail;
+    assert.equal(t.outcome, failing ? 'failed' : 'succeeded', JSON.stringify(t));
+    if (failing) assert.match(t.error ?? '', /rare-class\.csv \(held-out rows\): row 10: class label does not occur in the training labels/);
   }
 
   // the failed ones are kept on a plain rerun, and run again (and fail again) with --retry-failed
   const again = await runCli(['run', specPath, '--out', out]);
   assert.match(again.stdout, /4 trials, 4 already done/);
   const retry = await runCli(['run', specPath, '--out', out, '--retry-failed']);
-  assert.match(retry.stdout, /4 trials, 2 already done/);
-  assert.match(retry.stdout, /2 run now/);
+  assert.match(retry.stdout, /4 trials, 3 already done/);
+  assert.match(retry.stdout, /1 run now/);
   assert.equal(checkFolder(out).trials.length, 4);
 });
 
