@@ -10,6 +10,7 @@ import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/
 import type { ExecutorContext, ExecutorOutcome, TrialExecutor, TrialLaunch } from '../executor.js';
 import { observe, type Clock, type Observation } from './classify.js';
 import { buildTrialJob, type TrialJob } from './job-spec.js';
+import type { DataMount } from './data-mounts.js';
 import { KubeApi, apiStatus, describeApiError, type KubeApiOptions } from './kube-api.js';
 import { podLogTail } from './logs.js';
 import { ANNOTATIONS, LABELS } from './names.js';
@@ -24,6 +25,8 @@ export interface KubernetesExecutorOptions extends KubeApiOptions, WatchHubOptio
   defaults?: Partial<KubernetesExecution>;
   /** NATS servers as pods reach them (default: the launch's) */
   natsServers?: string[];
+  /** dataset volumes mounted read-only into trial pods (SWEEP_TRAINER_DATA) */
+  dataMounts?: DataMount[];
   /** heartbeat period while nothing changes (default 5 s) */
   heartbeatMs?: number;
   /** how often deadlines are re-checked without events (default 1 s) */
@@ -93,7 +96,7 @@ export class KubernetesExecutor implements TrialExecutor {
     if (ctx.signal.aborted) return cancelledOutcome('trial cancelled before its Job was created', false);
     let built: TrialJob;
     try {
-      built = buildTrialJob({ ...launch, nats: { servers: this.opts.natsServers ?? launch.nats.servers } }, k);
+      built = buildTrialJob({ ...launch, nats: { servers: this.opts.natsServers ?? launch.nats.servers } }, k, this.opts.dataMounts);
     } catch (err) {
       return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: `cannot build the trial Job: ${(err as Error).message}` } };
     }

@@ -10,6 +10,7 @@
 //   SWEEP_KUBE_QPS, SWEEP_KUBE_BURST   client-side API rate limit (default 50 / 100)
 //   SWEEP_KUBE_GC_INTERVAL_S   garbage-collector period, 0 = off; when unset, every 300 s but
 //                              only in namespaces where this worker has run trials
+//   SWEEP_TRAINER_DATA         JSON array of dataset volumes for trial pods (data-mounts.ts)
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -22,6 +23,7 @@ import type { ExecutorSettings } from '../executors.js';
 import { callHook } from '../telemetry.js';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './executor.js';
 import { JobGarbageCollector, temporalSweepLiveness } from './gc.js';
+import { dataMountsFromEnv } from './data-mounts.js';
 
 export const KUBE_ENV = {
   namespace: 'SWEEP_KUBE_NAMESPACE',
@@ -88,6 +90,7 @@ export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saD
     burst: num(env, KUBE_ENV.burst, 1),
     gcIntervalS: num(env, KUBE_ENV.gcInterval, 0) ?? 300,
     gcAlways: env[KUBE_ENV.gcInterval] !== undefined && env[KUBE_ENV.gcInterval] !== '',
+    dataMounts: dataMountsFromEnv(env),
   };
 }
 

@@ -9,6 +9,7 @@ import type { V1ConfigMap, V1Job, V1Volume } from '@kubernetes/client-node';
 import type { KubernetesExecution } from '../../core/config/execution.js';
 import type { TrialLaunch } from '../executor.js';
 import { ANNOTATIONS, LABELS, MANAGED_BY, jobName, sweepLabel } from './names.js';
+import { addDataMounts, type DataMount } from './data-mounts.js';
 
 export const TRAINER_CONTAINER = 'trainer';
 export const LAUNCH_DIR = '/etc/sweep';
@@ -35,7 +36,8 @@ export function launchConfigMapName(job: string): string {
   return `${job.slice(0, 63 - '-launch'.length).replace(/-+$/, '')}-launch`;
 }
 
-export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution): TrialJob {
+/** `data`: the installation's dataset volumes (read-only; the file task may read only these). */
+export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data: readonly DataMount[] = []): TrialJob {
   const name = jobName(launch.sweepId, launch.trialId, launch.attempt);
   const labels: Record<string, string> = {
     ...k.extraLabels,
@@ -130,6 +132,7 @@ export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution): Tria
       },
     },
   };
+  addDataMounts(job, data);
   const out: TrialJob = { name, job };
   if (!inAnnotation) {
     out.configMap = {

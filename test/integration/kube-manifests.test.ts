@@ -60,6 +60,7 @@ test('values reach the objects: endpoints, trainer Job defaults, aggregator, mon
       'temporal.address': 'temporal.infra:7233', 'nats.url': 'nats://nats.infra:4222', 'nats.trainerUrl': 'nats://nats-gpu.infra:4222',
       'trainer.gpus': 2, 'trainer.memory': '32Gi', 'trainer.queue': 'team-a', 'trainer.nodeSelector': { pool: 'a100' }, 'trainer.image.tag': '1.2.3',
       'aggregator.enabled': false, 'metrics.serviceMonitor.enabled': true, 'alerts.enabled': true,
+      'trainer.data': [{ name: 'datasets', mountPath: '/data', volume: { persistentVolumeClaim: { claimName: 'datasets', readOnly: true } } }],
       schedules: [{ name: 'nightly-canary', cron: '0 2 * * *', spec: { name: 'canary', task: { kind: 'teacher-mlp' } } }],
     },
   });
@@ -73,6 +74,7 @@ test('values reach the objects: endpoints, trainer Job defaults, aggregator, mon
   assert.equal(o.defaults?.memory, '32Gi');
   assert.equal(o.defaults?.queue, 'team-a');
   assert.deepEqual(o.defaults?.nodeSelector, { pool: 'a100' });
+  assert.deepEqual(o.dataMounts, [{ name: 'datasets', mountPath: '/data', volume: { persistentVolumeClaim: { claimName: 'datasets', readOnly: true } } }]);
   assert.equal(find(objs, 'Deployment', 'lab-sweep-aggregator'), undefined);
   assert.deepEqual(find<V1Deployment>(objs, 'Deployment', 'lab-sweep-orchestrator')!.spec!.template.spec!.containers[0].args, ['--max-trials=500']);
   assert.ok(find(objs, 'ServiceMonitor', 'lab-sweep'));

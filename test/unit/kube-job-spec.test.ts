@@ -8,6 +8,8 @@ import { trialId } from '../../core/ids.js';
 import type { TrialLaunch } from '../../activities/executor.js';
 import { LAUNCH_FILE, MAX_ANNOTATION_LAUNCH, buildTrialJob } from '../../activities/kubernetes/job-spec.js';
 import { ANNOTATIONS, LABELS } from '../../activities/kubernetes/names.js';
+import { dataMountsFromEnv } from '../../activities/kubernetes/data-mounts.js';
+import { ConfigError } from '../../core/config/errors.js';
 
 function launch(k: object = {}, config: object = { task: { kind: 'teacher-mlp' }, optimizer: { kind: 'sgd', lr: 0.1 } }): TrialLaunch {
   const c = trialConfigSchema.parse(config);
@@ -79,4 +81,39 @@ test('a large launch goes to a ConfigMap; one too large for a ConfigMap is refus
   assert.equal(JSON.parse(configMap.data!['launch.json']).trialId, l.trialId);
   const huge = big(1100 * 1024);
   assert.throws(() => buildTrialJob(huge, huge.kubernetes!), /trial launch is \d+ bytes; at most \d+ fit in a ConfigMap/);
+});
+
+test('dataset volumes: mounted read-only, and their paths are the only folders the trial may read', () => {
+  const l = launch();
+  const mounts = dataMountsFromEnv({ SWEEP_TRAINER_DATA: JSON.stringify([
+    { name: 'datasets', mountPath: '/data', volume: { persistentVolumeClaim: { claimName: 'datasets', readOnly: true } } },
+    { name: 'mnist', mountPath: '/mnt/mnist', volume: { nfs: { server: 'nfs.example', path: '/export/mnist' } } },
+  ]) });
+  const pod = buildTrialJob(l, l.kubernetes!, mounts).job.spec!.template.spec!;
+  const c = pod.containers[0];
+  assert.deepEqual(pod.volumes!.filter((v) => v.name.startsWith('data-')), [
+    { name: 'data-datasets', persistentVolumeClaim: { claimName: 'datasets', readOnly: true } },
+    { name: 'data-mnist', nfs: { server: 'nfs.example', path: '/export/mnist' } },
+  ]);
+  assert.deepEqual(c.volumeMounts!.filter((m) => m.name.startsWith('data-')), [
+    { name: 'data-datasets', mountPath: '/data', readOnly: true },
+    { name: 'data-mnist', mountPath: '/mnt/mnist', readOnly: true },
+  ]);
+  assert.equal(c.env!.find((e) => e.name === 'SWEEP_DATA_ROOTS')?.value, '/data:/mnt/mnist');
+  // without data volumes the trainer may read no data files at all (not even its image's)
+  const bare = buildTrialJob(l, l.kubernetes!).job.spec!.template.spec!.containers[0];
+  assert.equal(bare.env!.find((e) => e.name === 'SWEEP_DATA_ROOTS')?.value, '');
+
+  const bad: [string, RegExp][] = [
+    ['not json', /^SWEEP_TRAINER_DATA: not JSON/],
+    [JSON.stringify([{ name: 'd', mountPath: 'data', volume: { emptyDir: {} } }]), /SWEEP_TRAINER_DATA\[0\]\.mountPath: must be an absolute path/],
+    [JSON.stringify([{ name: 'd', mountPath: '/tmp/data', volume: { emptyDir: {} } }]), /SWEEP_TRAINER_DATA\[0\]\.mountPath: must not overlap \/etc\/sweep or \/tmp/],
+    [JSON.stringify([{ name: 'd', mountPath: '/etc', volume: { emptyDir: {} } }]), /mountPath: must not overlap/],
+    [JSON.stringify([{ name: 'd', mountPath: '/data', volume: {} }]), /SWEEP_TRAINER_DATA\[0\]\.volume: must name exactly one volume source/],
+    [JSON.stringify([{ name: 'd', mountPath: '/a', volume: { emptyDir: {} } }, { name: 'd', mountPath: '/b', volume: { emptyDir: {} } }]), /volume name d appears twice/],
+  ];
+  for (const [value, re] of bad) {
+    assert.throws(() => dataMountsFromEnv({ SWEEP_TRAINER_DATA: value }), (err: unknown) => err instanceof ConfigError && re.test(err.problems[0]), value);
+  }
+  assert.deepEqual(dataMountsFromEnv({}), []);
 });
