@@ -7,6 +7,8 @@
 //
 // LAUNCH.json is a TrialLaunch (activities/executor.ts): {sweepId, trialId, attempt, config,
 // nats: {servers}}. SWEEP_NATS_URL overrides nats.servers; SWEEP_ATTEMPT overrides attempt.
+// A `file` task reads only under the folders of SWEEP_DATA_ROOTS (a trial pod's dataset mounts);
+// relative data paths mean the first of them.
 // Exit codes (TRAINER_EXIT): 0 ran to an outcome and every message is stored; 1 error
 // (retryable); 2 invalid launch or config (not retried); 143 stopped by SIGTERM/SIGINT or by
 // the parent process going away. On SIGTERM the trial stops at its next step and the messages
