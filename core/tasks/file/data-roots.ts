@@ -43,7 +43,7 @@ export function rootsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
  * which is allowed with its subfolders, plus the granted roots and SWEEP_DATA_ROOTS.
  */
 export function specDataAccess(specFile: string, granted: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): DataAccess {
-  const base = dirname(realFolder(resolve(specFile)));
+  const base = realFolder(dirname(resolve(specFile)));
   const roots = [base, ...granted.map((g) => resolve(g)), ...rootsFromEnv(env)].map(realFolder);
   return { base, roots: [...new Set(roots)], grant: `pass --data-root DIR or set ${DATA_ROOTS_ENV}` };
 }
