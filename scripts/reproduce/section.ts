@@ -60,7 +60,7 @@ export function renderSection(input: SectionInput): string {
   out.push(`- Learning rates: ${summary.lrConvention.map(plainConvention).join('; ') || 'convention not recorded'}.`);
   const rule = stabilityRule(input.spec);
   if (rule) out.push(`- ${rule}`);
-  out.push('', `Reproduce: \`npm run reproduce ${name}\`${input.facts.specFile.endsWith('-small.yaml') ? ' --small' : ''}. Expectations: [\`examples/${name}.expect.yaml\`](../examples/${name}.expect.yaml).`, '');
+  out.push('', `Reproduce: \`npm run reproduce ${name}${input.facts.specFile.endsWith('-small.yaml') ? ' --small' : ''}\`. Expectations: [\`examples/${name}.expect.yaml\`](../examples/${name}.expect.yaml).`, '');
   out.push(table(['check', 'summary entry', 'expected', 'measured', 'interval', 'rule', 'verdict'], results.map((r) => [
     r.check.name, r.entry ?? 'none', expectedText(r), measuredText(r), interval(r.ci), r.rule, `**${r.verdict}**`])));
   out.push('', readingSentences(results), '');
