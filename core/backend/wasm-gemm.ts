@@ -2,7 +2,7 @@
 // inside the tfjs-wasm module's memory so operands are read and the product written in place.
 // The stock kernel runs products with a transposed operand through a scalar loop and its XNNPACK
 // path uses SIMD without fused multiply-add; ours absorbs transposes into packing and uses
-// relaxed SIMD's multiply-add (an FMA on x86-64 with FMA3). Measured in docs/results.md.
+// relaxed SIMD's multiply-add (an FMA on x86-64 with FMA3). Measured in docs/benchmarks.md.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';

@@ -1,33 +1,64 @@
 // The shipped example sweeps stay runnable: each is a valid spec whose every trial config
-// resolves, names an analysis to fit, and is listed (with its results) where users look.
+// resolves, names an analysis to fit, declares what it is expected to show (NAME.expect.yaml,
+// read by `npm run reproduce`), and is listed (with its results) where users look. A small
+// version (NAME-small.yaml) is the same experiment at a lower cost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSpec } from '../../core/config/spec.js';
+import { loadSpec, type ResolvedSweep } from '../../core/config/spec.js';
+import { loadExpectation } from '../../scripts/reproduce/expectations.js';
+import { exampleNames } from '../../scripts/reproduce/main.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(join(root, 'examples'));
+const specs = files.filter((f) => f.endsWith('.yaml') && !f.endsWith('.expect.yaml')).sort();
+const names = exampleNames(files);
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const results = readFileSync(join(root, 'docs', 'results.md'), 'utf8');
 
+/** Training work of a sweep: steps × width² summed over its trials (a proxy for its run time). */
+const cost = (r: ResolvedSweep) => r.plans.reduce((s, p) => s + p.config.train.steps * p.config.model.width ** 2, 0);
+
 test('there are example sweeps to check', () => {
-  assert.ok(examples.includes('quickstart.yaml'), examples.join(', '));
-  assert.ok(examples.length >= 7, examples.join(', '));
+  assert.ok(names.includes('quickstart'), names.join(', '));
+  assert.ok(names.length >= 7, names.join(', '));
 });
 
-for (const file of examples) {
-  test(`examples/${file}: a valid sweep of at most 5000 trials with an analysis, documented`, async () => {
+for (const file of specs) {
+  test(`examples/${file}: a valid sweep of at most 5000 trials with an analysis, documented, citing papers only`, async () => {
     const resolved = await loadSpec(join(root, 'examples', file));
     assert.ok(resolved.plans.length > 0 && resolved.plans.length <= 5000, `${resolved.plans.length} trials`);
     assert.equal(new Set(resolved.plans.map((p) => p.id)).size, resolved.plans.length, 'trial ids are unique');
     assert.ok(resolved.spec.analysis && Object.keys(resolved.spec.analysis).length > 0, 'names an analysis');
-    if (file === 'quickstart.yaml') {
+    assert.doesNotMatch(readFileSync(join(root, 'examples', file), 'utf8'), /SCIENCE\.md|DESIGN\.md/);
+    const base = file.replace(/(-small)?\.yaml$/, '');
+    if (base === 'quickstart') {
       assert.match(readme, /examples\/quickstart\.yaml/);
     } else {
-      assert.ok(readme.includes(`\`${file}\``), `README's example table lists ${file}`);
-      assert.ok(results.includes(`\`examples/${file}\``), `docs/results.md records the outcome of ${file}`);
+      assert.ok(readme.includes(`\`${base}.yaml\``), `README's example table lists ${base}.yaml`);
     }
+    assert.ok(results.includes(`\`examples/${base}.yaml\``), `docs/results.md has a section for ${base}`);
+  });
+}
+
+for (const name of names) {
+  test(`examples/${name}.expect.yaml: parses, and checks only analyses the sweep fits`, async () => {
+    const expect = loadExpectation(join(root, 'examples', `${name}.expect.yaml`));
+    assert.doesNotMatch(readFileSync(join(root, 'examples', `${name}.expect.yaml`), 'utf8'), /SCIENCE\.md|DESIGN\.md/);
+    const resolved = await loadSpec(join(root, 'examples', `${name}.yaml`));
+    const analyses = Object.keys(resolved.spec.analysis ?? {});
+    for (const c of expect.checks) assert.ok(analyses.includes(c.analysis), `${c.name}: the sweep fits no ${c.analysis}`);
+  });
+}
+
+for (const small of specs.filter((f) => f.endsWith('-small.yaml'))) {
+  test(`examples/${small}: the same experiment as its full version, at a lower cost`, async () => {
+    const full = small.replace('-small.yaml', '.yaml');
+    assert.ok(specs.includes(full), `${full} exists`);
+    const [a, b] = await Promise.all([loadSpec(join(root, 'examples', small)), loadSpec(join(root, 'examples', full))]);
+    assert.deepEqual(Object.keys(a.spec.analysis ?? {}), Object.keys(b.spec.analysis ?? {}), 'fits the same analyses');
+    assert.ok(cost(a) < cost(b), `small costs ${cost(a)} < full ${cost(b)}`);
   });
 }

@@ -1,0 +1,143 @@
+// npm run reproduce [NAME...] [--small] [--skip-run] [--parallel N]: runs the shipped examples
+// (all, or the named ones) and regenerates their sections of docs/results.md and their plots
+// from the runs' summary.json. Bad input: one line, exit 2, nothing run and no page changed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { analyzeFolder, AnalyzeFolderError } from '../../core/analysis/folder.js';
+import { ConfigError } from '../../core/config/errors.js';
+import { loadSpec } from '../../core/config/spec.js';
+import type { TrialRecord } from '../../core/outcome.js';
+import { readJsonl, writeFileAtomic } from '../../core/output/jsonl.js';
+import { renderSvg } from '../../core/report/render-chart.js';
+import { isEntryPoint } from '../../workers/entry-point.js';
+import { loadExpectation, type Expectation } from './expectations.js';
+import { assemblePage, PageError } from './page.js';
+import { plotSpec } from './plots.js';
+import { readRunRecord, writeRunRecord } from './run-record.js';
+import { placeholderSection, renderSection } from './section.js';
+import type { RunFacts, RunSpec } from './setup.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const EXAMPLES = join(ROOT, 'examples');
+const PAGE = join(ROOT, 'docs', 'results.md');
+const PLOTS = join(ROOT, 'docs', 'results');
+const CLI = join(ROOT, 'dist', 'workers', 'cli.js');
+
+/** Invalid input: reported in one line with exit code 2. */
+class UsageError extends Error {}
+
+/** The shipped examples (examples/NAME.yaml, not the -small versions): quickstart first. */
+export function exampleNames(files: readonly string[]): string[] {
+  const names = files.filter((f) => f.endsWith('.yaml') && !f.endsWith('-small.yaml') && !f.endsWith('.expect.yaml')).map((f) => f.slice(0, -'.yaml'.length));
+  return names.sort((a, b) => (a === 'quickstart' ? -1 : b === 'quickstart' ? 1 : a.localeCompare(b)));
+}
+
+function gitCommit(): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} + uncommitted changes` : head;
+  } catch {
+    return null;
+  }
+}
+
+interface Job { name: string; expect: Expectation; specFile: string; specName: string; gridTrials: number; outDir: string }
+
+async function prepare(name: string, small: boolean): Promise<Job> {
+  const smallFile = join(EXAMPLES, `${name}-small.yaml`);
+  const file = small && existsSync(smallFile) ? smallFile : join(EXAMPLES, `${name}.yaml`);
+  const expectFile = join(EXAMPLES, `${name}.expect.yaml`);
+  if (!existsSync(expectFile)) throw new UsageError(`examples/${name}.expect.yaml: missing (every example declares what it is expected to show)`);
+  const expect = loadExpectation(expectFile);
+  const resolved = await loadSpec(file);
+  return { name, expect, specFile: relative(ROOT, file), specName: resolved.spec.name, gridTrials: resolved.plans.length, outDir: join(ROOT, 'runs', resolved.spec.name) };
+}
+
+/** Runs one example with the sweep CLI; returns its exit code (0 done, 1 some trials failed). */
+function runExample(job: Job, parallel: number | undefined): number {
+  const args = [CLI, 'run', join(ROOT, job.specFile), '--out', job.outDir, ...(parallel ? ['--parallel', String(parallel)] : [])];
+  console.log(`reproduce: ${job.name}: node ${args.map((a) => relative(ROOT, a) || a).join(' ')}`);
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT });
+  return r.status ?? 1;
+}
+
+async function readTrials(dir: string): Promise<TrialRecord[]> {
+  const out: TrialRecord[] = [];
+  for await (const { value } of readJsonl(join(dir, 'trials.jsonl'))) {
+    if (typeof value === 'object' && value !== null && 'id' in value) out.push(value as unknown as TrialRecord);
+  }
+  return out;
+}
+
+async function section(job: Job): Promise<string> {
+  const { summary } = await analyzeFolder(job.outDir);
+  const spec = JSON.parse(readFileSync(join(job.outDir, 'spec.json'), 'utf8')) as RunSpec;
+  const trials = await readTrials(job.outDir);
+  const rec = readRunRecord(job.outDir);
+  const facts: RunFacts = {
+    specFile: rec?.specFile ?? job.specFile, gridTrials: job.gridTrials,
+    parallel: rec?.parallel ?? null, cpus: rec?.cpus ?? null, commit: rec?.commit ?? null,
+  };
+  mkdirSync(PLOTS, { recursive: true });
+  const plots: { path: string; caption: string }[] = [];
+  for (const p of job.expect.plots) {
+    const spec = plotSpec(summary, p);
+    if (typeof spec === 'string') {
+      console.error(`reproduce: ${job.name}: plot not drawn: ${spec}`);
+      continue;
+    }
+    await writeFileAtomic(join(PLOTS, `${p.file}.svg`), await renderSvg(spec));
+    plots.push({ path: `results/${p.file}.svg`, caption: p.caption });
+  }
+  return renderSection({ name: job.name, expect: job.expect, summary, spec, trials, facts, plots });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: { small: { type: 'boolean', default: false }, 'skip-run': { type: 'boolean', default: false }, parallel: { type: 'string' } },
+  });
+  const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`--parallel: must be a whole number ≥ 1, got ${values.parallel}`);
+  const all = exampleNames(readdirSync(EXAMPLES));
+  const unknown = positionals.filter((n) => !all.includes(n));
+  if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')} (examples: ${all.join(', ')})`);
+  const names = positionals.length ? positionals : all;
+  // Every spec and expectation is checked before anything runs.
+  const jobs: Job[] = [];
+  for (const n of names) jobs.push(await prepare(n, values.small));
+  const expectations = new Map<string, Expectation>();
+  for (const n of all) expectations.set(n, jobs.find((j) => j.name === n)?.expect ?? loadExpectation(join(EXAMPLES, `${n}.expect.yaml`)));
+  const commit = gitCommit();
+  const done = new Map<string, string>();
+  for (const job of jobs) {
+    if (!values['skip-run']) {
+      const code = runExample(job, parallel);
+      if (code !== 0 && code !== 1) return code;
+      writeRunRecord(job.outDir, { specFile: job.specFile, parallel: parallel ?? null, cpus: cpus().length, commit });
+    } else if (!existsSync(join(job.outDir, 'trials.jsonl'))) {
+      if (positionals.length) throw new UsageError(`${relative(ROOT, job.outDir)}: no run of ${job.name} to regenerate from (run without --skip-run)`);
+      console.log(`reproduce: ${job.name}: no run in ${relative(ROOT, job.outDir)}; its section is kept`);
+      continue;
+    }
+    done.set(job.name, await section(job));
+    const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
+    await writeFileAtomic(PAGE, assemblePage(old, done, all, (n) => placeholderSection(n, expectations.get(n)!)));
+    console.log(`reproduce: ${job.name}: section written to docs/results.md`);
+  }
+  return 0;
+}
+
+if (isEntryPoint(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
+    const input = e instanceof UsageError || e instanceof ConfigError || e instanceof AnalyzeFolderError || e instanceof PageError
+      || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'));
+    console.error(`reproduce: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(input ? 2 : 1);
+  });
+}

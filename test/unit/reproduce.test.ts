@@ -1,0 +1,156 @@
+// The results-page generator's pure parts: check rules, sections rendered from a fixture
+// summary (every number and verdict comes from it), and the page's block splicing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Summary } from '../../core/analysis/summary.js';
+import { ConfigError } from '../../core/config/errors.js';
+import type { TrialRecord } from '../../core/outcome.js';
+import { applyRule, fmt, runCheck } from '../../scripts/reproduce/checks.js';
+import { parseExpectation, type Expectation } from '../../scripts/reproduce/expectations.js';
+import { assemblePage, PageError } from '../../scripts/reproduce/page.js';
+import { placeholderSection, renderSection, stabilityRule } from '../../scripts/reproduce/section.js';
+import { wallSeconds, type RunSpec } from '../../scripts/reproduce/setup.js';
+
+const describe = (g: Record<string, unknown>) => Object.entries(g).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'all trials';
+const boot = { method: 'seeds' as const, replicates: 100, usable: 100, level: 0.95 };
+
+function fixture(richExponent: number, sharpnessSlope = -1.9): Summary {
+  const fit = (gamma: number, exponent: number) => ({
+    group: { 'model.gamma': gamma, 'model.width': 1024 }, axis: 'step', metric: 'testLoss', exponent, ci: [exponent - 0.02, exponent + 0.02] as [number, number],
+    offset: 0.001, amplitude: 1, quality: { r2Log: 0.999, rmsLog: 0.01, n: 10, loss: 'soft_l1' }, bootstrap: boot, points: [], curve: [],
+    prediction: { source: 'P1', beta: 0.5, capacity: 2, lazy: 0.5, rich: 2 / 3, closerTo: 'rich' as const },
+  });
+  return {
+    version: 1, sweepId: 'fixture', lrConvention: ['plain (SCIENCE.md §1): lr = η0'], axes: ['model.gamma', 'model.width', 'seed'],
+    trials: { succeeded: 3, diverged: 1, failed: 0, cancelled: 0, total: 4 },
+    lrTransfer: [{
+      group: { 'model.parametrization': 'mup' }, over: 'model.width', lr: 'optimizer.lr', metric: 'trainLoss',
+      optimalLr: [{ width: 128, lr: 1.44, loss: 0.02, method: 'quadratic', bracket: [1, 2], seeds: 4 }, { width: 256, lr: 1.53, loss: 0.02, method: 'quadratic', bracket: [1, 2], seeds: 4 }],
+      curves: [], slope: 0.087, ci: [-0.05, 0.15], bootstrap: boot, transferGap: 0.01, verdict: 'transfers', threshold: 0.2, verdictReason: 'the interval lies within ±0.2',
+    }],
+    scalingLaws: [fit(0.1, 0.47), fit(1, richExponent)],
+    sharpness: [],
+    phaseDiagram: [{
+      group: {}, gammaAxis: 'model.gamma', lrAxis: 'optimizer.lr', depth: 3, points: [],
+      perGamma: [{ gamma: 0.1, etaMax: 0.316, etaMaxBracket: [0.316, 0.562], etaStar: 0.147, lossStar: 0.026 }],
+      slopes: { etaStar: { small: { slope: 2.0, n: 4, expected: 2 }, large: { slope: 0.68, n: 5, expected: 2 / 3 } }, etaMax: { small: { slope: 1.5, n: 4, expected: 2 }, large: { slope: 0.55, n: 5, expected: 2 / 3 } } },
+      sharpnessSlopes: { small: { slope: sharpnessSlope, n: 4, expected: -2 }, large: { slope: -1.3, n: 5, expected: -2 / 3 } },
+    }],
+    forgetting: [], alignment: [], notes: [], missing: [],
+  };
+}
+
+const expectation: Expectation = parseExpectation(`
+title: Fixture
+paper: P1 (arXiv 2409.17858)
+question: Does the fixture agree?
+checks:
+  - { name: rich time exponent, analysis: scalingLaws, axis: step, quantity: exponent, group: { model.gamma: 1 }, expect: { near: rich, relTol: 0.15 } }
+  - { name: µP transfers, analysis: lrTransfer, quantity: verdict, group: { model.parametrization: mup }, expect: { equals: transfers } }
+  - { name: initial sharpness slope, analysis: phaseDiagram, quantity: sharpnessSlopeSmall, expect: { near: summary, relTol: 0.1 } }
+  - { name: no such group, analysis: lrTransfer, quantity: slope, group: { model.parametrization: sp }, expect: { near: -1, relTol: 0.5 } }
+`, 'fixture.expect.yaml');
+
+const spec: RunSpec = {
+  name: 'fixture', base: { task: { kind: 'circle-power-law', q: 1 }, model: { depth: 2, bias: true }, train: { steps: 30000, batchSize: 128 } },
+  axes: [{ path: 'model.gamma', values: [0.1, 1], kind: 'list' }, { path: 'model.width', values: [1024], kind: 'list' }, { path: 'seed', values: [0, 1], kind: 'list' }],
+  search: { kind: 'grid' }, analysis: { phaseDiagram: { gamma: 'model.gamma' } },
+};
+const trials = [
+  { finishedAt: '2026-12-01T10:00:10.000Z', durationMs: 10_000 },
+  { finishedAt: '2026-12-01T10:01:30.000Z', durationMs: 60_000 },
+] as TrialRecord[];
+const facts = { specFile: 'examples/fixture.yaml', gridTrials: 4, parallel: 1, cpus: 2, commit: 'abc1234' };
+
+test('near: the expected value inside the interval, or within the relative tolerance, agrees', () => {
+  const rule = { near: 2, relTol: 0.1 };
+  assert.equal(applyRule(rule, 1.5, [1.4, 2.1], 2), 'agrees'); // inside the interval, far from the point
+  assert.equal(applyRule(rule, 1.85, [1.8, 1.9], 2), 'agrees'); // within 10%
+  assert.equal(applyRule(rule, 1.75, [1.7, 1.8], 2), 'disagrees');
+  assert.equal(applyRule(rule, 1.75, null, 2), 'disagrees');
+  assert.equal(applyRule(rule, null, null, 2), 'not measured');
+  assert.equal(applyRule({ near: 0, relTol: 0.5, absTol: 0.05 }, 0.04, null, 0), 'agrees');
+  assert.equal(applyRule({ atMost: 0.25 }, 0.17, null, 0.25), 'agrees');
+  assert.equal(applyRule({ atMost: 0.25 }, 0.37, null, 0.25), 'disagrees');
+  assert.equal(applyRule({ atLeast: 0 }, -0.1, null, 0), 'disagrees');
+  assert.equal(applyRule({ equals: 'transfers' }, 'inconclusive', null, 'transfers'), 'disagrees');
+});
+
+test('the expected value comes from the prediction the summary carries', () => {
+  const r = runCheck(fixture(0.6), expectation.checks[0], describe);
+  assert.equal(r.expected, 2 / 3);
+  assert.equal(r.measured, 0.6);
+  assert.equal(r.verdict, 'agrees'); // |0.6 − 0.667| = 0.067 ≤ 0.15 · 0.667
+  assert.equal(runCheck(fixture(0.4), expectation.checks[0], describe).verdict, 'disagrees');
+  const missing = runCheck(fixture(0.6), expectation.checks[3], describe);
+  assert.equal(missing.verdict, 'not measured');
+  assert.match(missing.problem ?? '', /no lrTransfer entry/);
+});
+
+test('a section is rendered from the summary: its numbers, its verdicts, the setup from the spec', () => {
+  const agree = renderSection({ name: 'fixture', expect: expectation, summary: fixture(0.6), spec, trials, facts, plots: [{ path: 'results/x.svg', caption: 'x' }] });
+  assert.ok(agree.startsWith('<!-- example:fixture -->') && agree.endsWith('<!-- /example:fixture -->'));
+  assert.match(agree, /\| rich time exponent \| model\.gamma=1, model\.width=1024 \| 0\.667 \| 0\.6 \| \[0\.58, 0\.62\] \| .* \| \*\*agrees\*\* \|/);
+  assert.match(agree, /\| µP transfers \| .* \| transfers \| transfers \| n\/a \| .* \| \*\*agrees\*\* \|/);
+  assert.match(agree, /3 of 4 checks agree with the expectation\./);
+  assert.match(agree, /Not measured: no such group/);
+  assert.match(agree, /steps 30000, batchSize 128/);
+  assert.match(agree, /`model\.gamma`: 2 values \(0\.1, 1\)/);
+  assert.match(agree, /Seeds: 2\./);
+  assert.match(agree, /wall time 1 min 30 s \(1 worker on 2 CPUs\)/);
+  assert.match(agree, /!\[x\]\(results\/x\.svg\)/);
+  assert.doesNotMatch(agree, /SCIENCE\.md/);
+  // a different summary gives a different verdict: nothing in the section is fixed text
+  const disagree = renderSection({ name: 'fixture', expect: expectation, summary: fixture(0.4, -1.5), spec, trials, facts, plots: [] });
+  assert.match(disagree, /\| rich time exponent \| .* \| 0\.4 \| .* \*\*disagrees\*\* \|/);
+  assert.match(disagree, /Disagrees: rich time exponent — measured 0\.4 \[0\.38, 0\.42\]/);
+  assert.match(disagree, /Disagrees: initial sharpness slope — measured -1\.5/);
+  assert.match(disagree, /1 of 4 checks agrees with the expectation\./);
+});
+
+test('the η_max rule is stated from the run: the default bound, or P3\'s finite rule', () => {
+  assert.match(stabilityRule(spec) ?? '', /below 1e6 × the initial loss \(stability rule `bound`/);
+  const finite: RunSpec = { ...spec, base: { ...spec.base, train: { divergenceFactor: 0 } }, analysis: { phaseDiagram: { stability: 'finite' } } };
+  assert.match(stabilityRule(finite) ?? '', /finite loss over the whole run \(stability rule `finite`.*divergenceFactor: 0/);
+  assert.equal(stabilityRule({ ...spec, analysis: {} }), null);
+});
+
+test('regenerating one example replaces its block only; removed examples are dropped', () => {
+  const block = (n: string, body: string) => `<!-- example:${n} -->\n${body}\n<!-- /example:${n} -->`;
+  const placeholder = (n: string) => block(n, 'not yet');
+  const first = assemblePage(null, new Map([['a', block('a', 'A1')]]), ['a', 'b'], placeholder);
+  assert.match(first, /A1[\s\S]*example:b -->\nnot yet/);
+  const old = first.replace('<!-- /example:b -->', '<!-- /example:b -->\n\n' + block('gone', 'G'));
+  const second = assemblePage(old.replace('not yet', 'B1'), new Map([['a', block('a', 'A2')]]), ['a', 'b'], placeholder);
+  assert.match(second, /A2/);
+  assert.match(second, /B1/);
+  assert.doesNotMatch(second, /A1|example:gone/);
+  assert.throws(() => assemblePage(first + block('a', 'again'), new Map(), ['a', 'b'], placeholder), PageError);
+  assert.ok(placeholderSection('a', expectation).includes('npm run reproduce a'));
+});
+
+test('an expectation file is checked by path, every problem at once', () => {
+  assert.throws(() => parseExpectation(`
+title: T
+paper: P
+question: Q
+checks:
+  - { name: c, analysis: lrTransfer, quantity: exponent, expect: { near: 1, relTol: 0.1 } }
+  - { name: d, analysis: scalingLaws, quantity: exponent, expect: { near: 1 } }
+`, 'x.expect.yaml'), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    const joined = e.problems.join('\n');
+    assert.match(joined, /checks\[0\]\.quantity: must be one of verdict, slope/);
+    assert.match(joined, /checks\[1\]/);
+    return true;
+  });
+});
+
+test('wall time runs from the first start to the last end; numbers are formatted compactly', () => {
+  assert.equal(wallSeconds(trials), 90);
+  assert.equal(wallSeconds([]), null);
+  assert.equal(fmt(1e6), '1e6');
+  assert.equal(fmt(0.000001), '1e-6');
+  assert.equal(fmt(0.6823), '0.682');
+  assert.equal(fmt(null), 'n/a');
+});
