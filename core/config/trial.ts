@@ -131,7 +131,9 @@ function checkMnist(task: z.output<typeof mnistKeys>, ctx: z.RefinementCtx): voi
     if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['classes', i], message: `digit ${d} is listed twice` });
     seen.add(d);
   });
-  if (seen.size !== task.classes.length) return;
+  // the size check needs valid, distinct digits (zod runs this even when an element failed)
+  const valid = task.classes.every((d) => Number.isInteger(d) && d >= 0 && d <= 9);
+  if (!valid || seen.size !== task.classes.length || seen.size < 2) return;
   const problem = mnistSizeProblem(task.classes, task.trainSize, task.testSize);
   if (problem) ctx.addIssue({ code: 'custom', path: ['trainSize'], message: problem });
 }
