@@ -52,3 +52,21 @@ test('task.seed is part of the config: seed 0 is the default, other seeds are ot
   assert.equal(taskSchema.safeParse({ kind: 'continual', base: { kind: 'teacher-mlp', seed: 1 } }).success, false,
     'the base of a continual task is drawn by the continual task\'s seed');
 });
+
+test('grid axes address task.seed; trials of different task seeds have different ids', async () => {
+  const { parseSpec } = await import('../../core/config/spec.js');
+  const text = (task: string, grid: string) => `name: s
+task: ${task}
+model: { width: 8, depth: 2 }
+optimizer: { kind: sgd, lr: 0.1 }
+train: { steps: 10, batchSize: 16 }
+grid:
+  ${grid}
+`;
+  const plans = parseSpec(text('{ kind: teacher-mlp, inputDim: 4, trainSize: 64 }', 'task.seed: [0, 1, 2]\n  seed: [0, 1]')).plans;
+  assert.equal(new Set(plans.map((p) => p.id)).size, 6);
+  assert.deepEqual(plans.map((p) => p.config.task.seed), [0, 0, 1, 1, 2, 2]);
+  const continual = '{ kind: continual, tasks: 2, base: { kind: teacher-mlp, inputDim: 4, trainSize: 64 } }';
+  assert.equal(parseSpec(text(continual, 'task.seed: [0, 1]')).plans.length, 2);
+  assert.throws(() => parseSpec(text(continual, 'task.base.seed: [0, 1]')), (err: Error) => /grid\.task\.base\.seed: not a trial config key/.test(err.message));
+});
