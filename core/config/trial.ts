@@ -2,6 +2,7 @@
 // Every object is strict (unknown keys are errors) and every default is applied here, so a
 // parsed config is complete and its hash (core/ids.ts) does not depend on what was omitted.
 import { z } from 'zod';
+import { MNIST_PIXELS, mnistSizeProblem } from './mnist.js';
 
 const posInt = z.number().int().min(1);
 const nonNegInt = z.number().int().min(0);
@@ -21,9 +22,14 @@ export const MIN_GAMMA = 1e-2;
 export const MAX_GAMMA = 1e4;
 
 // ---- tasks -------------------------------------------------------------------------------
-// trainSize 0 means online: fresh samples every step, drawn from the trial's seed.
+// trainSize 0 means online: fresh samples every step, drawn from the trial's seed (SGD noise
+// of one task). `task.seed` draws what defines the task: teacher, fixed sets, class means,
+// rotation planes. Each kind's keys are declared once without `seed`: with it as a task of
+// its own, without it as the base of a continual task (whose own seed draws the base too).
 
-export const teacherMlpTask = z.strictObject({
+const taskSeed = { seed: nonNegInt.default(0) };
+
+const teacherMlpKeys = z.strictObject({
   kind: z.literal('teacher-mlp'),
   inputDim: posInt.default(32),
   outputDim: posInt.default(1),
@@ -34,6 +40,7 @@ export const teacherMlpTask = z.strictObject({
   teacherActivation: z.enum(ACTIVATIONS).default('tanh'),
   noise: z.number().min(0).default(0),
 });
+export const teacherMlpTask = teacherMlpKeys.extend(taskSeed);
 
 export const circlePowerLawTask = z.strictObject({
   kind: z.literal('circle-power-law'),
@@ -43,23 +50,26 @@ export const circlePowerLawTask = z.strictObject({
   q: posNum.default(1),
   trainSize: nonNegInt.default(0),
   testSize: posInt.default(1024),
+  ...taskSeed,
 });
 
-export const multiIndexTask = z.strictObject({
+const multiIndexKeys = z.strictObject({
   kind: z.literal('multi-index'),
   inputDim: posInt.default(64),
   target: z.enum(MULTI_INDEX_TARGETS).default('z1+z1*z2'),
   trainSize: nonNegInt.default(0),
   testSize: posInt.default(2048),
   noise: z.number().min(0).default(0),
-}).superRefine((task, ctx) => {
+});
+function checkRank(task: z.output<typeof multiIndexKeys>, ctx: z.RefinementCtx): void {
   const rank = MULTI_INDEX_RANK[task.target];
   if (task.inputDim < rank) {
     ctx.addIssue({ code: 'custom', path: ['inputDim'], message: `target ${task.target} needs at least ${rank} input dimensions, got ${task.inputDim}` });
   }
-});
+}
+export const multiIndexTask = multiIndexKeys.extend(taskSeed).superRefine(checkRank);
 
-export const gaussianMixtureTask = z.strictObject({
+const gaussianMixtureKeys = z.strictObject({
   kind: z.literal('gaussian-mixture'),
   inputDim: posInt.default(32),
   classes: z.number().int().min(2).default(4),
@@ -68,8 +78,9 @@ export const gaussianMixtureTask = z.strictObject({
   trainSize: nonNegInt.default(4096),
   testSize: posInt.default(1024),
 });
+export const gaussianMixtureTask = gaussianMixtureKeys.extend(taskSeed);
 
-export const teacherClassesTask = z.strictObject({
+const teacherClassesKeys = z.strictObject({
   kind: z.literal('teacher-classes'),
   inputDim: posInt.default(32),
   classes: z.number().int().min(2).default(4),
@@ -77,6 +88,7 @@ export const teacherClassesTask = z.strictObject({
   trainSize: nonNegInt.default(4096),
   testSize: posInt.default(1024),
 });
+export const teacherClassesTask = teacherClassesKeys.extend(taskSeed);
 
 const fileSource = z.strictObject({
   /** features: IDX (MNIST-style), CSV or NPY */
@@ -85,7 +97,7 @@ const fileSource = z.strictObject({
   y: z.string().min(1).optional(),
 });
 
-export const fileTask = z.strictObject({
+const fileKeys = z.strictObject({
   kind: z.literal('file'),
   format: z.enum(['idx', 'csv', 'npy']),
   train: fileSource,
@@ -94,17 +106,43 @@ export const fileTask = z.strictObject({
   labelColumn: z.number().int().optional(),
   /** classification (integer labels) or regression (real targets) */
   problem: z.enum(['classification', 'regression']).default('classification'),
-  /** when no test files: fraction of the training rows held out (by the trial seed) */
+  /** when no test files: fraction of the training rows held out (drawn by task.seed) */
   testFraction: z.number().gt(0).lt(1).default(0.2),
   /** standardise features with the training set's mean and std */
   normalize: z.boolean().default(true),
   /** cap on rows read (0 = all), to run a quick sweep on a big file */
   maxRows: nonNegInt.default(0),
 });
+export const fileTask = fileKeys.extend(taskSeed);
+
+const mnistKeys = z.strictObject({
+  kind: z.literal('mnist'),
+  /** the digits to classify (class c is the c-th digit listed), at least two, each once */
+  classes: z.array(z.number().int().min(0).max(9)).min(2).default([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+  /** training digits, an equal share per class; drawn without overlap with the test digits */
+  trainSize: posInt.default(4096),
+  testSize: posInt.default(1024),
+  /** standardise pixels with the training set's mean and std (one for all pixels) */
+  normalize: z.boolean().default(true),
+});
+function checkMnist(task: z.output<typeof mnistKeys>, ctx: z.RefinementCtx): void {
+  const seen = new Set<number>();
+  task.classes.forEach((d, i) => {
+    if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['classes', i], message: `digit ${d} is listed twice` });
+    seen.add(d);
+  });
+  // the size check needs valid, distinct digits (zod runs this even when an element failed)
+  const valid = task.classes.every((d) => Number.isInteger(d) && d >= 0 && d <= 9);
+  if (!valid || seen.size !== task.classes.length || seen.size < 2) return;
+  const problem = mnistSizeProblem(task.classes, task.trainSize, task.testSize);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['trainSize'], message: problem });
+}
+export const mnistTask = mnistKeys.extend(taskSeed).superRefine(checkMnist);
 
 /** Tasks that can be the base of a continual sequence (a rotation of their inputs). */
 export const baseTaskSchema = z.discriminatedUnion('kind', [
-  teacherMlpTask, multiIndexTask, gaussianMixtureTask, teacherClassesTask, fileTask,
+  teacherMlpKeys, multiIndexKeys.superRefine(checkRank), gaussianMixtureKeys, teacherClassesKeys, fileKeys,
+  mnistKeys.superRefine(checkMnist),
 ]);
 
 export const continualTask = z.strictObject({
@@ -112,15 +150,18 @@ export const continualTask = z.strictObject({
   base: baseTaskSchema,
   /** number of tasks T in the sequence */
   tasks: z.number().int().min(2).default(5),
-  /** rotation per task, degrees, in fixed random planes of the input (P4 uses 22.5°) */
+  /** rotation per task, degrees: images (mnist, image files) turn about their centre, vectors
+   *  in fixed random planes (P4 uses 22.5°) */
   rotationDegrees: finite.default(22.5),
   /** training steps per task; the total train.steps must equal tasks × stepsPerTask */
   stepsPerTask: posInt.optional(),
+  /** draws the base task and the rotation planes */
+  ...taskSeed,
 });
 
 export const taskSchema = z.discriminatedUnion('kind', [
   teacherMlpTask, circlePowerLawTask, multiIndexTask, gaussianMixtureTask, teacherClassesTask,
-  fileTask, continualTask,
+  fileTask, mnistTask, continualTask,
 ]);
 
 // ---- model -------------------------------------------------------------------------------
@@ -136,7 +177,8 @@ export const modelSchema = z.strictObject({
   /** output scale γ0 ("richness"); 1 is the plain parametrization */
   gamma: z.number().min(MIN_GAMMA, `below ${MIN_GAMMA}: float32 cannot resolve the centered output there`)
     .max(MAX_GAMMA).default(1),
-  /** subtract a frozen copy of the initial network from the output; default: on iff γ0 ≠ 1 */
+  /** subtract a frozen copy of the initial network from the output; a sweep resolves it once
+   *  for all its trials (core/grid/center.ts); a lone config without it: on iff γ0 ≠ 1 */
   center: z.boolean().optional(),
   bias: z.boolean().default(false),
 });
@@ -250,6 +292,24 @@ export const trialConfigSchema = z.strictObject({
       message: `0 (full batch) needs a fixed training set, but the ${data.kind} task is online (trainSize 0)`,
     });
   }
+  // A minibatch as large as the training set is the full batch: a second id for one result.
+  if (!config.giantStep && data.kind !== 'file' && data.trainSize > 0 && config.train.batchSize >= data.trainSize) {
+    ctx.addIssue({
+      code: 'custom', path: ['train', 'batchSize'],
+      message: `${config.train.batchSize} is not smaller than task${task.kind === 'continual' ? '.base' : ''}.trainSize ${data.trainSize}, so every step would use the whole training set; write 0 for full batch`,
+    });
+  }
+  // A giant step larger than the fixed set reuses the whole set: every larger α would give the same result.
+  const d = inputDimOf(data);
+  if (config.giantStep && data.kind !== 'file' && data.trainSize > 0 && d !== undefined) {
+    const n = Math.max(1, Math.round(config.giantStep.alpha * d));
+    if (n > data.trainSize) {
+      ctx.addIssue({
+        code: 'custom', path: ['giantStep', 'alpha'],
+        message: `${config.giantStep.alpha} asks for n = α·d = ${n} samples per giant step (d = ${d}), more than task.trainSize ${data.trainSize}; use trainSize 0 (fresh samples) or at least ${n}`,
+      });
+    }
+  }
   // The trainer's own requirements (core/train).
   if (task.kind === 'continual' && task.stepsPerTask === undefined && config.train.steps % task.tasks !== 0) {
     ctx.addIssue({
@@ -285,11 +345,22 @@ export type BackendConfig = z.output<typeof backendSchema>;
 export type Activation = (typeof ACTIVATIONS)[number];
 export type Parametrization = (typeof PARAMETRIZATIONS)[number];
 
+/** The input dimension a task config fixes (undefined for files: it is in the data). */
+function inputDimOf(task: BaseTaskConfig | TaskConfig): number | undefined {
+  switch (task.kind) {
+    case 'circle-power-law': return 2;
+    case 'mnist': return MNIST_PIXELS;
+    case 'file': case 'continual': return undefined;
+    default: return task.inputDim;
+  }
+}
+
 /** Regression tasks train with MSE, classification tasks with cross-entropy, unless set. */
-export function isClassification(task: TaskConfig): boolean {
+export function isClassification(task: TaskConfig | BaseTaskConfig): boolean {
   switch (task.kind) {
     case 'gaussian-mixture':
     case 'teacher-classes':
+    case 'mnist':
       return true;
     case 'file':
       return task.problem === 'classification';
@@ -300,7 +371,8 @@ export function isClassification(task: TaskConfig): boolean {
   }
 }
 
-/** Centering is on by default exactly when γ0 ≠ 1 (SCIENCE.md §1). */
+/** Whether the output is centered. Sweeps always set `center` (core/grid/center.ts); a config
+ *  written without it, e.g. for `sweep trial`, centers exactly when γ0 ≠ 1. */
 export function centered(model: ModelConfig): boolean {
   return model.center ?? model.gamma !== 1;
 }

@@ -1,11 +1,13 @@
 // Grid points → trial plans: each point's axis values are set into the base config, the result
 // is validated and completed by the trial schema, and its id is the hash of what it computes.
-// Points that resolve to the same config (same id) collapse into one trial.
+// Points that resolve to the same config (same id) collapse into one trial. `center` is filled
+// in with the sweep's value (core/grid/center.ts) where the config leaves it open.
 import { formatIssues } from '../config/errors.js';
 import { specErrorMap } from '../config/error-map.js';
 import { trialConfigSchema } from '../config/trial.js';
 import { trialId } from '../ids.js';
 import type { TrialPlan } from '../search/strategy.js';
+import { sweepCenter } from './center.js';
 import { describePoint, gridPoint, type Grid } from './grid.js';
 import { setPath, splitPath, type Json } from './paths.js';
 
@@ -37,6 +39,7 @@ export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, 
   let invalid = 0;
   let duplicates = 0;
   const keys = grid.axes.map((a) => splitPath(a.path));
+  const center = sweepCenter(base, grid);
   for (const index of indices) {
     if (plans.length >= limit) break;
     const point = gridPoint(grid, index);
@@ -50,6 +53,7 @@ export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, 
       }
       continue;
     }
+    parsed.data.model.center ??= center;
     const id = trialId(parsed.data);
     if (seen.has(id)) {
       duplicates++;

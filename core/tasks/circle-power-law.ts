@@ -4,11 +4,11 @@
 // The test set is the uniform grid θ_i = 2π i / n, on which the Fourier coefficients are exact.
 import type { z } from 'zod';
 import type { circlePowerLawTask } from '../config/trial.js';
-import type { Task } from './task.js';
+import type { Task, TaskSeeds } from './task.js';
 import { allocDataset } from './dataset.js';
 import { sampledTask } from './sampled-task.js';
 
-export type CirclePowerLawConfig = z.output<typeof circlePowerLawTask>;
+export type CirclePowerLawConfig = Omit<z.output<typeof circlePowerLawTask>, 'seed'>;
 
 /** Target amplitudes a_k = k^(−q)/σ for k = 1..K (index k−1). */
 export function circleCoefficients(harmonics: number, q: number): Float64Array {
@@ -19,7 +19,7 @@ export function circleCoefficients(harmonics: number, q: number): Float64Array {
   return a.map((v) => v / sigma);
 }
 
-export function createCirclePowerLawTask(config: CirclePowerLawConfig, seed: number): Task {
+export function createCirclePowerLawTask(config: CirclePowerLawConfig, seeds: TaskSeeds): Task {
   const coef = circleCoefficients(config.harmonics, config.q);
   const fill = (ds: ReturnType<typeof allocDataset>, i: number, theta: number) => {
     const c = Math.cos(theta), s = Math.sin(theta);
@@ -40,7 +40,7 @@ export function createCirclePowerLawTask(config: CirclePowerLawConfig, seed: num
   const grid = allocDataset(n, 2, 1);
   for (let i = 0; i < n; i++) fill(grid, i, (2 * Math.PI * i) / n);
   const task = sampledTask({
-    kind: 'circle-power-law', seed, inputDim: 2, outputDim: 1,
+    kind: 'circle-power-law', seeds, inputDim: 2, outputDim: 1,
     trainSize: config.trainSize, testSize: n, test: grid,
     sample(rng, m) {
       const ds = allocDataset(m, 2, 1);

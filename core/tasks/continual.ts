@@ -1,12 +1,13 @@
 // continual (P4, arXiv 2403.06398): T tasks made from one base task by rotating its inputs by
 // k·rotationDegrees, k = 0..T−1, trained one after another; task k keeps the base's targets,
-// so it asks for the base function composed with the inverse rotation. Image inputs (IDX/NPY
-// files with 2-D examples) are rotated as images like P4's rotated MNIST; vector inputs are
-// rotated in fixed random planes drawn from (seed, 'task', 'rotation-planes').
+// so it asks for the base function composed with the inverse rotation. Image inputs (mnist,
+// IDX/NPY files with 2-D examples) are rotated as images like P4's rotated MNIST; vector inputs
+// are rotated in fixed random planes drawn from (task seed, 'task', 'rotation-planes'). The
+// continual task's seed draws the base task too (the base has no seed of its own).
 import type { z } from 'zod';
 import { Rng } from '../rng.js';
 import type { BaseTaskConfig, continualTask } from '../config/trial.js';
-import type { Dataset, Task } from './task.js';
+import type { Dataset, Task, TaskSeeds } from './task.js';
 import { ImageRotation, type InputMap, PlaneRotation, mapInputs } from './rotation.js';
 import { batchStream } from './batches.js';
 import { loadFileData, fileTaskFromData } from './file/file-task.js';
@@ -15,14 +16,15 @@ import { createTeacherMlpTask } from './teacher-mlp.js';
 import { createMultiIndexTask } from './multi-index.js';
 import { createGaussianMixtureTask } from './gaussian-mixture.js';
 import { createTeacherClassesTask } from './teacher-classes.js';
+import { loadMnistData, mnistTaskFromData } from './mnist.js';
 
-export type ContinualConfig = z.output<typeof continualTask>;
+export type ContinualConfig = Omit<z.output<typeof continualTask>, 'seed'>;
 
 /** The map of subtask k, for k ≥ 1 (subtask 0 is the base itself). */
 type RotationOf = (angle: number) => InputMap;
 
-export function createContinualTask(config: ContinualConfig, seed: number, access?: DataAccess): Task {
-  const { base, rotationOf } = baseWithRotation(config.base, seed, access);
+export function createContinualTask(config: ContinualConfig, seeds: TaskSeeds, access?: DataAccess): Task {
+  const { base, rotationOf } = baseWithRotation(config.base, seeds, access);
   const step = (config.rotationDegrees * Math.PI) / 180;
   const sequence: Task[] = [base];
   for (let k = 1; k < config.tasks; k++) sequence.push(rotatedTask(base, rotationOf(k * step), `task-${k}`));
@@ -30,30 +32,35 @@ export function createContinualTask(config: ContinualConfig, seed: number, acces
   return { ...base, kind: 'continual', sequence, batch: base.batch };
 }
 
-function baseWithRotation(config: BaseTaskConfig, seed: number, access?: DataAccess): { base: Task; rotationOf: RotationOf } {
+function baseWithRotation(config: BaseTaskConfig, seeds: TaskSeeds, access?: DataAccess): { base: Task; rotationOf: RotationOf } {
+  const imageRotations = (img: { height: number; width: number; background: number }): RotationOf =>
+    (a) => new ImageRotation(img.height, img.width, a, img.background);
+  if (config.kind === 'mnist') {
+    const data = loadMnistData(config, seeds.task);
+    return { base: mnistTaskFromData(data, seeds.trial), rotationOf: imageRotations(data.image) };
+  }
   if (config.kind === 'file') {
-    const data = loadFileData(config, seed, access);
-    const base = fileTaskFromData(data, seed);
-    const img = data.image;
-    if (img) return { base, rotationOf: (a) => new ImageRotation(img.height, img.width, a, img.background) };
-    return { base, rotationOf: planeRotations(base.inputDim, seed, 'task.base: a file') };
+    const data = loadFileData(config, seeds.task, access);
+    const base = fileTaskFromData(data, seeds.trial);
+    if (data.image) return { base, rotationOf: imageRotations(data.image) };
+    return { base, rotationOf: planeRotations(base.inputDim, seeds.task, 'task.base: a file') };
   }
-  const base = createBase(config, seed);
-  return { base, rotationOf: planeRotations(base.inputDim, seed, `task.base: ${config.kind}`) };
+  const base = createBase(config, seeds);
+  return { base, rotationOf: planeRotations(base.inputDim, seeds.task, `task.base: ${config.kind}`) };
 }
 
-function createBase(config: Exclude<BaseTaskConfig, { kind: 'file' }>, seed: number): Task {
+function createBase(config: Exclude<BaseTaskConfig, { kind: 'file' | 'mnist' }>, seeds: TaskSeeds): Task {
   switch (config.kind) {
-    case 'teacher-mlp': return createTeacherMlpTask(config, seed);
-    case 'multi-index': return createMultiIndexTask(config, seed);
-    case 'gaussian-mixture': return createGaussianMixtureTask(config, seed);
-    case 'teacher-classes': return createTeacherClassesTask(config, seed);
+    case 'teacher-mlp': return createTeacherMlpTask(config, seeds);
+    case 'multi-index': return createMultiIndexTask(config, seeds);
+    case 'gaussian-mixture': return createGaussianMixtureTask(config, seeds);
+    case 'teacher-classes': return createTeacherClassesTask(config, seeds);
   }
 }
 
-function planeRotations(dim: number, seed: number, what: string): RotationOf {
+function planeRotations(dim: number, taskSeed: number, what: string): RotationOf {
   if (dim < 2) throw new Error(`${what} with ${dim} input dimension cannot be rotated; continual tasks need at least 2`);
-  const planes = PlaneRotation.planes(new Rng(seed, 'task', 'rotation-planes'), dim);
+  const planes = PlaneRotation.planes(new Rng(taskSeed, 'task', 'rotation-planes'), dim);
   return (angle) => new PlaneRotation(planes, angle);
 }
 

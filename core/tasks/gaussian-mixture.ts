@@ -4,17 +4,17 @@
 import type { z } from 'zod';
 import { Rng } from '../rng.js';
 import type { gaussianMixtureTask } from '../config/trial.js';
-import type { Task } from './task.js';
+import type { Task, TaskSeeds } from './task.js';
 import { allocDataset, fillOneHot } from './dataset.js';
 import { sampledTask } from './sampled-task.js';
 import { dot } from './linalg.js';
 
-export type GaussianMixtureConfig = z.output<typeof gaussianMixtureTask>;
+export type GaussianMixtureConfig = Omit<z.output<typeof gaussianMixtureTask>, 'seed'>;
 
-/** The class means μ_c (C × D, row-major) of a task, from (seed, 'task', 'teacher'). */
-export function mixtureMeans(config: GaussianMixtureConfig, seed: number): Float64Array {
+/** The class means μ_c (C × D, row-major) of a task, from (task seed, 'task', 'teacher'). */
+export function mixtureMeans(config: GaussianMixtureConfig, taskSeed: number): Float64Array {
   const { inputDim: D, classes: C, separation } = config;
-  const rng = new Rng(seed, 'task', 'teacher');
+  const rng = new Rng(taskSeed, 'task', 'teacher');
   const means = new Float64Array(C * D);
   for (let c = 0; c < C; c++) {
     const v = rng.fillNormal(new Float64Array(D)) as Float64Array;
@@ -24,11 +24,11 @@ export function mixtureMeans(config: GaussianMixtureConfig, seed: number): Float
   return means;
 }
 
-export function createGaussianMixtureTask(config: GaussianMixtureConfig, seed: number): Task {
+export function createGaussianMixtureTask(config: GaussianMixtureConfig, seeds: TaskSeeds): Task {
   const { inputDim: D, classes: C } = config;
-  const means = mixtureMeans(config, seed);
+  const means = mixtureMeans(config, seeds.task);
   return sampledTask({
-    kind: 'gaussian-mixture', seed, inputDim: D, outputDim: C, classes: C,
+    kind: 'gaussian-mixture', seeds, inputDim: D, outputDim: C, classes: C,
     trainSize: config.trainSize, testSize: config.testSize,
     sample(rng, n) {
       const ds = allocDataset(n, D, C, true);

@@ -8,22 +8,26 @@ import { createMultiIndexTask } from './multi-index.js';
 import { createGaussianMixtureTask } from './gaussian-mixture.js';
 import { createTeacherClassesTask } from './teacher-classes.js';
 import { createFileTask } from './file/file-task.js';
+import { createMnistTask } from './mnist.js';
 import { createContinualTask } from './continual.js';
 
-export type { Task, Dataset } from './task.js';
+export type { Task, Dataset, TaskSeeds } from './task.js';
 
 /**
- * The task of a resolved trial config; the same (config, seed) gives the same data anywhere.
+ * The task of a resolved trial config: config.seed draws the task, the trial's `seed` its
+ * batches (TaskSeeds); the same (config, seed) gives the same data anywhere.
  * `access`: the folders a `file` task may read (default: SWEEP_DATA_ROOTS only).
  */
 export function createTask(config: TaskConfig, seed: number, access?: DataAccess): Task {
+  const seeds = { task: config.seed, trial: seed };
   switch (config.kind) {
-    case 'teacher-mlp': return createTeacherMlpTask(config, seed);
-    case 'circle-power-law': return createCirclePowerLawTask(config, seed);
-    case 'multi-index': return createMultiIndexTask(config, seed);
-    case 'gaussian-mixture': return createGaussianMixtureTask(config, seed);
-    case 'teacher-classes': return createTeacherClassesTask(config, seed);
-    case 'file': return createFileTask(config, seed, access);
-    case 'continual': return createContinualTask(config, seed, access);
+    case 'teacher-mlp': return createTeacherMlpTask(config, seeds);
+    case 'circle-power-law': return createCirclePowerLawTask(config, seeds);
+    case 'multi-index': return createMultiIndexTask(config, seeds);
+    case 'gaussian-mixture': return createGaussianMixtureTask(config, seeds);
+    case 'teacher-classes': return createTeacherClassesTask(config, seeds);
+    case 'file': return createFileTask(config, seeds, access);
+    case 'mnist': return createMnistTask(config, seeds);
+    case 'continual': return createContinualTask(config, seeds, access);
   }
 }

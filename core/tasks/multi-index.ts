@@ -4,12 +4,12 @@
 import type { z } from 'zod';
 import { Rng } from '../rng.js';
 import { MULTI_INDEX_RANK, type MULTI_INDEX_TARGETS, type multiIndexTask } from '../config/trial.js';
-import type { Task } from './task.js';
+import type { Task, TaskSeeds } from './task.js';
 import { allocDataset } from './dataset.js';
 import { sampledTask } from './sampled-task.js';
 import { dot, randomOrthonormal } from './linalg.js';
 
-export type MultiIndexConfig = z.output<typeof multiIndexTask>;
+export type MultiIndexConfig = Omit<z.output<typeof multiIndexTask>, 'seed'>;
 export type MultiIndexTarget = (typeof MULTI_INDEX_TARGETS)[number];
 
 interface TargetFn {
@@ -30,13 +30,13 @@ export const MULTI_INDEX_FUNCTIONS: Record<MultiIndexTarget, TargetFn> = {
   'z1+z1*z2+z1*z2*z3': { rank: MULTI_INDEX_RANK['z1+z1*z2+z1*z2*z3'], g: (h) => h[0] + h[0] * h[1] + h[0] * h[1] * h[2], mean: 0, variance: 3 },
 };
 
-export function createMultiIndexTask(config: MultiIndexConfig, seed: number): Task {
+export function createMultiIndexTask(config: MultiIndexConfig, seeds: TaskSeeds): Task {
   const d = config.inputDim, fn = MULTI_INDEX_FUNCTIONS[config.target], noise = config.noise;
   if (d < fn.rank) throw new Error(`task.inputDim: target ${config.target} needs at least ${fn.rank} input dimensions, got ${d}`);
-  const dirs = randomOrthonormal(new Rng(seed, 'task', 'teacher'), fn.rank, d);
+  const dirs = randomOrthonormal(new Rng(seeds.task, 'task', 'teacher'), fn.rank, d);
   const h = new Float64Array(fn.rank);
   const task = sampledTask({
-    kind: 'multi-index', seed, inputDim: d, outputDim: 1,
+    kind: 'multi-index', seeds, inputDim: d, outputDim: 1,
     trainSize: config.trainSize, testSize: config.testSize,
     sample(rng, n) {
       const ds = allocDataset(n, d, 1);

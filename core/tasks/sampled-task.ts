@@ -1,11 +1,11 @@
 // A task defined by a sampler: fixed test set, optional fixed training set, batches.
 import { Rng } from '../rng.js';
-import type { Dataset, Task } from './task.js';
+import type { Dataset, Task, TaskSeeds } from './task.js';
 import { FixedBatches, onlineBatch, registerRestream, type Sampler } from './batches.js';
 
 export interface SampledTaskSpec {
   kind: string;
-  seed: number;
+  seeds: TaskSeeds;
   inputDim: number;
   outputDim: number;
   classes?: number;
@@ -17,10 +17,14 @@ export interface SampledTaskSpec {
   test?: Dataset;
 }
 
-/** Streams: test set (seed,'task','test'), training set (seed,'task','train'), online batches (seed,'batch',step). */
+/**
+ * Streams: test set (task seed,'task','test'), training set (task seed,'task','train'); online
+ * batches (trial seed,'batch',step) and the minibatch order of a fixed set from the trial seed.
+ */
 export function sampledTask(spec: SampledTaskSpec): Task {
-  const { seed, sample } = spec;
-  const test = spec.test ?? sample(new Rng(seed, 'task', 'test'), spec.testSize);
+  const { sample } = spec;
+  const { task: taskSeed, trial: seed } = spec.seeds;
+  const test = spec.test ?? sample(new Rng(taskSeed, 'task', 'test'), spec.testSize);
   const task: Task = {
     kind: spec.kind,
     inputDim: spec.inputDim,
@@ -32,7 +36,7 @@ export function sampledTask(spec: SampledTaskSpec): Task {
   registerRestream(task, (tag) => (step, size) => onlineBatch(sample, seed, step, size, tag));
   if (spec.classes !== undefined) task.classes = spec.classes;
   if (spec.trainSize > 0) {
-    const train = sample(new Rng(seed, 'task', 'train'), spec.trainSize);
+    const train = sample(new Rng(taskSeed, 'task', 'train'), spec.trainSize);
     const batches = new FixedBatches(train, seed);
     task.train = train;
     task.batch = (step, size) => batches.batch(step, size);

@@ -12,6 +12,17 @@ export interface Dataset {
   labels?: Int32Array;
 }
 
+/**
+ * The two seeds a task is built from. `task` (the config's task.seed) draws what defines the
+ * task: teacher, fixed training and test sets, class means, rotation planes. `trial` (the
+ * trial's seed) draws the batch order and, for online tasks, the fresh samples: SGD noise of
+ * the same task, so a seed axis averages over one task's noise and initialisations.
+ */
+export interface TaskSeeds {
+  task: number;
+  trial: number;
+}
+
 export interface Task {
   kind: string;
   inputDim: number;

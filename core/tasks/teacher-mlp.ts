@@ -5,25 +5,26 @@
 import { Rng } from '../rng.js';
 import type { z } from 'zod';
 import type { teacherMlpTask } from '../config/trial.js';
-import type { Task } from './task.js';
+import type { Task, TaskSeeds } from './task.js';
 import { allocDataset } from './dataset.js';
 import { sampledTask } from './sampled-task.js';
 import { TeacherNetwork } from './teacher-network.js';
 
-export type TeacherMlpConfig = z.output<typeof teacherMlpTask>;
+/** The task's keys; its seed comes in `seeds` (it is the continual task's when this is a base). */
+export type TeacherMlpConfig = Omit<z.output<typeof teacherMlpTask>, 'seed'>;
 
 /** Inputs used to measure the teacher's output scale; enough for a ~1% estimate. */
 const SCALE_SAMPLES = 8192;
 
-export function createTeacherMlpTask(config: TeacherMlpConfig, seed: number): Task {
+export function createTeacherMlpTask(config: TeacherMlpConfig, seeds: TaskSeeds): Task {
   const { inputDim: D, outputDim: K, noise } = config;
-  const teacher = new TeacherNetwork(new Rng(seed, 'task', 'teacher'), D, config.teacherWidth, config.teacherDepth, K,
+  const teacher = new TeacherNetwork(new Rng(seeds.task, 'task', 'teacher'), D, config.teacherWidth, config.teacherDepth, K,
     config.teacherActivation);
-  const scale = outputStd(teacher, D, new Rng(seed, 'task', 'teacher-scale'));
+  const scale = outputStd(teacher, D, new Rng(seeds.task, 'task', 'teacher-scale'));
   const x = new Float64Array(D);
   const f = new Float64Array(K);
   return sampledTask({
-    kind: 'teacher-mlp', seed, inputDim: D, outputDim: K,
+    kind: 'teacher-mlp', seeds, inputDim: D, outputDim: K,
     trainSize: config.trainSize, testSize: config.testSize,
     sample(rng, n) {
       const ds = allocDataset(n, D, K);

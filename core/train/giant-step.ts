@@ -27,6 +27,10 @@ export async function trainGiantStep(config: TrialConfig, task: Task, trainer: T
   if (mlp.depth !== 2) throw new Error(`giantStep needs a two-layer network (model.depth 2), got depth ${mlp.depth}`);
   const d = task.inputDim;
   const n = Math.max(1, Math.round(gs.alpha * d));
+  // Validation refuses this where the config fixes the set's size; a file's size is known only here.
+  if (task.train && n > task.train.n) {
+    throw new Error(`giantStep.alpha: ${gs.alpha} asks for n = α·d = ${n} samples per giant step (d = ${d}), more than the ${task.train.n} training rows; every step would reuse the whole set`);
+  }
   const w1 = mlp.weightIndex(0);
   const w2 = mlp.weightIndex(1);
   // The first layer's plain-SGD rate of the parametrization (η0·N for mup), times the giant step's lr.

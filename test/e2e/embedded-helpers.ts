@@ -115,7 +115,7 @@ export interface Rec {
   error?: string;
   finishedAt: string;
   axes: Record<string, unknown>;
-  config: { seed: number; train: { steps: number } };
+  config: { seed: number; train: { steps: number }; task: { seed: number } };
 }
 export interface Met {
   trialId: string;

@@ -87,7 +87,7 @@ test('SIGTERM: the trial stops, what it produced is stored with a cancelled even
 });
 
 test('invalid launches exit 2 and an unreachable NATS exits 1, each with one line', { timeout: 120_000 }, async () => {
-  const { file, launch } = launchFile('bad', 'tr-bad', { steps: 2 });
+  const { file, launch } = launchFile('bad', 'tr-bad', { steps: 2, batchSize: 16 });
   writeFileSync(file, JSON.stringify({ ...launch, trialId: '0123456789abcdef' }));
   const wrongId = await runTrainer([file]);
   assert.equal(wrongId.code, TRAINER_EXIT.invalid);
@@ -99,7 +99,7 @@ test('invalid launches exit 2 and an unreachable NATS exits 1, each with one lin
   const missing = await runTrainer([join(dir, 'nope.json')]);
   assert.equal(missing.code, TRAINER_EXIT.invalid);
   assert.match(missing.stderr, /cannot read launch file/);
-  const { file: good } = launchFile('down', 'tr-down', { steps: 2 });
+  const { file: good } = launchFile('down', 'tr-down', { steps: 2, batchSize: 16 });
   const down = await runTrainer([good], { SWEEP_NATS_URL: 'nats://127.0.0.1:1' });
   assert.equal(down.code, TRAINER_EXIT.error);
   assert.match(down.stderr, /^trainer: cannot reach NATS at nats:\/\/127\.0\.0\.1:1: .+$/m);

@@ -71,7 +71,7 @@ const cases: { name: string; text: string; expect: string[]; opts?: ParseOptions
   {
     name: 'grid path of another task kind',
     text: spec({}, 'task.harmonics: [8]'),
-    expect: ['grid.task.harmonics: not a trial config key (task of kind teacher-mlp has kind, inputDim, outputDim, trainSize, testSize, teacherWidth, teacherDepth, teacherActivation, noise)'],
+    expect: ['grid.task.harmonics: not a trial config key (task of kind teacher-mlp has kind, inputDim, outputDim, trainSize, testSize, teacherWidth, teacherDepth, teacherActivation, noise, seed)'],
   },
   {
     name: 'duplicate axis (top level and zip)',
@@ -105,7 +105,7 @@ const cases: { name: string; text: string; expect: string[]; opts?: ParseOptions
   {
     name: 'unknown task kind',
     text: spec({ task: '{ kind: teacher }' }),
-    expect: ['task.kind: must be one of teacher-mlp, circle-power-law, multi-index, gaussian-mixture, teacher-classes, file, continual'],
+    expect: ['task.kind: must be one of teacher-mlp, circle-power-law, multi-index, gaussian-mixture, teacher-classes, file, mnist, continual'],
   },
   { name: 'logspace from 0', text: spec({}, 'optimizer.lr: { logspace: [0, 1, 5] }'), expect: ['grid.optimizer.lr.logspace[0]: must be > 0, got 0'] },
   {

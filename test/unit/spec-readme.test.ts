@@ -23,7 +23,7 @@ function schemaOf(section: string, kind?: string): Obj {
     task: {
       'teacher-mlp': trial.teacherMlpTask, 'circle-power-law': trial.circlePowerLawTask, 'multi-index': trial.multiIndexTask,
       'gaussian-mixture': trial.gaussianMixtureTask, 'teacher-classes': trial.teacherClassesTask, file: trial.fileTask,
-      continual: trial.continualTask,
+      mnist: trial.mnistTask, continual: trial.continualTask,
     } as Record<string, Obj>,
     optimizer: { sgd: trial.sgdSchema, adam: trial.adamSchema } as Record<string, Obj>,
     search: { random: search.randomSearchSchema, 'lr-descent': search.lrDescentSchema, 'lr-refine': search.lrRefineSchema } as Record<string, Obj>,
@@ -72,7 +72,7 @@ function tables(): Table[] {
 test('the README documents every section of the spec', () => {
   const sections = tables().map((t) => `${t.section}${t.minimal.kind ? `:${t.minimal.kind}` : ''}`);
   for (const s of ['spec', 'model', 'train', 'measure', 'measure.sharpness', 'measure.coordCheck', 'giantStep', 'backend', 'execution', 'execution.kubernetes',
-    'task:teacher-mlp', 'task:circle-power-law', 'task:multi-index', 'task:gaussian-mixture', 'task:teacher-classes', 'task:file', 'task:continual',
+    'task:teacher-mlp', 'task:circle-power-law', 'task:multi-index', 'task:gaussian-mixture', 'task:teacher-classes', 'task:file', 'task:mnist', 'task:continual',
     'optimizer:sgd', 'optimizer:adam', 'search:random', 'search:lr-descent', 'search:lr-refine',
     'analysis.lrTransfer', 'analysis.scalingLaws[]', 'analysis.sharpness', 'analysis.phaseDiagram', 'analysis.forgetting', 'analysis.alignment']) {
     assert.ok(sections.includes(s), `README.md has no reference table for ${s}`);

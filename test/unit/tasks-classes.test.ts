@@ -15,8 +15,8 @@ function assertOneHot(ds: Dataset, C: number): void {
 }
 
 test('gaussian-mixture: equal class frequencies, class means at distance `separation`, unit isotropic noise', () => {
-  const config = taskSchema.parse({ kind: 'gaussian-mixture', inputDim: 8, classes: 4, separation: 3, trainSize: 40000, testSize: 100 }) as GaussianMixtureConfig;
-  const t = createTask(config, 12);
+  const config = taskSchema.parse({ kind: 'gaussian-mixture', inputDim: 8, classes: 4, separation: 3, trainSize: 40000, testSize: 100, seed: 12 }) as GaussianMixtureConfig & { seed: number };
+  const t = createTask(config, 3);
   assert.equal(t.classification, true);
   assert.equal(t.classes, 4);
   assert.equal(t.outputDim, 4);
@@ -42,14 +42,14 @@ test('gaussian-mixture: equal class frequencies, class means at distance `separa
       assert.ok(Math.abs(m.variance - 1) < 6 * m.seVariance, `class ${c} coord ${j}: noise variance ${m.variance}`);
     }
   }
-  // the means differ between seeds and are the same for the same seed
+  // the means differ between task seeds and are the same for the same task seed
   assert.deepEqual(mixtureMeans(config, 12), mu);
   assert.notDeepEqual(mixtureMeans(config, 13), mu);
 });
 
 test('teacher-classes: labels are the argmax of the teacher outputs; every class occurs', () => {
-  const config = taskSchema.parse({ kind: 'teacher-classes', inputDim: 10, classes: 5, teacherWidth: 16, trainSize: 3000, testSize: 2000 }) as TeacherClassesConfig;
-  const t = createTask(config, 21);
+  const config = taskSchema.parse({ kind: 'teacher-classes', inputDim: 10, classes: 5, teacherWidth: 16, trainSize: 3000, testSize: 2000, seed: 21 }) as TeacherClassesConfig & { seed: number };
+  const t = createTask(config, 4);
   assert.equal(t.classes, 5);
   const teacher = classTeacher(config, 21);
   for (const ds of [t.train!, t.test, t.batch(4, 64)]) {
@@ -64,6 +64,6 @@ test('teacher-classes: labels are the argmax of the teacher outputs; every class
   const count = new Array(5).fill(0);
   for (const l of t.test.labels!) count[l]++;
   assert.ok(count.every((c) => c > 0), `class counts ${count}`);
-  assert.deepEqual(createTask(config, 21).test.labels, t.test.labels);
-  assert.notDeepEqual(createTask(config, 22).test.labels, t.test.labels);
+  assert.deepEqual(createTask(config, 4).test.labels, t.test.labels);
+  assert.notDeepEqual(createTask({ ...config, seed: 22 }, 4).test.labels, t.test.labels);
 });

@@ -25,7 +25,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const path = (name: string) => join(dir, name);
 /** file tasks may read the test's folder, as if a spec there named the files */
 const access = specDataAccess(path('spec.yaml'), [], {});
-const fileCfg = (extra: object) => taskSchema.parse({ kind: 'file', ...extra }) as FileTaskConfig;
+const fileCfg = (extra: object) => taskSchema.parse({ kind: 'file', ...extra }) as FileTaskConfig & { seed: number };
 
 // ---- writers (independent of the readers) -------------------------------------------------
 
@@ -225,7 +225,7 @@ test('IDX images: uint8 scaled by 1/255, one global standardisation from trainin
   assert.deepEqual(data.classValues, [3, 7]);
 });
 
-test('CSV tabular: per-feature standardisation, label column, regression targets, held-out split by seed', () => {
+test('CSV tabular: per-feature standardisation, label column, regression targets, held-out split by task.seed', () => {
   const rows: number[][] = [];
   for (let i = 0; i < 20; i++) rows.push([i, 100 + 3 * i * i, 5, i % 3]);
   const f = write('tab.csv', 'f1,f2,const,label\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
@@ -248,8 +248,10 @@ test('CSV tabular: per-feature standardisation, label column, regression targets
   for (const ds of [again.train!, again.test]) {
     for (let i = 0; i < ds.n; i++) assert.equal(ds.labels![i], ds.x[i * 3] % 3, 'label stays with its row');
   }
-  const other = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25, normalize: false }), 5, access);
-  assert.notDeepEqual(other.test.x, again.test.x, 'another seed holds out other rows');
+  const other = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25, normalize: false, seed: 5 }), 4, access);
+  assert.notDeepEqual(other.test.x, again.test.x, 'another task seed holds out other rows');
+  const trial = createTask(fileCfg({ format: 'csv', train: { x: f }, testFraction: 0.25, normalize: false }), 5, access);
+  assert.deepEqual(trial.test.x, again.test.x, 'the trial seed keeps the split');
 
   const reg = createTask(fileCfg({ format: 'csv', train: { x: f }, problem: 'regression', labelColumn: 1, normalize: false, maxRows: 10 }), 0, access);
   assert.equal(reg.classification, false);

@@ -1,4 +1,4 @@
-// teacher-mlp: deterministic per seed, different across seeds, unit-variance targets, batches.
+// teacher-mlp: deterministic per task.seed, different across task seeds, unit-variance targets, batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { taskSchema } from '../../core/config/trial.js';
@@ -8,8 +8,8 @@ import { Rng } from '../../core/rng.js';
 
 const cfg = (extra: object = {}) => taskSchema.parse({ kind: 'teacher-mlp', inputDim: 8, teacherWidth: 32, trainSize: 256, testSize: 4000, ...extra });
 
-test('teacher-mlp: same (config, seed) gives identical data; another seed differs', () => {
-  const a = createTask(cfg(), 7), b = createTask(cfg(), 7), c = createTask(cfg(), 8);
+test('teacher-mlp: same (config, seed) gives identical data; another task.seed differs', () => {
+  const a = createTask(cfg({ seed: 7 }), 0), b = createTask(cfg({ seed: 7 }), 0), c = createTask(cfg({ seed: 8 }), 0);
   assert.deepEqual(a.test.x, b.test.x);
   assert.deepEqual(a.test.y, b.test.y);
   assert.deepEqual(a.train!.y, b.train!.y);
@@ -94,11 +94,11 @@ test('teacher-mlp: fixed-set batches are seeded minibatches; online batches are 
 });
 
 test('teacher-mlp: targets are an independently computed teacher forward pass, up to one scale per output', () => {
-  // Teacher: unit-variance weights drawn layer by layer from (seed, 'task', 'teacher'),
+  // Teacher: unit-variance weights drawn layer by layer from (task.seed, 'task', 'teacher'),
   // h1 = W1·x/√D, h(l+1) = W(l+1)·φ(h(l))/√N, output W_L·φ(h(L−1))/√N; gelu(x) = x·Φ(x).
   const D = 5, N = 7, K = 2, seed = 13;
   const gelu = (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2));
-  const t = createTask(cfg({ inputDim: D, outputDim: K, teacherWidth: N, teacherDepth: 3, teacherActivation: 'gelu', testSize: 50 }), seed);
+  const t = createTask(cfg({ inputDim: D, outputDim: K, teacherWidth: N, teacherDepth: 3, teacherActivation: 'gelu', testSize: 50, seed }), 0);
   const rng = new Rng(seed, 'task', 'teacher');
   const draw = (rows: number, cols: number) => Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.normal()));
   const W = [draw(N, D), draw(N, N), draw(K, N)];

@@ -63,7 +63,7 @@ test('sweep trial prints every message as one JSON line: started, metrics, finis
   assert.ok(lines.slice(1, -1).every((m) => typeof m.trainLoss === 'number'));
   // JSON config and an explicit trial id
   const json = join(dir, 'trial.json');
-  writeFileSync(json, JSON.stringify({ task: { kind: 'teacher-mlp', inputDim: 4, trainSize: 32, testSize: 16 }, model: { width: 8, depth: 2 }, optimizer: { kind: 'sgd', lr: 0.1 }, train: { steps: 3, logEvalPoints: 0, evalEvery: 0 }, backend: { name: 'wasm', threads: 1 } }));
+  writeFileSync(json, JSON.stringify({ task: { kind: 'teacher-mlp', inputDim: 4, trainSize: 32, testSize: 16 }, model: { width: 8, depth: 2 }, optimizer: { kind: 'sgd', lr: 0.1 }, train: { steps: 3, batchSize: 0, logEvalPoints: 0, evalEvery: 0 }, backend: { name: 'wasm', threads: 1 } }));
   const r2 = await sweep(['trial', json, '--trial-id', 'abc']);
   assert.equal(r2.code, 0, r2.stderr);
   const l2 = r2.stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -1,12 +1,12 @@
 // The `file` task: a user's dataset from IDX, CSV or NPY files, so real data mounted on a
 // cluster works. Features are scaled (uint8 → /255) and optionally standardised with
 // training-set statistics; classification labels are remapped to 0..C−1; the test set comes
-// from test files or is held out from the training rows by the trial seed.
+// from test files or is held out from the training rows by task.seed.
 import type { z } from 'zod';
 import { Rng } from '../../rng.js';
 import { ConfigError } from '../../config/errors.js';
 import type { fileTask } from '../../config/trial.js';
-import type { Dataset, Task } from '../task.js';
+import type { Dataset, Task, TaskSeeds } from '../task.js';
 import { takeRows } from '../dataset.js';
 import { FixedBatches, registerRestream } from '../batches.js';
 import { FileFormatError, type NumArray, rowSize } from './array.js';
@@ -15,7 +15,7 @@ import { readIdx } from './idx.js';
 import { readNpy } from './npy.js';
 import { readCsv } from './csv.js';
 
-export type FileTaskConfig = z.output<typeof fileTask>;
+export type FileTaskConfig = Omit<z.output<typeof fileTask>, 'seed'>;
 type Source = FileTaskConfig['train'];
 
 /** Below this training-set std a feature counts as constant: centred but not rescaled. */
@@ -33,10 +33,11 @@ export interface FileData {
 }
 
 /** `access` says which folders may be read; by default only those in SWEEP_DATA_ROOTS. */
-export function createFileTask(config: FileTaskConfig, seed: number, access: DataAccess = trainerDataAccess()): Task {
-  return fileTaskFromData(loadFileData(config, seed, access), seed);
+export function createFileTask(config: FileTaskConfig, seeds: TaskSeeds, access: DataAccess = trainerDataAccess()): Task {
+  return fileTaskFromData(loadFileData(config, seeds.task, access), seeds.trial);
 }
 
+/** A task over loaded data; `seed` (the trial's) orders the minibatches. */
 export function fileTaskFromData(data: FileData, seed: number): Task {
   const batches = new FixedBatches(data.train, seed);
   const task: Task = {
@@ -58,7 +59,8 @@ export function fileTaskFromData(data: FileData, seed: number): Task {
 
 interface Raw { x: NumArray; xFile: string; y: NumArray; yFile: string }
 
-export function loadFileData(config: FileTaskConfig, seed: number, access: DataAccess = trainerDataAccess()): FileData {
+/** Reads the files; `taskSeed` draws the held-out test rows. */
+export function loadFileData(config: FileTaskConfig, taskSeed: number, access: DataAccess = trainerDataAccess()): FileData {
   const classification = config.problem === 'classification';
   const trainRaw = readSource(config, config.train, 'train', access);
   const features = { rank: trainRaw.x.shape.length, dims: trainRaw.x.shape.slice(1) };
@@ -80,7 +82,7 @@ export function loadFileData(config: FileTaskConfig, seed: number, access: DataA
     if (nTest < 1 || nTest >= n) {
       throw new ConfigError([`task.testFraction: holding out ${config.testFraction} of ${n} rows leaves ${nTest} test and ${n - nTest} training rows; need at least one of each`]);
     }
-    const perm = new Rng(seed, 'task', 'split').permutation(n);
+    const perm = new Rng(taskSeed, 'task', 'split').permutation(n);
     const part = (rows: Int32Array): Parsed => ({
       ds: takeRows(train.ds, rows),
       rawLabels: train.rawLabels && Float64Array.from(rows, (r) => train.rawLabels![r]),

@@ -48,7 +48,7 @@ export function preflightFileTasks(plans: readonly TrialPlan[], access: DataAcce
     if (seen.has(key)) continue;
     seen.add(key);
     try {
-      loadFileData(found.config, plan.config.seed, access);
+      loadFileData(found.config, plan.config.task.seed, access);
     } catch (err) {
       // anything else (out of memory, a bug) is not the spec's fault and is not reported as such
       let lines: string[];
