@@ -50,7 +50,7 @@ test('scaling law in width recovers the exponent; forgetting exponent; P1 predic
     const af = 0.3 * Math.pow(width, -0.05) * Math.exp(0.002 * rng.normal());
     const t = record({ 'model.width': width, seed }, 'succeeded', { step: 100, testLoss: loss },
       { continual: { matrix: [[1]], averageAccuracy: 0.7, averageForgetting: af } },
-      { task: { kind: 'circle-power-law', q: 1 } as never, model: { width } as never });
+      { task: { kind: 'circle-power-law', q: 1 } as never, model: { width, bias: true } as never });
     trials.push(t);
     for (let st = 10; st <= 1000; st *= 1.5) {
       const stp = Math.round(st);

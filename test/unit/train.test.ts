@@ -62,7 +62,7 @@ test('a trial emits started, one metric per evaluation point, one terminal event
   const started = messages[0] as TrialEvent;
   assert.equal(started.event, 'started');
   assert.match(started.backend!, /^wasm \(1 thread/);
-  assert.equal(started.lrConvention, 'plain (SCIENCE.md §1): lr = η0; sgd, mup: every layer trains with η0·N');
+  assert.equal(started.lrConvention, 'plain (docs/science.md §1): lr = η0; sgd, mup: every layer trains with η0·N');
   assert.equal(started.attempt, 2);
   assert.equal(events.length, 2);
   const last = messages[messages.length - 1] as TrialEvent;
