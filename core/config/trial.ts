@@ -174,8 +174,11 @@ export const trainSchema = z.strictObject({
   logEvalPoints: nonNegInt.default(10),
   /** default: mse for regression tasks, xent for classification tasks */
   loss: z.enum(['mse', 'xent']).optional(),
-  /** loss above divergenceFactor × initial loss (or non-finite) ends the trial as diverged */
-  divergenceFactor: posNum.default(1e6),
+  /**
+   * loss above divergenceFactor × initial loss (or non-finite) ends the trial as diverged;
+   * 0 turns the bound off, so only a non-finite loss ends it (P3's stability rule, docs/science.md §3)
+   */
+  divergenceFactor: z.number().min(0).default(1e6),
 });
 
 export const sharpnessSchema = z.strictObject({

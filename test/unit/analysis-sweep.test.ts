@@ -113,7 +113,7 @@ test('phase diagram: η* ∝ γ0² at small γ0 and ∝ γ0^(2/L) at large γ0 a
   assert.equal(p.depth, 3);
   assert.ok(Math.abs(p.slopes.etaStar.small.slope! - 2) < 0.05, `small ${p.slopes.etaStar.small.slope}`);
   assert.ok(Math.abs(p.slopes.etaStar.large.slope! - 2 / 3) < 0.05, `large ${p.slopes.etaStar.large.slope}`);
-  assert.ok(Math.abs(p.slopes.etaStar.large.expected - 2 / 3) < 1e-12);
+  assert.ok(Math.abs(p.slopes.etaStar.large.expected! - 2 / 3) < 1e-12);
   assert.ok(Math.abs(p.slopes.etaMax.small.slope! - 2) < 0.2, `η_max small ${p.slopes.etaMax.small.slope}`);
 });
 
