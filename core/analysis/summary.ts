@@ -1,4 +1,4 @@
-// The shape of summary.json (docs/architecture.md "Output folder"): every fitted summary of a sweep.
+// The shape of summary.json (README "Output folder"; docs/science.md §4): every fitted summary of a sweep.
 // Numbers that could not be computed are null (JSON has no NaN); `notes` and `missing` say why.
 import type { Outcome } from '../outcome.js';
 import type { StabilityRule } from '../stability.js';
