@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ConfigError } from '../core/config/errors.js';
 import { resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
 import { createStrategy } from '../core/grid/strategy.js';
-import type { SearchState, TrialPlan } from '../core/search/strategy.js';
+import { finishedTrial, type SearchState, type TrialPlan } from '../core/search/strategy.js';
 import type { PlanInfo } from '../workflows/types.js';
 import { readSweepEvents } from './jetstream/reader.js';
 import { PAGE_SIZE, PlanStore, specObject } from './plans.js';
@@ -39,7 +39,7 @@ export function planningActivities(nc: NatsConnection) {
         state.planned = await s.allPlans(input.sweepId);
         for (const e of groupByTrial(await readSweepEvents(nc, input.sweepId))) {
           const r = resultFromEvents(e[0].trialId, e);
-          if (r && r.outcome !== 'cancelled') state.finished[r.trialId] = { outcome: r.outcome, final: r.final, step: r.step };
+          if (r && r.outcome !== 'cancelled') state.finished[r.trialId] = finishedTrial(r);
         }
       }
       const planned = new Set(state.planned.map((p) => p.id));

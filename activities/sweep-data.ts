@@ -50,6 +50,7 @@ export async function collectSweep(nc: NatsConnection, sweepId: string): Promise
       lrConvention: r.lrConvention, durationMs: r.durationMs,
     };
     if (r.error !== undefined) result.error = r.error;
+    if (r.divergence) result.divergence = r.divergence;
     if (r.giantStep) result.giantStep = r.giantStep;
     if (r.continual) result.continual = r.continual;
     records.push({

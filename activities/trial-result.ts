@@ -33,6 +33,7 @@ export function resultFromEvents(trialId: string, events: TrialEvent[]): ResultW
     attempt,
   };
   if (terminal.error !== undefined) r.error = terminal.error;
+  if (terminal.divergence) r.divergence = terminal.divergence;
   if (terminal.continual) r.continual = terminal.continual;
   if (terminal.giantStep) r.giantStep = terminal.giantStep;
   if (terminal.time) r.time = terminal.time;

@@ -1,5 +1,6 @@
-// The metric and lifecycle messages of DESIGN.md: the same JSON on NATS JetStream, on the
-// in-process bus, in metrics.jsonl and on `sweep trial`'s stdout.
+// The metric and lifecycle messages (docs/architecture.md): the same JSON on NATS JetStream, on
+// the in-process bus, in metrics.jsonl and on `sweep trial`'s stdout.
+import type { Divergence } from './stability.js';
 
 /** One evaluation point of one trial. */
 export interface MetricMessage {
@@ -42,14 +43,14 @@ export interface FinalMetrics {
   minTrainLoss?: number;
 }
 
-/** Continual-learning summary (SCIENCE.md §3): a[t][i] = accuracy on task i after task t. */
+/** Continual-learning summary (docs/science.md §3): a[t][i] = accuracy on task i after task t. */
 export interface ContinualResult {
   matrix: number[][];
   averageAccuracy: number;
   averageForgetting: number;
 }
 
-/** Giant-step summary (SCIENCE.md §3, P5). */
+/** Giant-step summary (docs/science.md §3, P5). */
 export interface GiantStepResult {
   /** per giant step t (0 = init) and teacher direction r: max and mean |cos| over neurons */
   maxOverlap: number[][];
@@ -70,10 +71,12 @@ export interface TrialEvent {
   step?: number;
   /** compute backend in use, e.g. "wasm (2 threads)" */
   backend?: string;
-  /** the learning-rate convention of the trial, e.g. "plain: mup global lr = η0·N" */
+  /** the learning-rate convention of the trial, e.g. "plain (docs/science.md §1): lr = η0; sgd, mup: every layer trains with η0·N" */
   lrConvention?: string;
   attempt?: number;
   error?: string;
+  /** diverged: why (non-finite loss, or the divergenceFactor bound) */
+  divergence?: Divergence;
   final?: FinalMetrics;
   continual?: ContinualResult;
   giantStep?: GiantStepResult;

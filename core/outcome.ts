@@ -1,10 +1,12 @@
 // Trial outcomes and the record kept for each trial (one line of trials.jsonl).
 import type { TrialConfig } from './config/trial.js';
 import type { ContinualResult, FinalMetrics, GiantStepResult } from './messages.js';
+import type { Divergence } from './stability.js';
 
 /**
- * succeeded: ran all steps. diverged: loss non-finite or above the bound at `step`, a valid
- * result. failed: an error, message kept. cancelled: stopped by the user.
+ * succeeded: ran all steps. diverged: loss non-finite or above the bound at `step` (which of
+ * the two: `divergence`), a valid result. failed: an error, message kept. cancelled: stopped by
+ * the user.
  */
 export const OUTCOMES = ['succeeded', 'diverged', 'failed', 'cancelled'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -16,6 +18,8 @@ export interface TrialResult {
   /** last step reached; for diverged, the step whose loss diverged */
   step: number;
   error?: string;
+  /** diverged only: the loss became non-finite, or exceeded divergenceFactor × initial loss */
+  divergence?: Divergence;
   final: FinalMetrics;
   continual?: ContinualResult;
   giantStep?: GiantStepResult;

@@ -10,7 +10,7 @@ const N = '{schedule="$schedule"}';
 export const scienceDashboard: DashboardSpec = {
   uid: 'sweep-science',
   title: 'Sweep science',
-  description: 'Live training curves, fitted transfer and scaling results of a sweep, and nightly canary history.',
+  description: 'Live training curves, fitted transfer and scaling results of a sweep, and nightly canary history. Definitions: docs/science.md in the sweep repository.',
   tags: ['sweep', 'generated'],
   time: '6h',
   variables: [
@@ -25,7 +25,7 @@ export const scienceDashboard: DashboardSpec = {
           queries: [{ expr: `${LIVE.trainLoss}${S}`, legend: '{{trial}}' }] },
         { kind: 'timeseries', title: 'Test loss (running trials)', log: true, width: 8, description: 'Latest test loss of each running trial.',
           queries: [{ expr: `${LIVE.testLoss}${S}`, legend: '{{trial}}' }] },
-        { kind: 'timeseries', title: 'Sharpness (running trials)', log: true, width: 8, description: 'Latest top Hessian eigenvalue of each running trial.',
+        { kind: 'timeseries', title: 'Sharpness (running trials)', log: true, width: 8, description: 'Latest top Hessian eigenvalue of each running trial (docs/science.md §3).',
           queries: [{ expr: `${LIVE.sharpness}${S}`, legend: '{{trial}}' }] },
       ],
     },
@@ -33,7 +33,7 @@ export const scienceDashboard: DashboardSpec = {
       title: 'Fits of $sweep',
       panels: [
         { kind: 'barchart', title: 'Optimal learning rate vs width', log: true, width: 12, xField: 'width',
-          description: 'η* per width (refined between grid points), one bar per analysis group. Flat across widths means the learning rate transfers.',
+          description: 'η* per width (refined between grid points), one bar per analysis group. Flat across widths means the learning rate transfers (docs/science.md §4.1).',
           queries: [{ expr: `${SCIENCE.optimalLr}${S}`, instant: true, table: true }],
           transformations: [
             { id: 'groupingToMatrix', options: { columnField: 'group', rowField: 'width', valueField: 'Value' } },
@@ -43,13 +43,13 @@ export const scienceDashboard: DashboardSpec = {
             // numeric sort above, categories on the bar chart's x axis
             { id: 'convertFieldType', options: { conversions: [{ targetField: 'width', destinationType: 'string' }] } },
           ] },
-        { kind: 'bargauge', title: 'Transfer slope d log η* / d log width', width: 6, description: 'About 0 when η* transfers across widths (µP); clearly negative under standard parametrization.',
+        { kind: 'bargauge', title: 'Transfer slope d log η* / d log width', width: 6, description: 'About 0 when η* transfers across widths (µP); clearly negative under standard parametrization (docs/science.md §4.1).',
           queries: [{ expr: `${SCIENCE.transferSlope}${S}`, legend: '{{group}}', instant: true }] },
-        { kind: 'bargauge', title: 'Transfer gap', unit: 'percentunit', width: 6, description: 'Loss excess at the widest width when using the narrowest width\'s η*.',
+        { kind: 'bargauge', title: 'Transfer gap', unit: 'percentunit', width: 6, description: 'Loss excess at the widest width when using the narrowest width\'s η* (docs/science.md §4.1).',
           queries: [{ expr: `${SCIENCE.transferGap}${S}`, legend: '{{group}}', instant: true }] },
-        { kind: 'bargauge', title: 'Fitted scaling exponents', width: 12, description: 'Exponent of the fitted power law per axis and metric.',
+        { kind: 'bargauge', title: 'Fitted scaling exponents', width: 12, description: 'Exponent of the fitted power law per axis and metric (docs/science.md §4.3).',
           queries: [{ expr: `${SCIENCE.exponent}${S}`, legend: '{{axis}} {{metric}} [{{group}}]', instant: true }] },
-        { kind: 'bargauge', title: 'Super-consistency spread', width: 12, description: 'Mean relative spread of step-scaled sharpness across widths; small means the trajectories coincide.',
+        { kind: 'bargauge', title: 'Super-consistency spread', width: 12, description: 'Mean relative spread of step-scaled sharpness across widths; small means the trajectories coincide (docs/science.md §4.2).',
           queries: [{ expr: `${SCIENCE.sharpnessSpread}${S}`, legend: '{{group}}', instant: true }] },
       ],
     },

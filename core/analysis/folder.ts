@@ -31,6 +31,7 @@ export class AnalyzeFolderError extends Error {}
 
 interface SpecJson {
   name?: string;
+  description?: unknown;
   axes?: { path?: unknown }[];
   analysis?: AnalysisConfigInput;
 }
@@ -78,7 +79,8 @@ export async function analyzeFolder(dir: string, opts: AnalyzeFolderOptions = {}
   let reportPath: string | null = null;
   if (!opts.noReport) {
     reportPath = join(dir, 'report.html');
-    await writeFileAtomic(reportPath, await renderReport(summary, trials, series));
+    const description = typeof spec?.description === 'string' ? spec.description : undefined;
+    await writeFileAtomic(reportPath, await renderReport(summary, trials, series, { description }));
   }
   return { summary, summaryPath, reportPath };
 }

@@ -8,7 +8,7 @@ import { describeGroup, groupTrials, numericAxis, seedOf } from './groups.js';
 import { finalMetric, type MetricName } from './metric.js';
 import type { TrialSeries } from './series.js';
 import type { ScalingLawSummary, TheoryPrediction } from './summary.js';
-import { computeOptimalExponent, taskTheory, timeExponents } from './theory.js';
+import { computeOptimalExponent, taskTheory, theoryWithheld, timeExponents } from './theory.js';
 import { distinctSorted } from './stats.js';
 
 export interface ScalingLawOptions {
@@ -153,6 +153,8 @@ export function analyzeScalingLaw(ctx: AnalysisContext, opts: ScalingLawOptions)
     };
     const pred = predictionFor(g.trials, opts.axis, exponent);
     if (pred) summary.prediction = pred;
+    const withheld = overTime ? theoryWithheld(g.trials[0]?.config) : null;
+    if (withheld) ctx.notes.push(`${name}: ${withheld.reason}`);
     if (note) summary.note = note;
     if (r.fit && (r.fit.alpha < 1e-4 || r.fit.alpha > 8)) {
       // The fit ran into its bounds: the loss does not follow a power law over this range

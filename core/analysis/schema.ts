@@ -1,6 +1,7 @@
 // The `analysis` section of a sweep spec: which summaries to fit from the finished trials.
 // Each analysis runs only when the sweep has the axes it needs; groups are all other axes.
 import { z } from 'zod';
+import { STABILITY_RULES } from '../stability.js';
 
 const axisPath = z.string().min(1);
 const metricName = z.enum(['trainLoss', 'testLoss', 'accuracy']);
@@ -33,6 +34,12 @@ export const phaseDiagramSchema = z.strictObject({
   gamma: axisPath.default('model.gamma'),
   lr: axisPath.default('optimizer.lr'),
   metric: metricName.default('trainLoss'),
+  /**
+   * which rule defines η_max (core/stability.ts): bound = no loss above divergenceFactor × the
+   * initial loss; finite = no non-finite loss over the run (P3), for trials run with
+   * train.divergenceFactor: 0. The lr-descent search uses the same rule.
+   */
+  stability: z.enum(STABILITY_RULES).default('bound'),
 });
 
 export const forgettingSchema = z.strictObject({

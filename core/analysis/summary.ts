@@ -1,6 +1,7 @@
-// The shape of summary.json (DESIGN.md "Output folder"): every fitted summary of a sweep.
+// The shape of summary.json (README "Output folder"; docs/science.md §4): every fitted summary of a sweep.
 // Numbers that could not be computed are null (JSON has no NaN); `notes` and `missing` say why.
 import type { Outcome } from '../outcome.js';
+import type { StabilityRule } from '../stability.js';
 import type { GroupLabel } from './groups.js';
 
 export const SUMMARY_VERSION = 1;
@@ -128,6 +129,7 @@ export interface PhasePoint {
   lr: number;
   /** seed-mean metric; null when diverged */
   loss: number | null;
+  /** under the summary's stability rule */
   stable: boolean;
 }
 
@@ -135,7 +137,28 @@ export interface SlopeFit {
   slope: number | null;
   /** points (γ0 values) in the fit */
   n: number;
-  expected: number;
+  /** the slope P3 predicts; null when no prediction applies to what was measured (see note) */
+  expected: number | null;
+  note?: string;
+}
+
+/** η_max at one γ0 by one stability rule: the largest stable lr and the next lr run above it. */
+export interface EtaMaxByRule {
+  etaMax: number | null;
+  etaMaxBracket: [number, number | null] | null;
+}
+
+export interface PhaseGamma {
+  gamma: number;
+  /** by the summary's `stability` rule */
+  etaMax: number | null;
+  etaMaxBracket: [number, number | null] | null;
+  /** η_max by every rule that can classify all trials of this γ0 (always the summary's rule) */
+  etaMaxByRule: Partial<Record<StabilityRule, EtaMaxByRule>>;
+  /** trials the summary's rule cannot classify (counted as unstable) */
+  unclassified: number;
+  etaStar: number | null;
+  lossStar: number | null;
 }
 
 export interface PhaseDiagramSummary {
@@ -143,11 +166,16 @@ export interface PhaseDiagramSummary {
   gammaAxis: string;
   lrAxis: string;
   depth: number | null;
+  /** the rule η_max uses: bound (divergenceFactor × initial loss) or finite (no non-finite loss, P3) */
+  stability: StabilityRule;
   points: PhasePoint[];
-  perGamma: { gamma: number; etaMax: number | null; etaMaxBracket: [number, number | null] | null; etaStar: number | null; lossStar: number | null }[];
+  perGamma: PhaseGamma[];
   /** slopes of log η on log γ0 for γ0 ≤ 1 (expected 2) and γ0 ≥ 1 (expected 2/L) */
   slopes: { etaStar: { small: SlopeFit; large: SlopeFit }; etaMax: { small: SlopeFit; large: SlopeFit } };
-  /** top Hessian eigenvalue at initialisation vs γ0 (expected slopes −2 and −2/L), when measured */
+  /**
+   * top Hessian eigenvalue at initialisation vs γ0, when measured: −2 expected for γ0 ≤ 1 (the
+   * Gauss–Newton part at init); P3's −2/L for γ0 ≥ 1 is about the trained network, so none there
+   */
   sharpnessSlopes?: { small: SlopeFit; large: SlopeFit };
 }
 
@@ -188,7 +216,7 @@ export interface AlignmentSummary {
 export interface Summary {
   version: typeof SUMMARY_VERSION;
   sweepId: string | null;
-  /** learning-rate conventions recorded by the trials (SCIENCE.md §1) */
+  /** learning-rate conventions recorded by the trials (docs/science.md §1) */
   lrConvention: string[];
   axes: string[];
   trials: Record<Outcome, number> & { total: number };

@@ -17,7 +17,7 @@ export const MULTI_INDEX_RANK: Record<(typeof MULTI_INDEX_TARGETS)[number], numb
   'z1+z1*z2': 2, 'He2(z1)': 1, 'z1*z2': 2, 'z1+z1*z2+z1*z2*z3': 3,
 };
 
-/** Below this γ0 the centered float32 output loses its significant digits (SCIENCE.md §1). */
+/** Below this γ0 the centered float32 output loses its significant digits (docs/science.md §1). */
 export const MIN_GAMMA = 1e-2;
 export const MAX_GAMMA = 1e4;
 
@@ -46,7 +46,7 @@ export const circlePowerLawTask = z.strictObject({
   kind: z.literal('circle-power-law'),
   /** number of harmonics K in y = Σ_{k≤K} k^(−q) cos(kθ) */
   harmonics: posInt.default(256),
-  /** spectral decay q of the target; β = (2q − 1)/2 for ReLU (SCIENCE.md §2) */
+  /** spectral decay q of the target; β = (2q − 1)/2 for ReLU (docs/science.md §2) */
   q: posNum.default(1),
   trainSize: nonNegInt.default(0),
   testSize: posInt.default(1024),
@@ -187,7 +187,7 @@ export const modelSchema = z.strictObject({
 
 export const sgdSchema = z.strictObject({
   kind: z.literal('sgd'),
-  /** η0 in the plain convention of SCIENCE.md §1 */
+  /** η0 in the plain convention of docs/science.md §1 */
   lr: posNum,
   momentum: z.number().min(0).lt(1).default(0),
   weightDecay: z.number().min(0).default(0),
@@ -216,8 +216,11 @@ export const trainSchema = z.strictObject({
   logEvalPoints: nonNegInt.default(10),
   /** default: mse for regression tasks, xent for classification tasks */
   loss: z.enum(['mse', 'xent']).optional(),
-  /** loss above divergenceFactor × initial loss (or non-finite) ends the trial as diverged */
-  divergenceFactor: posNum.default(1e6),
+  /**
+   * loss above divergenceFactor × initial loss (or non-finite) ends the trial as diverged;
+   * 0 turns the bound off, so only a non-finite loss ends it (P3's stability rule, docs/science.md §3)
+   */
+  divergenceFactor: z.number().min(0).default(1e6),
 });
 
 export const sharpnessSchema = z.strictObject({

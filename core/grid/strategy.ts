@@ -17,7 +17,7 @@ export class FixedPlanStrategy implements SearchStrategy {
 export function createStrategy(resolved: ResolvedSweep): SearchStrategy {
   const search = resolved.spec.search;
   if (search.kind === 'grid' || search.kind === 'random') return new FixedPlanStrategy(search.kind, resolved.plans);
-  const lr = createLrStrategy(search, resolved.plans);
+  const lr = createLrStrategy(search, resolved.plans, resolved.spec.analysis?.phaseDiagram?.stability ?? 'bound');
   if (!lr) throw new Error(`search ${(search as { kind: string }).kind} has no strategy`);
   return lr;
 }

@@ -1,4 +1,4 @@
-// The explicit parametrizations of SCIENCE.md §1. Stored weights have a fixed init scale; each
+// The explicit parametrizations of docs/science.md §1. Stored weights have a fixed init scale; each
 // layer multiplies its matmul by a forward multiplier and trains with its own learning-rate
 // factor. Everything width-dependent about sp / ntk / mup lives in this one table.
 import type { ModelConfig, OptimizerConfig } from '../config/trial.js';
@@ -69,7 +69,7 @@ export function layerScales(model: ModelConfig, optimizer: OptimizerConfig, inpu
 /** The learning-rate convention recorded with every trial (what "lr" means for it). */
 export function lrConvention(model: ModelConfig, optimizer: OptimizerConfig): string {
   const { parametrization: p, depth: L } = model;
-  const base = 'plain (SCIENCE.md §1): lr = η0';
+  const base = 'plain (docs/science.md §1): lr = η0';
   if (optimizer.kind === 'sgd') {
     if (p === 'mup' && L > 1) return `${base}; sgd, mup: every layer trains with η0·N`;
     return `${base}; sgd, ${p}: every layer trains with η0`;

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricMessage } from '../messages.js';
 import { OUTCOMES, type Outcome, type TrialRecord } from '../outcome.js';
+import { finishedTrial, type FinishedTrial } from '../search/strategy.js';
 import { isPlainObject } from '../grid/paths.js';
 import { JsonlAppender, readJsonl, rewriteJsonl, writeFileAtomic } from './jsonl.js';
 
@@ -20,7 +21,7 @@ export const OUTPUT_FILES = {
 } as const;
 
 /** What the search strategies and the progress display need of a finished trial. */
-export type FinishedTrial = Pick<TrialRecord, 'outcome' | 'final' | 'step'>;
+export type { FinishedTrial } from '../search/strategy.js';
 
 /** An output folder that belongs to another sweep, or is unusable. */
 export class OutputFolderError extends Error {}
@@ -76,7 +77,7 @@ export class SweepOutput {
         cleanup.records++;
         continue;
       }
-      out.finished.set(value.id, { outcome: value.outcome, final: value.final, step: value.step });
+      out.finished.set(value.id, finishedTrial(value));
       keep.push(raw);
     }
     if (cleanup.records || tornTrials) {

@@ -13,36 +13,57 @@ const log = (title: string) => ({ type: 'quantitative', scale: { type: 'log', ni
 const num = (title: string) => ({ type: 'quantitative', title });
 const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : Number(v.toPrecision(d)).toString());
 
+/** Predicted slope guides: y = y0·(x/x0)^slope through an anchor point, over [lo, hi]. */
+function guide(label: string, slope: number, x0: number, y0: number, lo: number, hi: number): { x: number; y: number; guide: string }[] {
+  return [lo, hi].map((x) => ({ x, y: y0 * Math.pow(x / x0, slope), guide: label }));
+}
+
 export function lossVsLr(s: LrTransferSummary): ChartSpec {
   const points = s.curves.flatMap((c) => c.points.filter((p) => p.loss !== null).map((p) => ({ width: c.width, lr: p.lr, loss: p.loss })));
+  // An lr where a seed diverged has no loss: a cross at the top of the axis marks it.
+  const diverged = s.curves.flatMap((c) => c.points.filter((p) => p.loss === null && p.diverged > 0).map((p) => ({ width: c.width, lr: p.lr, diverged: p.diverged, seeds: p.seeds })));
   const stars = s.optimalLr.map((o) => ({ width: o.width, lr: o.lr, loss: o.loss }));
   const color = { field: 'width', type: 'ordinal', title: 'width', scale: { scheme: 'viridis' } };
+  const x = { field: 'lr', ...log(`${s.lr} (η0)`) };
+  const layer: ChartSpec[] = [
+    { data: { values: points }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'loss', ...log(s.metric) }, color } },
+    { data: { values: stars }, mark: { type: 'point', shape: 'diamond', size: 140, filled: true, stroke: 'black', strokeWidth: 1 }, encoding: {
+      x, y: { field: 'loss', ...log(s.metric) }, color } },
+  ];
+  if (diverged.length) {
+    layer.push({ data: { values: diverged }, mark: { type: 'point', shape: 'cross', angle: 45, size: 90, filled: true, yOffset: 6 }, encoding: { x, y: { value: 0 }, color } });
+  }
   return {
-    title: { text: `Loss vs learning rate — ${describeGroup(s.group)}`, subtitle: `${s.metric}, seed mean; ◆ = η* refined between grid points; diverged points omitted` },
+    title: { text: `Loss vs learning rate — ${describeGroup(s.group)}`, subtitle: `${s.metric}, seed mean; ◆ = η* refined between grid points; × at the top = diverged at that lr` },
     width: W, height: H,
-    layer: [
-      { data: { values: points }, mark: { type: 'line', point: true }, encoding: {
-        x: { field: 'lr', ...log(`${s.lr} (η0)`) }, y: { field: 'loss', ...log(s.metric) }, color } },
-      { data: { values: stars }, mark: { type: 'point', shape: 'diamond', size: 140, filled: true, stroke: 'black', strokeWidth: 1 }, encoding: {
-        x: { field: 'lr', ...log(`${s.lr} (η0)`) }, y: { field: 'loss', ...log(s.metric) }, color } },
-    ],
+    layer,
   };
 }
 
-export function etaStarVsWidth(all: LrTransferSummary[]): ChartSpec {
-  const values = all.flatMap((s) => s.optimalLr.map((o) => ({
-    group: `${describeGroup(s.group)} (slope ${fmt(s.slope)})`, width: o.width, lr: o.lr,
-  })));
+/**
+ * η* against width per group; `predicted` gives a group's predicted slope (µP: 0), drawn dashed
+ * through its narrowest width's η*.
+ */
+export function etaStarVsWidth(all: LrTransferSummary[], predicted: (s: LrTransferSummary) => number | null = () => null): ChartSpec {
+  const label = (s: LrTransferSummary) => `${describeGroup(s.group)} (slope ${fmt(s.slope)})`;
+  const values = all.flatMap((s) => s.optimalLr.map((o) => ({ group: label(s), width: o.width, lr: o.lr })));
+  const guides = all.flatMap((s) => {
+    const slope = predicted(s);
+    const ws = s.optimalLr.map((o) => o.width);
+    if (slope === null || s.optimalLr.length < 2) return [];
+    const first = s.optimalLr.reduce((a, b) => (b.width < a.width ? b : a));
+    return guide(`${label(s)}: predicted slope ${fmt(slope)}`, slope, first.width, first.lr, Math.min(...ws), Math.max(...ws))
+      .map((p) => ({ group: label(s), width: p.x, lr: p.y, guide: p.guide }));
+  });
+  const x = { field: 'width', ...log(all[0]?.over ?? 'width') };
+  const y = { field: 'lr', ...log('η*') };
+  const color = { field: 'group', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1, labelLimit: 500 } };
+  const layer: ChartSpec[] = [{ data: { values }, mark: { type: 'line', point: true }, encoding: { x, y, color } }];
+  if (guides.length) layer.push({ data: { values: guides }, mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x, y, color, detail: { field: 'guide' } } });
   return {
-    title: { text: 'η* vs width', subtitle: 'log-log; a flat line means the learning rate transfers across width' },
+    title: { text: 'η* vs width', subtitle: `log-log; a flat line means the learning rate transfers across width${guides.length ? '; dashed: predicted slope (µP: 0)' : ''}` },
     width: W, height: H,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'width', ...log(all[0]?.over ?? 'width') },
-      y: { field: 'lr', ...log('η*') },
-      color: { field: 'group', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1, labelLimit: 500 } },
-    },
+    layer,
   };
 }
 
@@ -106,9 +127,22 @@ export function scalingLaw(s: ScalingLawSummary): ChartSpec {
   }
   layers.push({ data: { values: s.points.filter((p) => p.y > 0) }, mark: { type: 'point', filled: true, color: 'black', size: 30 }, encoding: {
     x: { field: 'x', ...log(xTitle) }, y: { field: 'y', ...log(s.metric) } } });
+  // P1's exponents as slope guides through the first point of the fitted curve (log-log slope −χ).
+  const anchor = s.curve.find((c) => c.y > 0);
+  if (s.prediction && anchor) {
+    const xs = s.curve.map((c) => c.x);
+    const lo = Math.min(...xs), hi = Math.max(...xs);
+    const guides = [
+      ...guide(`P1 lazy: −${fmt(s.prediction.lazy)}`, -s.prediction.lazy, anchor.x, anchor.y, lo, hi),
+      ...guide(`P1 rich: −${fmt(s.prediction.rich)}`, -s.prediction.rich, anchor.x, anchor.y, lo, hi),
+    ];
+    layers.push({ data: { values: guides }, mark: { type: 'line', strokeDash: [6, 4] }, encoding: {
+      x: { field: 'x', ...log(xTitle) }, y: { field: 'y', ...log(s.metric) },
+      color: { field: 'guide', type: 'nominal', title: null, scale: { range: ['#e45756', '#f58518'] }, legend: { orient: 'bottom' } } } });
+  }
   return {
     title: { text: `Scaling law in ${s.axis} — ${describeGroup(s.group)}`,
-      subtitle: `fit E + A·x^(−α): α = ${fmt(s.exponent)}${ci}, E = ${fmt(s.offset)}, R²(log) = ${fmt(s.quality?.r2Log, 4)}${pred}` },
+      subtitle: `fit E + A·x^(−α): α = ${fmt(s.exponent)}${ci}, E = ${fmt(s.offset)}, R²(log) = ${fmt(s.quality?.r2Log, 4)}${pred}${s.prediction ? ' (dashed)' : ''}` },
     width: W, height: H, layer: layers,
   };
 }
@@ -116,15 +150,34 @@ export function scalingLaw(s: ScalingLawSummary): ChartSpec {
 export function phaseHeatmap(s: PhaseDiagramSummary): ChartSpec {
   const cells = s.points.map((p) => ({ gamma: p.gamma, lr: p.lr, loss: p.loss, log10loss: p.loss !== null ? Math.log10(p.loss) : null, status: p.stable ? 'stable' : 'diverged' }));
   const curves = s.perGamma.flatMap((p) => [
-    ...(p.etaMax !== null ? [{ gamma: p.gamma, lr: p.etaMax, curve: 'η_max (largest stable)' }] : []),
+    ...(p.etaMax !== null ? [{ gamma: p.gamma, lr: p.etaMax, curve: `η_max (largest stable, ${s.stability ?? 'bound'} rule)` }] : []),
     ...(p.etaStar !== null ? [{ gamma: p.gamma, lr: p.etaStar, curve: 'η* (best)' }] : []),
   ]);
   const x = { field: 'lr', ...log(`${s.lrAxis} (η0)`) };
   const y = { field: 'gamma', ...log(`${s.gammaAxis} (γ0)`) };
+  // P3's η* ∝ γ0² (γ0 ≤ 1) and ∝ γ0^(2/L) (γ0 ≥ 1), dashed through η* at the γ0 nearest 1.
+  const withStar = s.perGamma.filter((p) => p.etaStar !== null && p.gamma > 0);
+  const predicted: { gamma: number; lr: number; curve: string }[] = [];
+  const small = s.slopes.etaStar.small.expected, large = s.slopes.etaStar.large.expected;
+  if (withStar.length) {
+    const a = withStar.reduce((p, q) => (Math.abs(Math.log(q.gamma)) < Math.abs(Math.log(p.gamma)) ? q : p));
+    const gs = withStar.map((p) => p.gamma);
+    const lo = Math.min(...gs), hi = Math.max(...gs);
+    const at = (g: number, slope: number) => ({ gamma: g, lr: a.etaStar! * Math.pow(g / a.gamma, slope) });
+    if (small !== null && Number.isFinite(small) && lo < 1) predicted.push(...[at(lo, small), at(Math.min(1, hi), small)].map((p) => ({ ...p, curve: `P3: η* ∝ γ0^${fmt(small)} (γ0 ≤ 1)` })));
+    if (large !== null && Number.isFinite(large) && hi > 1) predicted.push(...[at(Math.max(1, lo), large), at(hi, large)].map((p) => ({ ...p, curve: `P3: η* ∝ γ0^${fmt(large)} (γ0 ≥ 1)` })));
+  }
+  const layers: ChartSpec[] = [];
+  if (predicted.length) {
+    layers.push({ data: { values: predicted }, mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5, color: '#333' }, encoding: {
+      x, y, order: { field: 'gamma', type: 'quantitative' }, detail: { field: 'curve' } } });
+  }
   return {
-    title: { text: `γ–η phase diagram — ${describeGroup(s.group)}`, subtitle: `final loss (colour, log10); × = diverged; lines: η_max and η* per γ0${s.depth ? ` (L = ${s.depth})` : ''}` },
+    title: { text: `γ–η phase diagram — ${describeGroup(s.group)}`,
+      subtitle: `final loss (colour, log10); × = diverged; lines: η_max (${s.stability ?? 'bound'} rule) and η* per γ0${s.depth ? ` (L = ${s.depth})` : ''}${predicted.length ? '; dashed: P3\'s η* slopes' : ''}` },
     width: W, height: H,
     layer: [
+      ...layers,
       { data: { values: cells.filter((c) => c.status === 'stable') }, mark: { type: 'square', size: 160, opacity: 0.9 }, encoding: {
         x, y, color: { field: 'log10loss', type: 'quantitative', title: 'log10 loss', scale: { scheme: 'viridis' } } } },
       { data: { values: cells.filter((c) => c.status === 'diverged') }, mark: { type: 'point', shape: 'cross', size: 60, color: '#999', filled: true }, encoding: { x, y } },
@@ -146,7 +199,7 @@ export function forgettingVsWidth(s: ForgettingSummary): ChartSpec {
     : [];
   const ci = s.ci ? ` [${fmt(s.ci[0])}, ${fmt(s.ci[1])}]` : '';
   return {
-    title: { text: `Forgetting vs width — ${describeGroup(s.group)}`, subtitle: `AF = a·N^(−b): b = ${fmt(s.exponent)}${ci}; each doubling removes ${fmt(s.perDoubling === null ? null : 100 * s.perDoubling, 2)}% of forgetting` },
+    title: { text: `Forgetting vs width — ${describeGroup(s.group)}`, subtitle: `AF = a·N^(−b): b = ${fmt(s.exponent)}${ci}; each doubling removes ${fmt(s.perDoubling === null ? null : 100 * s.perDoubling, 2)}% of forgetting; empirical fit, no predicted exponent` },
     width: W, height: H,
     data: { values: [...values, ...fit] },
     mark: { type: 'line', point: true },

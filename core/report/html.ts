@@ -29,11 +29,22 @@ body{font-family:Helvetica,Arial,sans-serif;margin:24px auto;max-width:1100px;co
 h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}
 th{background:#f4f4f4}.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #eee;padding:6px;background:#fff}
-.muted{color:#666;font-size:13px}.verdict-transfers{color:#1e7b34;font-weight:bold}.verdict-does-not-transfer{color:#b03a2e;font-weight:bold}
+.muted{color:#666;font-size:13px}.description{font-size:15px;margin:4px 0 8px}.verdict-transfers{color:#1e7b34;font-weight:bold}.verdict-does-not-transfer{color:#b03a2e;font-weight:bold}
 ul.notes li{font-size:13px}code{background:#f4f4f4;padding:1px 4px}
 `;
 
-export async function renderReport(summary: Summary, trialsIn: TrialRecord[], series: SeriesMap): Promise<string> {
+export interface ReportOptions {
+  /** the spec's free-text `description`, shown under the title */
+  description?: string;
+}
+
+/** η* slope a group's parametrization predicts across width: 0 under µP (arXiv 2203.03466), none otherwise. */
+function predictedTransferSlope(l: Summary['lrTransfer'][number], inGroup: TrialRecord[]): number | null {
+  if (l.over !== 'model.width' || !inGroup.length) return null;
+  return inGroup.every((t) => t.config?.model?.parametrization === 'mup' && t.config.model.depth > 1) ? 0 : null;
+}
+
+export async function renderReport(summary: Summary, trialsIn: TrialRecord[], series: SeriesMap, options: ReportOptions = {}): Promise<string> {
   const trials = latestTrials(trialsIn);
   const problems: string[] = [];
   const render = async (specs: (ChartSpec | null)[]): Promise<string> => {
@@ -56,8 +67,10 @@ export async function renderReport(summary: Summary, trialsIn: TrialRecord[], se
   const parts: string[] = [];
   const t = s.trials;
   parts.push(`<h1>Sweep ${escapeHtml(s.sweepId ?? '(unnamed)')}</h1>`);
+  if (options.description) parts.push(`<p class="description">${escapeHtml(options.description)}</p>`);
   parts.push(`<p class="muted">${t.total} trials: ${t.succeeded} succeeded, ${t.diverged} diverged, ${t.failed} failed, ${t.cancelled} cancelled. Axes: ${s.axes.map((a) => `<code>${escapeHtml(a)}</code>`).join(', ') || 'none'}.<br>
-Learning-rate convention: ${s.lrConvention.map(escapeHtml).join('; ') || 'not recorded'} (η0 is the spec's <code>optimizer.lr</code>).</p>`);
+Learning-rate convention: ${s.lrConvention.map(escapeHtml).join('; ') || 'not recorded'} (η0 is the spec's <code>optimizer.lr</code>).<br>
+What each quantity and fit means, and what the papers predict: <code>docs/science.md</code> in the sweep repository.</p>`);
   if (s.missing.length) parts.push(`<h2>What is missing</h2><ul class="notes">${s.missing.map((m) => `<li>${escapeHtml(m)}</li>`).join('')}</ul>`);
 
   if (s.lrTransfer.length) {
@@ -67,11 +80,13 @@ Learning-rate convention: ${s.lrConvention.map(escapeHtml).join('; ') || 'not re
         l.transferGap === null ? '—' : `${fmt(100 * l.transferGap, 3)}%`, l.verdict, l.threshold])));
     parts.push(table(['group', 'width', 'η*', 'loss at η*', 'how', 'bracket'], s.lrTransfer.flatMap((l) => l.optimalLr.map((o) => [
       describeGroup(l.group), o.width, fmt(o.lr, 4), fmt(o.loss, 4), o.method, `${fmt(o.bracket[0])} – ${fmt(o.bracket[1])}`]))));
-    parts.push(await render([charts.etaStarVsWidth(s.lrTransfer), ...capped(s.lrTransfer, 'loss vs lr').map(charts.lossVsLr)]));
+    const groupOf = (l: Summary['lrTransfer'][number]) => trials.filter((tr) => Object.entries(l.group).every(([k, v]) => JSON.stringify(tr.axes?.[k]) === JSON.stringify(v)));
+    const predicted = new Map(s.lrTransfer.map((l) => [l, predictedTransferSlope(l, groupOf(l))]));
+    parts.push(await render([charts.etaStarVsWidth(s.lrTransfer, (l) => predicted.get(l) ?? null), ...capped(s.lrTransfer, 'loss vs lr').map(charts.lossVsLr)]));
     // Loss curves at each width's best grid lr.
     const curves: (ChartSpec | null)[] = [];
     for (const l of capped(s.lrTransfer, 'loss curves')) {
-      const inGroup = trials.filter((tr) => Object.entries(l.group).every(([k, v]) => JSON.stringify(tr.axes?.[k]) === JSON.stringify(v)));
+      const inGroup = groupOf(l);
       const atBest = inGroup.filter((tr) => {
         const o = l.optimalLr.find((x) => x.width === numericAxis(tr, l.over));
         const c = l.curves.find((x) => x.width === numericAxis(tr, l.over));
@@ -108,13 +123,21 @@ Learning-rate convention: ${s.lrConvention.map(escapeHtml).join('; ') || 'not re
 
   if (s.phaseDiagram.length) {
     parts.push('<h2>γ–η phase diagram</h2>');
-    parts.push(table(['group', 'L', 'η* slope small γ0 (exp. 2)', 'η* slope large γ0 (exp. 2/L)', 'η_max slope small', 'η_max slope large', 'λmax(init) slopes (exp. −2, −2/L)'],
-      s.phaseDiagram.map((p) => [describeGroup(p.group), p.depth ?? '—',
+    parts.push(table(['group', 'L', 'η_max rule', 'η* slope small γ0 (exp. 2)', 'η* slope large γ0 (exp. 2/L)', 'η_max slope small', 'η_max slope large', 'λmax(init) slope small γ0 (exp. −2)', 'λmax(init) slope large γ0 (no expectation at init)'],
+      s.phaseDiagram.map((p) => [describeGroup(p.group), p.depth ?? '—', p.stability ?? 'bound',
         `${fmt(p.slopes.etaStar.small.slope)} (n=${p.slopes.etaStar.small.n})`, `${fmt(p.slopes.etaStar.large.slope)} (n=${p.slopes.etaStar.large.n}; exp. ${fmt(p.slopes.etaStar.large.expected)})`,
         `${fmt(p.slopes.etaMax.small.slope)} (n=${p.slopes.etaMax.small.n})`, `${fmt(p.slopes.etaMax.large.slope)} (n=${p.slopes.etaMax.large.n})`,
-        p.sharpnessSlopes ? `${fmt(p.sharpnessSlopes.small.slope)} / ${fmt(p.sharpnessSlopes.large.slope)}` : '—'])));
-    parts.push(table(['group', 'γ0', 'η_max', 'next lr (unstable)', 'η*', 'loss at η*'], s.phaseDiagram.flatMap((p) => p.perGamma.map((g) => [
-      describeGroup(p.group), g.gamma, fmt(g.etaMax), g.etaMaxBracket?.[1] === null || !g.etaMaxBracket ? '—' : fmt(g.etaMaxBracket[1]), fmt(g.etaStar), fmt(g.lossStar)]))));
+        p.sharpnessSlopes ? fmt(p.sharpnessSlopes.small.slope) : '—', p.sharpnessSlopes ? fmt(p.sharpnessSlopes.large.slope) : '—'])));
+    if (s.phaseDiagram.some((p) => p.sharpnessSlopes)) {
+      parts.push('<p class="muted">λmax at initialisation: with centering the Gauss–Newton part scales as γ0^(−2) at every γ0; P3\'s γ0^(−2/L) at large γ0 applies to the trained network, not measured here.</p>');
+    }
+    const byRule = (g: Summary['phaseDiagram'][number]['perGamma'][number], r: 'bound' | 'finite') => {
+      const v = g.etaMaxByRule?.[r];
+      return v ? fmt(v.etaMax) : 'cannot classify';
+    };
+    parts.push(table(['group', 'γ0', 'η_max', 'next lr (unstable)', 'η_max by bound', 'η_max by finite', 'unclassified trials', 'η*', 'loss at η*'], s.phaseDiagram.flatMap((p) => p.perGamma.map((g) => [
+      describeGroup(p.group), g.gamma, fmt(g.etaMax), g.etaMaxBracket?.[1] === null || !g.etaMaxBracket ? '—' : fmt(g.etaMaxBracket[1]),
+      byRule(g, 'bound'), byRule(g, 'finite'), g.unclassified ?? 0, fmt(g.etaStar), fmt(g.lossStar)]))));
     parts.push(await render(capped(s.phaseDiagram, 'phase diagram').map(charts.phaseHeatmap)));
   }
 

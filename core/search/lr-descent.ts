@@ -1,12 +1,14 @@
 // `lr-descent` (P3, arXiv 2410.04642; Pehlevan-Group/Richness_Sweep): per group, start at the
-// largest lr of the grid and step down until a level is stable (no seed diverged), then run the
-// levels within `decades` decades below that first stable lr at once. Larger lrs than the
+// largest lr of the grid and step down until a level is stable, then run the levels within
+// `decades` decades below that first stable lr at once. Stable means what the phase-diagram
+// analysis means by it (`analysis.phaseDiagram.stability`: bound or finite, core/stability.ts). Larger lrs than the
 // first unstable ones are never run: they are hopeless, and they are the expensive part of a
 // γ–η sweep.
 import type { z } from 'zod';
 import type { lrDescentSchema } from './schema.js';
 import { groupPlans, lrOf, SEED_AXIS, stability } from './plan-groups.js';
 import type { SearchState, SearchStep, SearchStrategy, TrialPlan } from './strategy.js';
+import type { StabilityRule } from '../stability.js';
 
 export type LrDescentConfig = z.output<typeof lrDescentSchema>;
 
@@ -20,7 +22,11 @@ export class LrDescentStrategy implements SearchStrategy {
   /** per group: lr levels, largest first */
   private readonly groups: Level[][];
 
-  constructor(private readonly cfg: Pick<LrDescentConfig, 'lr' | 'decades'>, plans: readonly TrialPlan[]) {
+  constructor(
+    private readonly cfg: Pick<LrDescentConfig, 'lr' | 'decades'>,
+    plans: readonly TrialPlan[],
+    private readonly rule: StabilityRule = 'bound',
+  ) {
     this.groups = [...groupPlans(plans, [cfg.lr, SEED_AXIS]).values()].map((ps) => {
       const byLr = new Map<number, TrialPlan[]>();
       for (const p of ps) {
@@ -50,7 +56,7 @@ export class LrDescentStrategy implements SearchStrategy {
           done = false;
           break;
         }
-        const s = stability(level.plans, state);
+        const s = stability(level.plans, state, this.rule);
         if (s === 'pending') { done = false; break; }
         if (s === 'stable') {
           // first stable lr: everything within `decades` decades below it, all at once

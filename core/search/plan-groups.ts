@@ -3,6 +3,7 @@
 import type { TrialConfig } from '../config/trial.js';
 import { setPath, type Json } from '../grid/paths.js';
 import { trialId } from '../ids.js';
+import { classifyStability, levelStability, type StabilityRule, type TrialStability } from '../stability.js';
 import type { SearchState, TrialPlan } from './strategy.js';
 
 export const SEED_AXIS = 'seed';
@@ -44,16 +45,16 @@ export function withLr(plan: TrialPlan, lrPath: string, lr: number): TrialPlan {
 export type Stability = 'pending' | 'stable' | 'unstable';
 
 /**
- * A set of trials (one lr, all seeds) is stable when none diverged and at least one succeeded;
- * failed or cancelled trials say nothing about stability.
+ * A set of trials (one lr, all seeds) under a stability rule (core/stability.ts, the one the
+ * phase-diagram analysis uses): stable when at least one trial is stable and none is unstable or
+ * unclassified; failed or cancelled trials say nothing, and a level of only those is unstable.
  */
-export function stability(plans: readonly TrialPlan[], state: SearchState): Stability {
-  let succeeded = 0;
+export function stability(plans: readonly TrialPlan[], state: SearchState, rule: StabilityRule = 'bound'): Stability {
+  const verdicts: (TrialStability | null)[] = [];
   for (const p of plans) {
     const r = state.finished[p.id];
     if (!r) return 'pending';
-    if (r.outcome === 'diverged') return 'unstable';
-    if (r.outcome === 'succeeded') succeeded++;
+    verdicts.push(classifyStability({ ...r, divergenceFactor: p.config.train.divergenceFactor }, rule));
   }
-  return succeeded ? 'stable' : 'unstable';
+  return levelStability(verdicts) ?? 'unstable';
 }

@@ -14,7 +14,17 @@ export interface SearchState {
   /** every trial planned so far (in plan order) */
   planned: TrialPlan[];
   /** results of the finished ones, by trial id */
-  finished: Record<string, Pick<TrialRecord, 'outcome' | 'final' | 'step'>>;
+  finished: Record<string, FinishedTrial>;
+}
+
+/** What a strategy reads of a finished trial (divergence: why a diverged trial stopped). */
+export type FinishedTrial = Pick<TrialRecord, 'outcome' | 'final' | 'step' | 'divergence'>;
+
+/** The FinishedTrial of a record or result, `divergence` only when set. */
+export function finishedTrial(r: FinishedTrial): FinishedTrial {
+  const f: FinishedTrial = { outcome: r.outcome, final: r.final, step: r.step };
+  if (r.divergence) f.divergence = r.divergence;
+  return f;
 }
 
 export interface SearchStep {

@@ -12,7 +12,7 @@ import { matMulTA, matMulTB } from '../model/matmul.js';
 import { DeviceDataset, evaluate } from '../measure/evaluate.js';
 import { disposeBatch } from '../measure/probe.js';
 import { ridgeSolve } from './ridge.js';
-import { Cooperation, Diverged } from './signals.js';
+import { Cooperation, Diverged, divergenceBound } from './signals.js';
 import type { FinalTracker, RunIo } from './standard.js';
 import type { Trainer } from './trainer.js';
 
@@ -64,7 +64,7 @@ export async function trainGiantStep(config: TrialConfig, task: Task, trainer: T
     });
     disposeBatch(batch);
     if (tracker.initialLoss === null) tracker.initialLoss = loss;
-    const bound = config.train.divergenceFactor * tracker.initialLoss;
+    const bound = divergenceBound(config.train.divergenceFactor, tracker.initialLoss);
     if (!Number.isFinite(loss) || loss > bound) {
       next.dispose();
       throw new Diverged(t, loss, bound);

@@ -79,6 +79,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
       result.outcome = 'diverged';
       result.step = err.step;
       result.error = err.message;
+      result.divergence = err.reason;
     } else if (err instanceof Cancelled || ctx.signal?.aborted) {
       result.outcome = 'cancelled';
       result.step = err instanceof Cancelled ? err.step : tracker.final.step;
@@ -95,6 +96,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
 
   const terminal: Partial<TrialEvent> = { step: result.step, final: result.final, durationMs: result.durationMs, backend };
   if (result.error) terminal.error = result.error;
+  if (result.divergence) terminal.divergence = result.divergence;
   if (result.continual) terminal.continual = result.continual;
   if (result.giantStep) terminal.giantStep = result.giantStep;
   await ctx.emit(event(TERMINAL[result.outcome], terminal));

@@ -1,6 +1,6 @@
 // The ordinary training run: SGD/Adam steps on the task's batches with measurements at the
 // evaluation points. A continual task is the same loop over its sequence, one task after
-// another with the same weights and optimizer, plus the accuracy matrix of SCIENCE.md §3.
+// another with the same weights and optimizer, plus the accuracy matrix of docs/science.md §3.
 import type { TrialConfig } from '../config/trial.js';
 import type { ContinualResult, FinalMetrics, MetricMessage } from '../messages.js';
 import type { Task } from '../tasks/task.js';
@@ -9,7 +9,7 @@ import { disposeBatch, probeDataset, TRAIN_SAMPLE_STEP, type DeviceBatch } from 
 import { SharpnessEstimator } from '../measure/sharpness.js';
 import { continualSummary } from './continual.js';
 import { evaluationPlan } from './schedule.js';
-import { Cooperation, Diverged } from './signals.js';
+import { Cooperation, Diverged, divergenceBound } from './signals.js';
 import type { Trainer } from './trainer.js';
 
 /** Probe batch size when no sharpness section sets one (gradient norm and coord check only). */
@@ -124,7 +124,7 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
       if (evalAt.has(step)) {
         const m = measure(step);
         if (tracker.initialLoss === null) tracker.initialLoss = m.trainLoss;
-        if (!Number.isFinite(m.trainLoss)) throw new Diverged(step, m.trainLoss, divergenceFactor * (tracker.initialLoss ?? NaN));
+        if (!Number.isFinite(m.trainLoss)) throw new Diverged(step, m.trainLoss, divergenceBound(divergenceFactor, tracker.initialLoss));
         tracker.record(m);
         await io.emit(m);
       }
@@ -140,7 +140,7 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
       const t = Math.floor(step / perTask);
       if (t !== current) enter(t);
       const loss = trainer.step(sequence[t].batch(step - t * perTask, batchSize));
-      const bound = divergenceFactor * (tracker.initialLoss ?? Infinity);
+      const bound = divergenceBound(divergenceFactor, tracker.initialLoss);
       if (!Number.isFinite(loss) || loss > bound) throw new Diverged(step, loss, bound);
     }
   } finally {

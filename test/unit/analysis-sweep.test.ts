@@ -50,7 +50,7 @@ test('scaling law in width recovers the exponent; forgetting exponent; P1 predic
     const af = 0.3 * Math.pow(width, -0.05) * Math.exp(0.002 * rng.normal());
     const t = record({ 'model.width': width, seed }, 'succeeded', { step: 100, testLoss: loss },
       { continual: { matrix: [[1]], averageAccuracy: 0.7, averageForgetting: af } },
-      { task: { kind: 'circle-power-law', q: 1 } as never, model: { width } as never });
+      { task: { kind: 'circle-power-law', q: 1 } as never, model: { width, bias: true } as never });
     trials.push(t);
     for (let st = 10; st <= 1000; st *= 1.5) {
       const stp = Math.round(st);
@@ -113,7 +113,7 @@ test('phase diagram: η* ∝ γ0² at small γ0 and ∝ γ0^(2/L) at large γ0 a
   assert.equal(p.depth, 3);
   assert.ok(Math.abs(p.slopes.etaStar.small.slope! - 2) < 0.05, `small ${p.slopes.etaStar.small.slope}`);
   assert.ok(Math.abs(p.slopes.etaStar.large.slope! - 2 / 3) < 0.05, `large ${p.slopes.etaStar.large.slope}`);
-  assert.ok(Math.abs(p.slopes.etaStar.large.expected - 2 / 3) < 1e-12);
+  assert.ok(Math.abs(p.slopes.etaStar.large.expected! - 2 / 3) < 1e-12);
   assert.ok(Math.abs(p.slopes.etaMax.small.slope! - 2) < 0.2, `η_max small ${p.slopes.etaMax.small.slope}`);
 });
 

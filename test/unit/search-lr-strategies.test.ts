@@ -7,6 +7,8 @@ import { LrDescentStrategy } from '../../core/search/lr-descent.js';
 import { LrRefineStrategy } from '../../core/search/lr-refine.js';
 import { createLrStrategy } from '../../core/search/lr-strategies.js';
 import { searchSchema } from '../../core/search/schema.js';
+import { parseSpec } from '../../core/config/spec.js';
+import { createStrategy } from '../../core/grid/strategy.js';
 import type { SearchState, SearchStrategy, TrialPlan } from '../../core/search/strategy.js';
 import type { TrialRecord } from '../../core/outcome.js';
 
@@ -25,7 +27,7 @@ function plans(axes: { widths: number[]; lrs: number[]; seeds: number[]; gammas?
   return out;
 }
 
-type Landscape = (p: TrialPlan) => Pick<TrialRecord, 'outcome' | 'final' | 'step'>;
+type Landscape = (p: TrialPlan) => Pick<TrialRecord, 'outcome' | 'final' | 'step' | 'divergence'>;
 
 /** Drive a strategy like the runner does: run everything proposed, then ask again. */
 function drive(strategy: SearchStrategy, landscape: Landscape, maxSteps = 100): { state: SearchState; steps: number } {
@@ -83,6 +85,36 @@ test('lr-descent: a group where everything diverges ends without hanging; failed
   const at = (w: number) => state.planned.filter((p) => p.axes['model.width'] === w).map((p) => p.axes['optimizer.lr']).sort();
   assert.deepEqual(at(32), [0.001, 0.01, 0.1, 1]);
   assert.deepEqual(at(64), [0.01, 0.1, 1]);
+});
+
+test('lr-descent classifies levels by the analysis stability rule: finite counts a large finite loss as stable, bound cannot with the bound off', () => {
+  const lrs = [0.001, 0.01, 0.1, 1, 10];
+  // the trials run with the bound off: lr 1 reaches a huge but finite loss, lr 10 a non-finite one
+  const all = plans({ widths: [64], lrs, seeds: [0] }).map((p) => {
+    const config = trialConfigSchema.parse({ ...p.config, train: { ...p.config.train, divergenceFactor: 0 } });
+    return { ...p, id: trialId(config), config };
+  });
+  const landscape: Landscape = (p) => {
+    const lr = p.axes['optimizer.lr'] as number;
+    if (lr === 10) return { outcome: 'diverged', divergence: 'nonfinite', step: 4, final: { step: 4 } };
+    return { outcome: 'succeeded', step: 100, final: { step: 100, trainLoss: lr === 1 ? 1e12 : lr } };
+  };
+  const ran = (rule: 'bound' | 'finite') => {
+    const strategy = createLrStrategy(searchSchema.parse({ kind: 'lr-descent', decades: 1 }), all, rule)!;
+    return drive(strategy, landscape).state.planned.map((p) => p.axes['optimizer.lr']).sort((a, b) => (b as number) - (a as number));
+  };
+  // finite: 10 unstable, 1 stable → 1 and one decade below
+  assert.deepEqual(ran('finite'), [10, 1, 0.1]);
+  // bound: no level can be classified (nothing was checked against a bound): it descends to the end
+  assert.deepEqual(ran('bound'), [10, 1, 0.1, 0.01, 0.001]);
+  // a spec's analysis.phaseDiagram.stability reaches the search
+  const resolved = parseSpec([
+    'name: s', 'task: { kind: teacher-mlp }', 'optimizer: { kind: sgd, lr: 0.1 }', 'train: { divergenceFactor: 0 }',
+    'grid: { optimizer.lr: [0.001, 0.01, 0.1, 1, 10] }', 'search: { kind: lr-descent, decades: 1 }',
+    'analysis: { phaseDiagram: { stability: finite } }',
+  ].join('\n'));
+  const viaSpec = drive(createStrategy(resolved), landscape).state.planned.map((p) => p.axes['optimizer.lr']).sort((a, b) => (b as number) - (a as number));
+  assert.deepEqual(viaSpec, [10, 1, 0.1]);
 });
 
 test('lr-refine recovers a known optimum per width to within the requested bracket', () => {

@@ -62,7 +62,7 @@ test('a trial emits started, one metric per evaluation point, one terminal event
   const started = messages[0] as TrialEvent;
   assert.equal(started.event, 'started');
   assert.match(started.backend!, /^wasm \(1 thread/);
-  assert.equal(started.lrConvention, 'plain (SCIENCE.md §1): lr = η0; sgd, mup: every layer trains with η0·N');
+  assert.equal(started.lrConvention, 'plain (docs/science.md §1): lr = η0; sgd, mup: every layer trains with η0·N');
   assert.equal(started.attempt, 2);
   assert.equal(events.length, 2);
   const last = messages[messages.length - 1] as TrialEvent;
@@ -130,6 +130,26 @@ test('a huge learning rate ends the trial as diverged at the step it blew up, wi
   assert.equal(last.step, result.step);
   assert.equal(events.filter((e) => e.event !== 'started').length, 1);
   for (const m of metrics) assert.ok(Number.isFinite(m.trainLoss));
+});
+
+test('the record says why a trial diverged; divergenceFactor 0 turns the bound off and trains on until the loss is non-finite', async () => {
+  const over = (divergenceFactor?: number) => base({
+    model: { width: 32, depth: 3, parametrization: 'mup', activation: 'linear' },
+    optimizer: { kind: 'sgd', lr: 30 }, train: { steps: 400, batchSize: 32, evalEvery: 50, logEvalPoints: 0, ...(divergenceFactor === undefined ? {} : { divergenceFactor }) },
+  });
+  const bounded = await run(over());
+  assert.equal(bounded.result.outcome, 'diverged');
+  assert.equal(bounded.result.divergence, 'bound');
+  assert.equal(bounded.events[bounded.events.length - 1].divergence, 'bound');
+  const unbounded = await run(over(0));
+  assert.equal(unbounded.result.outcome, 'diverged');
+  assert.equal(unbounded.result.divergence, 'nonfinite');
+  assert.equal(unbounded.events[unbounded.events.length - 1].divergence, 'nonfinite');
+  assert.ok(unbounded.result.step > bounded.result.step, `nonfinite at ${unbounded.result.step}, bound at ${bounded.result.step}`);
+  // a stable run has no divergence reason, with or without the bound
+  const calm = await run(base({ train: { steps: 40, batchSize: 32, evalEvery: 20, logEvalPoints: 0, divergenceFactor: 0 } }));
+  assert.equal(calm.result.outcome, 'succeeded');
+  assert.equal(calm.result.divergence, undefined);
 });
 
 test('cancellation by AbortSignal: outcome cancelled, no metrics after it, terminal event cancelled', async () => {

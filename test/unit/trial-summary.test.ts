@@ -87,3 +87,9 @@ test('resultFromEvents: the terminal event of the latest attempt, backend and co
   assert.equal(resultFromEvents(T, [event('started', 1)]), undefined, 'no outcome yet');
   assert.equal(resultFromEvents(T, []), undefined);
 });
+
+test('resultFromEvents: a diverged trial keeps why it diverged (cluster records say it like embedded ones)', () => {
+  const r = resultFromEvents(T, [event('started', 1), event('diverged', 1, 4, { divergence: 'nonfinite', final: { step: 4 } })])!;
+  assert.equal(r.divergence, 'nonfinite');
+  assert.equal(resultFromEvents(T, [event('started', 1), event('finished', 1, 9)])!.divergence, undefined);
+});

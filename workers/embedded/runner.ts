@@ -10,7 +10,7 @@ import { isEvent } from '../../core/messages.js';
 import type { Outcome, TrialRecord, TrialResult } from '../../core/outcome.js';
 import { SweepOutput, type Cleanup } from '../../core/output/folder.js';
 import { createStrategy } from '../../core/grid/strategy.js';
-import type { SearchState, SearchStrategy, TrialPlan } from '../../core/search/strategy.js';
+import { finishedTrial, type SearchState, type SearchStrategy, type TrialPlan } from '../../core/search/strategy.js';
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import { writeSweepSummary } from './summary.js';
@@ -156,7 +156,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
       finishedAt: new Date().toISOString(),
     };
     output.writeRecord(rec);
-    state.finished[plan.id] = { outcome: rec.outcome, final: rec.final, step: rec.step };
+    state.finished[plan.id] = finishedTrial(rec);
     done++;
     ranNow++;
     opts.progress.trialFinished(rec);

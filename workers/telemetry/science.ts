@@ -17,11 +17,11 @@ export class SweepScienceGauges {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.slope = new Gauge({ name: SCIENCE.transferSlope, help: 'Learning-rate transfer slope d log eta* / d log width, per sweep and group.', labelNames: ['sweep', 'group'], registers });
-    this.gap = new Gauge({ name: SCIENCE.transferGap, help: 'Relative loss excess at the widest width when using the narrowest width\'s eta*.', labelNames: ['sweep', 'group'], registers });
-    this.optimalLr = new Gauge({ name: SCIENCE.optimalLr, help: 'Optimal learning rate eta* per width, per sweep and group.', labelNames: ['sweep', 'group', 'width'], registers });
-    this.exponent = new Gauge({ name: SCIENCE.exponent, help: 'Fitted scaling-law exponent, per sweep, group, axis and metric.', labelNames: ['sweep', 'group', 'axis', 'metric'], registers });
-    this.spread = new Gauge({ name: SCIENCE.sharpnessSpread, help: 'Super-consistency spread of sharpness across widths (small = consistent).', labelNames: ['sweep', 'group'], registers });
+    this.slope = new Gauge({ name: SCIENCE.transferSlope, help: 'Learning-rate transfer slope d log eta* / d log width, per sweep and group (docs/science.md section 4.1).', labelNames: ['sweep', 'group'], registers });
+    this.gap = new Gauge({ name: SCIENCE.transferGap, help: 'Relative loss excess at the widest width when using the narrowest width\'s eta* (docs/science.md section 4.1).', labelNames: ['sweep', 'group'], registers });
+    this.optimalLr = new Gauge({ name: SCIENCE.optimalLr, help: 'Optimal learning rate eta* per width, per sweep and group (docs/science.md section 4.1).', labelNames: ['sweep', 'group', 'width'], registers });
+    this.exponent = new Gauge({ name: SCIENCE.exponent, help: 'Fitted scaling-law exponent, per sweep, group, axis and metric (docs/science.md section 4.3).', labelNames: ['sweep', 'group', 'axis', 'metric'], registers });
+    this.spread = new Gauge({ name: SCIENCE.sharpnessSpread, help: 'Super-consistency spread of sharpness across widths, small = consistent (docs/science.md section 4.2).', labelNames: ['sweep', 'group'], registers });
     this.analyzedAt = new Gauge({ name: SCIENCE.analyzedAt, help: 'When the sweep\'s analysis was exported, unix seconds.', labelNames: ['sweep'], registers });
   }
 
