@@ -32,7 +32,7 @@ export function matching<T extends Entry>(entries: readonly T[], want: Record<st
 /** The value a check reads, with what the summary itself expects of it (prediction or slope target). */
 interface Picked { entry: Entry; value: number | string | null; ci: Ci | null; expected?: number; lazy?: number; rich?: number }
 
-const slope = (entry: Entry, fit: SlopeFit | undefined): Picked => ({ entry, value: fit?.slope ?? null, ci: null, expected: fit?.expected });
+const slope = (entry: Entry, fit: SlopeFit | undefined): Picked => ({ entry, value: fit?.slope ?? null, ci: null, expected: fit?.expected ?? undefined });
 
 function pick(summary: Summary, c: Check): Picked | string {
   const one = <T extends Entry>(entries: readonly T[]): T | string => {
