@@ -27,7 +27,6 @@ const measuredText = (r: CheckResult) => (typeof r.measured === 'number' ? fmt(r
 const expectedText = (r: CheckResult) => (typeof r.expected === 'number' ? fmt(r.expected) : r.expected ?? 'n/a');
 
 /** A trial's learning-rate convention without the pointer to the team's internal notes that older trainers add. */
-export const plainConvention = (c: string) => c.replace(/\s*\(SCIENCE\.md[^)]*\)/g, '');
 
 /** How η_max was decided in a phase-diagram run: the analysis's stability rule and the trials' divergence bound. */
 export function stabilityRule(spec: RunSpec): string | null {
@@ -57,7 +56,7 @@ export function renderSection(input: SectionInput): string {
   const out: string[] = [beginMarker(name), `## ${expect.title} — \`examples/${name}.yaml\``, ''];
   out.push(`${expect.question} Reproduces ${expect.paper}.`, '');
   out.push(...setupLines(input.spec, input.trials, summary.trials, input.facts).map((l) => `- ${l}`));
-  out.push(`- Learning rates: ${summary.lrConvention.map(plainConvention).join('; ') || 'convention not recorded'}.`);
+  out.push(`- Learning rates: ${summary.lrConvention.join('; ') || 'convention not recorded'}.`);
   const rule = stabilityRule(input.spec);
   if (rule) out.push(`- ${rule}`);
   out.push('', `Reproduce: \`npm run reproduce ${name}${input.facts.specFile.endsWith('-small.yaml') ? ' --small' : ''}\`. Expectations: [\`examples/${name}.expect.yaml\`](../examples/${name}.expect.yaml).`, '');
