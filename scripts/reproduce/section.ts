@@ -26,8 +26,6 @@ export const endMarker = (name: string) => `<!-- /example:${name} -->`;
 const measuredText = (r: CheckResult) => (typeof r.measured === 'number' ? fmt(r.measured) : r.measured ?? 'n/a');
 const expectedText = (r: CheckResult) => (typeof r.expected === 'number' ? fmt(r.expected) : r.expected ?? 'n/a');
 
-/** A trial's learning-rate convention without the pointer to the team's internal notes that older trainers add. */
-
 /** How η_max was decided in a phase-diagram run: the analysis's stability rule and the trials' divergence bound. */
 export function stabilityRule(spec: RunSpec): string | null {
   const pd = spec.analysis?.phaseDiagram as Record<string, unknown> | undefined;
