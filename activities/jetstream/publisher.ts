@@ -22,7 +22,7 @@ export interface PublisherStats {
 }
 
 /**
- * The Nats-Msg-Id: DESIGN.md's `<trialId>:<step>:<kind>` prefixed by the sweep. Trial ids are
+ * The Nats-Msg-Id: `<sweepId>:<trialId>:<step>:<kind>`, the trial's message id prefixed by the sweep. Trial ids are
  * hashes of configs, so two sweeps sharing a trial config (a resubmitted spec, overlapping
  * grids) would otherwise drop each other's messages as duplicates inside the window.
  */

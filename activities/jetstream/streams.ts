@@ -1,4 +1,4 @@
-// The two JetStream streams of DESIGN.md. File storage; the duplicate window is set explicitly
+// The two JetStream streams (docs/architecture.md). File storage; the duplicate window is set explicitly
 // because message-id dedup is what makes a retried trainer or a reconnect harmless.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';

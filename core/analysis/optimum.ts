@@ -1,5 +1,5 @@
 // The best learning rate between grid points: a parabola in log η through the best grid point
-// and its two neighbours (SCIENCE.md §4), fitted to log loss so losses spanning decades weigh
+// and its two neighbours (docs/science.md §4), fitted to log loss so losses spanning decades weigh
 // evenly. Non-finite losses (diverged) are unusable points.
 
 export interface Optimum {

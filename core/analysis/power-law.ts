@@ -1,4 +1,4 @@
-// Robust fit of L(x) = E + A·x^(−α) (SCIENCE.md §4): nonlinear least squares in log space, so
+// Robust fit of L(x) = E + A·x^(−α) (docs/science.md §4): nonlinear least squares in log space, so
 // every point counts by its relative error, with a robust loss applied by iteratively
 // reweighted least squares around Levenberg–Marquardt (ml-levenberg-marquardt).
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';

@@ -1,4 +1,4 @@
-// The sweep spec (DESIGN.md "Sweep spec"): a base trial config, a `grid` of axes, and the
+// The sweep spec (README "Sweep spec reference"): a base trial config, a `grid` of axes, and the
 // `search`, `analysis` and `execution` sections. Parsing validates everything at once and
 // resolves the trials to run; any problem is a ConfigError listing every "path: problem".
 import { readFile } from 'node:fs/promises';

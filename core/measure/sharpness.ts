@@ -1,4 +1,4 @@
-// Sharpness (SCIENCE.md §3): the top eigenvalue of the Hessian of the training loss on the probe
+// Sharpness (docs/science.md §3): the top eigenvalue of the Hessian of the training loss on the probe
 // batch, from exact Hessian-vector products, warm-started from the previous measurement's
 // eigenvector. The step-scaled value is λ_max(P^½ H P^½) with P the optimizer's per-parameter
 // step (η·λ_max for plain SGD), whose edge-of-stability threshold is 2.

@@ -1,4 +1,4 @@
-// The MLP of SCIENCE.md §1 with a hand-written backward pass and an exact Hessian-vector
+// The MLP of docs/science.md §1 with a hand-written backward pass and an exact Hessian-vector
 // product (Pearlmutter's R-operator, forward-over-reverse). Writing both by hand keeps the
 // number of backend ops per step small and avoids nested autodiff, whose HVPs were wrong for
 // tanh on this backend.

@@ -1,4 +1,4 @@
-// The output folder of an embedded sweep (DESIGN.md "Output folder"), written as results
+// The output folder of an embedded sweep (README "Output folder"), written as results
 // arrive and reopened to resume. Invariant kept on every exit path: each trial in
 // trials.jsonl appears once, and metrics.jsonl holds only lines of trials in trials.jsonl.
 // A run killed without warning can leave metric lines of unfinished trials; opening the

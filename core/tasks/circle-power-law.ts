@@ -49,7 +49,7 @@ export function createCirclePowerLawTask(config: CirclePowerLawConfig, seeds: Ta
     },
   });
   // ReLU's kernel on the circle has eigenvalues λ_k ~ k^(−2) (capacity 2); the target's
-  // power k^(−2q) then gives source β = (2q − 1)/2 (SCIENCE.md §2).
+  // power k^(−2q) then gives source β = (2q − 1)/2 (docs/science.md §2).
   task.theory = { capacity: 2, source: (2 * config.q - 1) / 2 };
   return task;
 }

@@ -1,4 +1,4 @@
-// The task generators of SCIENCE.md §2, one module per kind; the trainer calls createTask.
+// The task generators of docs/science.md §2, one module per kind; the trainer calls createTask.
 import type { TaskConfig } from '../config/trial.js';
 import type { Task } from './task.js';
 import type { DataAccess } from './file/data-roots.js';

@@ -1,4 +1,4 @@
-// teacher-mlp (SCIENCE.md §2): x ~ N(0, I_D), y = teacher(x) / s + noise·ε, regression.
+// teacher-mlp (docs/science.md §2): x ~ N(0, I_D), y = teacher(x) / s + noise·ε, regression.
 // s is each output's standard deviation measured once on a fixed reference sample, so the
 // targets have unit variance whatever the teacher's activation and depth, and `noise` is a
 // noise-to-signal ratio.

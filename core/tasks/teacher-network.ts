@@ -1,4 +1,4 @@
-// A random, fixed teacher MLP in the NTK-style scaling of SCIENCE.md §1 (unit-variance weights,
+// A random, fixed teacher MLP in the NTK-style scaling of docs/science.md §1 (unit-variance weights,
 // 1/sqrt(fan_in) forward multipliers), so its outputs are O(1) whatever the width.
 import type { Activation } from '../config/trial.js';
 import type { Rng } from '../rng.js';

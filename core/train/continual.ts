@@ -1,4 +1,4 @@
-// Continual-learning summary (SCIENCE.md §3, P4): a[t][i] = score on task i after training task t.
+// Continual-learning summary (docs/science.md §3, P4): a[t][i] = score on task i after training task t.
 import type { ContinualResult } from '../messages.js';
 
 /**

@@ -1,4 +1,4 @@
-// µP coord check (microsoft/mup; SCIENCE.md §1): train each width 3 steps on one fixed batch and
+// µP coord check (microsoft/mup; docs/science.md §1): train each width 3 steps on one fixed batch and
 // measure how much every layer's pre-activations moved, mean |h_l(3) − h_l(0)|, averaged over 3
 // seeds. Under µP the change is the same at every width (fitted slope of log change on log width
 // within ±0.15 for every layer, widths 64…1024); SP at a fixed learning rate blows up with width

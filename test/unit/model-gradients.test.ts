@@ -114,7 +114,7 @@ for (const param of PARAMS) {
   });
 }
 
-test('the parametrizations scale as SCIENCE.md §1 says (init std, multipliers, SGD lr factors)', () => {
+test('the parametrizations scale as docs/science.md §1 says (init std, multipliers, SGD lr factors)', () => {
   const N = 64, D = 8;
   const at = (parametrization: 'sp' | 'ntk' | 'mup', gamma = 1) =>
     new Mlp(model({ depth: 3, width: N, parametrization, gamma }), sgd(), D, 1).layers;

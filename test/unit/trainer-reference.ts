@@ -1,4 +1,4 @@
-// An independent float64 reference of the MLP of SCIENCE.md §1, written from the formulas and
+// An independent float64 reference of the MLP of docs/science.md §1, written from the formulas and
 // not from the product's code: forward pass, loss, analytic gradient, and finite-difference
 // derivatives and Hessians built on them. Used by the trainer's gradient and sharpness tests.
 
@@ -18,7 +18,7 @@ export interface RefNet {
   loss: 'mse' | 'xent';
 }
 
-/** Forward multipliers straight from the table in SCIENCE.md §1 (biases: multiplier × sqrt(fan_in)). */
+/** Forward multipliers straight from the table in docs/science.md §1 (biases: multiplier × sqrt(fan_in)). */
 export function multipliers(n: RefNet): { w: number[]; b: number[] } {
   const w: number[] = [], b: number[] = [];
   for (let l = 0; l < n.L; l++) {
