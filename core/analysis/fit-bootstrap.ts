@@ -53,7 +53,7 @@ export function fitWithBootstrap(
     method = 'seeds';
     for (let b = 0; b < opts.replicates; b++) {
       const p = pointsFor(resample(nSeeds, rng));
-      try { reps.push(fitPowerLaw(p.x, p.y, { offset: opts.offset, start: fit })); } catch { /* counted as unusable */ }
+      try { reps.push(fitPowerLaw(p.x, p.y, { offset: opts.offset })); } catch { /* counted as unusable */ }
     }
   } else {
     method = 'residuals';
@@ -62,7 +62,7 @@ export function fitWithBootstrap(
     for (let b = 0; b < opts.replicates; b++) {
       const idx = resample(resid.length, rng);
       const ys = used.map((p, i) => powerLaw(fit, p.x) * Math.exp(resid[idx[i]]));
-      try { reps.push(fitPowerLaw(used.map((p) => p.x), ys, { offset: opts.offset, start: fit })); } catch { /* unusable */ }
+      try { reps.push(fitPowerLaw(used.map((p) => p.x), ys, { offset: opts.offset })); } catch { /* unusable */ }
     }
   }
   // n resampled units: seeds, or residuals (points less fitted parameters) for one seed

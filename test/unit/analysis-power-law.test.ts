@@ -59,6 +59,26 @@ test('the robust loss resists an outlier that pulls ordinary least squares away'
   assert.ok(Math.abs(plain.alpha / 0.7 - 1) > Math.abs(robust.alpha / 0.7 - 1), 'the plain fit is pulled further');
 });
 
+test('regression: the fit does not stall at its start (the old fit returned the grid value α = 0.0882579)', () => {
+  // Late-window losses of a lazy run, E = 0 in truth. The old fit's first LM steps did not
+  // improve on its best grid start, its parameter-change test ended the fit there, and its E = 0
+  // fallback did not fire because E = 0.0039 > 1e-12·A.
+  const x = [200, 239, 286, 342, 409, 489, 585, 699, 836, 1000];
+  const y = [0.312817, 0.316091, 0.301626, 0.298743, 0.298878, 0.292198, 0.291624, 0.280739, 0.278293, 0.272969];
+  const f = fitPowerLaw(x, y);
+  // soft-L1 objective Σ s²·2(√(1 + (r/s)²) − 1) over log residuals, written out independently
+  const objective = (p: { E: number; A: number; alpha: number }) => x.reduce((acc, v, i) => {
+    const r = Math.log(y[i]) - Math.log(powerLaw(p, v));
+    return acc + f.robustScale ** 2 * 2 * (Math.sqrt(1 + (r / f.robustScale) ** 2) - 1);
+  }, 0);
+  const old = { E: 0.0038705850362131256, A: 0.49725343315139003, alpha: 0.08825790558431487 };
+  assert.notEqual(f.alpha, old.alpha);
+  assert.equal(f.E, 0, 'the optimum is on the boundary E = 0');
+  assert.ok(Math.abs(f.alpha - 0.0862048) < 1e-6, `alpha ${f.alpha} (scipy least_squares: 0.0862048)`);
+  assert.ok(objective(f) < objective(old), `objective ${objective(f)} vs the old fit's ${objective(old)}`);
+  assert.ok(Math.abs(objective(f) - f.cost) <= 1e-12 * f.cost, 'the reported cost is the objective');
+});
+
 test('degenerate inputs give a clear FitError, not a crash or NaN', () => {
   assert.throws(() => fitPowerLaw([], []), (e: unknown) => e instanceof FitError && /needs at least 4 points/.test(e.message));
   assert.throws(() => fitPowerLaw([64, 64, 64, 64], [1, 1, 1, 1]), (e: unknown) => e instanceof FitError && /1 x/.test(e.message));
