@@ -54,8 +54,9 @@ export function fitWithBootstrap(
   const lo = Math.min(...xs), hi = Math.max(...xs);
   const m = opts.curvePoints ?? 40;
   const curveX = Array.from({ length: m }, (_, i) => lo * Math.pow(hi / lo, i / (m - 1)));
-  // One statistic vector: the exponent, then the curve at each plotted x (its pointwise band).
-  const vector = (f: PowerLawFit) => [f.alpha, ...curveX.map((x) => powerLaw(f, x))];
+  // One statistic vector: the exponent, then log L at each plotted x (its pointwise band, in
+  // log space like the fit, so a wide band stays positive).
+  const vector = (f: PowerLawFit) => [f.alpha, ...curveX.map((x) => Math.log(powerLaw(f, x)))];
   const res = seedIntervals(nSeeds, vector(fit), (idx) => {
     const p = pointsFor(idx);
     try {
@@ -71,7 +72,7 @@ export function fitWithBootstrap(
     points,
     ci: ci ? [ci.lo, ci.hi] : null,
     bootstrap: { method: res.method, replicates: res.replicates, usable: res.usable, level: DEFAULT_LEVEL, seeds: nSeeds },
-    curve: curveX.map((x, i) => ({ x, y: powerLaw(fit, x), lo: band[i]?.lo ?? null, hi: band[i]?.hi ?? null })),
+    curve: curveX.map((x, i) => ({ x, y: powerLaw(fit, x), lo: band[i] ? Math.exp(band[i]!.lo) : null, hi: band[i] ? Math.exp(band[i]!.hi) : null })),
     quality: { r2Log: fit.r2Log, rmsLog: fit.rmsLog, n: fit.n, loss: fit.loss },
     ...(res.note ? { intervalNote: res.note } : {}),
   };
