@@ -16,7 +16,7 @@ const reference = fileURLToPath(new URL('../../../test/scipy/power_law_fit.py', 
 
 /** The old fit's stall: its start search returned α = 0.0882579 (a grid value) with E = 0.0039,
  *  where E = 0 and α = 0.0862 have the lower objective (a lazy time exponent near 0.087). */
-export const STALLED = {
+const STALLED = {
   x: [200, 239, 286, 342, 409, 489, 585, 699, 836, 1000],
   y: [0.312817, 0.316091, 0.301626, 0.298743, 0.298878, 0.292198, 0.291624, 0.280739, 0.278293, 0.272969],
 };

@@ -1,6 +1,7 @@
 // The robust power-law fit against data with known parameters, and its degenerate inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { fitPowerLaw, FitError, powerLaw } from '../../core/analysis/power-law.js';
 import { Rng } from '../../core/rng.js';
 
@@ -77,6 +78,28 @@ test('regression: the fit does not stall at its start (the old fit returned the 
   assert.ok(Math.abs(f.alpha - 0.0862048) < 1e-6, `alpha ${f.alpha} (scipy least_squares: 0.0862048)`);
   assert.ok(objective(f) < objective(old), `objective ${objective(f)} vs the old fit's ${objective(old)}`);
   assert.ok(Math.abs(objective(f) - f.cost) <= 1e-12 * f.cost, 'the reported cost is the objective');
+});
+
+test('the fit is never above the objective at the true parameters (random data, three losses)', () => {
+  // A global minimiser's objective is at most the objective anywhere else, the truth included;
+  // and the reported cost is the objective at the reported parameters.
+  fc.assert(fc.property(
+    fc.double({ min: 0.02, max: 2, noNaN: true }), fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0.001, max: 0.1, noNaN: true }),
+    fc.integer({ min: 5, max: 20 }), fc.constantFrom('linear', 'soft-l1', 'huber'), fc.integer(),
+    (alpha, E, sigma, n, loss, seed) => {
+      const rng = new Rng(seed, 'objective-property');
+      const truth = { E, A: 2, alpha };
+      const x = logspace(10, 1e4, n);
+      const y = x.map((v) => powerLaw(truth, v) * Math.exp(sigma * rng.normal()));
+      const f = fitPowerLaw(x, y, { loss, scale: sigma });
+      const objective = (p: { E: number; A: number; alpha: number }) => x.reduce((acc, v, i) => {
+        const r = Math.log(y[i]) - Math.log(powerLaw(p, v));
+        const z = (r / sigma) ** 2;
+        const rho = loss === 'linear' ? z : loss === 'huber' ? (z <= 1 ? z : 2 * Math.sqrt(z) - 1) : 2 * (Math.sqrt(1 + z) - 1);
+        return acc + sigma ** 2 * rho;
+      }, 0);
+      return f.cost <= objective(truth) * (1 + 1e-9) && Math.abs(f.cost - objective(f)) <= 1e-9 * f.cost + 1e-300;
+    }), { numRuns: 150, seed: 5 });
 });
 
 test('degenerate inputs give a clear FitError, not a crash or NaN', () => {
