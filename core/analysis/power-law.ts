@@ -215,6 +215,19 @@ function fitLogLine(lx: number[], ly: number[], loss: RobustLoss, scale: number 
   return { la: line.intercept, alpha: -line.slope, s, iterations };
 }
 
+/** Robust location of values (log A at a fixed exponent), by reweighting like fitLogLine. */
+function robustLocation(v: number[], loss: RobustLoss, s: number): number {
+  let m = mean(v);
+  for (let k = 0; loss !== 'linear' && k < 200; k++) {
+    const w = robustWeights(v.map((x) => x - m), s, loss);
+    const next = v.reduce((acc, x, i) => acc + w[i] * x, 0) / w.reduce((a, b) => a + b, 0);
+    const change = Math.abs(next - m);
+    m = next;
+    if (change < 1e-13) break;
+  }
+  return m;
+}
+
 /**
  * Starts for the offset fit: for each α of the grid and each E of the grid (fractions of the
  * smallest loss, E = 0 included), the amplitude minimises the relative-error weighted squares in
@@ -261,8 +274,11 @@ function fitOffset(pr: Problem, y: number[], extra: number[][], count: number): 
   const edge = fitLogLine(pr.lx, pr.ly, pr.loss, pr.s);
   let iterations = edge.iterations;
   // On the boundary E = 0 the problem is a straight line in log-log, solved exactly; it is a
-  // candidate in its own right (LM's clipped steps can stall next to it) and a start.
-  const boundary = [0, edge.la, edge.alpha];
+  // candidate in its own right (LM's clipped steps can stall next to it) and a start. A slope
+  // outside the exponent's bounds (loss flat or rising) is held at the bound, and log A refitted.
+  const alpha = Math.min(Math.max(edge.alpha, ALPHA_MIN), ALPHA_MAX);
+  const la = alpha === edge.alpha ? edge.la : robustLocation(pr.ly.map((v, i) => v + alpha * pr.lx[i]), pr.loss, pr.s);
+  const boundary = [0, la, alpha];
   let best = { p: boundary, cost: costOf(pr, boundary) };
   // An offset of 0.1% of the smallest loss moves log L by at most 1e-3: next to the boundary.
   const e: Edge = { cost: best.cost, eNear: 1e-3 * Math.min(...y) };

@@ -102,6 +102,15 @@ test('the fit is never above the objective at the true parameters (random data, 
     }), { numRuns: 150, seed: 5 });
 });
 
+test('a rising loss keeps the exponent within its bounds (the E = 0 line would slope the wrong way)', () => {
+  const x = [1, 2, 4, 8, 16, 32];
+  for (const loss of ['linear', 'soft-l1'] as const) {
+    const f = fitPowerLaw(x, x.map((v) => 0.5 * Math.pow(v, 0.1) * (1 + 0.01 * Math.sin(v))), { loss });
+    assert.ok(f.alpha >= 1e-6 && f.alpha <= 20, `${loss}: alpha ${f.alpha}`);
+    assert.ok(f.E >= 0 && f.A > 0, `${loss}: E ${f.E}, A ${f.A}`);
+  }
+});
+
 test('degenerate inputs give a clear FitError, not a crash or NaN', () => {
   assert.throws(() => fitPowerLaw([], []), (e: unknown) => e instanceof FitError && /needs at least 4 points/.test(e.message));
   assert.throws(() => fitPowerLaw([64, 64, 64, 64], [1, 1, 1, 1]), (e: unknown) => e instanceof FitError && /1 x/.test(e.message));
