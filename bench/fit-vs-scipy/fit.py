@@ -1,6 +1,7 @@
-"""Reference fits for bench/fit-vs-scipy: scipy's curve_fit (least squares) and least_squares
-with a soft-L1 loss, both on log L = log(E + A x^-alpha), for the datasets on stdin (JSON).
-Prints one JSON object with the parameters and the time per fit."""
+"""Single-start scipy fits for bench/fit-vs-scipy: curve_fit (least squares) and least_squares
+with a soft-L1 loss, both on log L = log(E + A x^-alpha) from the dataset's given start, for the
+datasets on stdin (JSON). Prints one JSON object with the parameters, the objective (sum of
+f_scale^2 rho(r^2/f_scale^2), twice scipy's cost) and the time per fit."""
 import json
 import sys
 import time
@@ -25,12 +26,13 @@ def main():
         t0 = time.perf_counter()
         p, _ = curve_fit(model, x, y, p0=p0, bounds=bounds, method="trf", xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=10000)
         t_cf += time.perf_counter() - t0
-        out["curve_fit"].append({"E": p[0], "A": float(np.exp(p[1])), "alpha": p[2]})
+        out["curve_fit"].append({"E": p[0], "A": float(np.exp(p[1])), "alpha": p[2],
+                                 "cost": float(np.sum((model(x, *p) - y) ** 2))})
         t0 = time.perf_counter()
         r = least_squares(lambda q: model(x, *q) - y, p, bounds=bounds, loss="soft_l1", f_scale=spec["scale"],
                           xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=10000)
         t_sl += time.perf_counter() - t0
-        out["soft_l1"].append({"E": r.x[0], "A": float(np.exp(r.x[1])), "alpha": r.x[2]})
+        out["soft_l1"].append({"E": r.x[0], "A": float(np.exp(r.x[1])), "alpha": r.x[2], "cost": 2 * float(r.cost)})
     n = len(spec["datasets"])
     out["secondsPerFit"] = {"curve_fit": t_cf / n, "soft_l1": t_sl / n}
     json.dump(out, sys.stdout)

@@ -1,4 +1,5 @@
-// Percentile bootstrap with the project's seeded RNG, so the same trials give the same intervals.
+// Percentile bootstrap with the project's seeded RNG, so the same trials give the same intervals
+// (used over seeds when there are many; seed-interval.ts chooses).
 import { Rng } from '../rng.js';
 import { normalCdf, tQuantile } from './distributions.js';
 import { quantile } from './stats.js';
@@ -17,28 +18,6 @@ export function resample(n: number, rng: Rng): number[] {
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = rng.int(n);
   return out;
-}
-
-/**
- * Run `statistic` on `replicates` resamples (it draws what it needs from the RNG it is given) and
- * return the percentile interval of its finite results; replicates that fail (non-finite) are
- * counted so a caller can say how many were usable.
- */
-export function bootstrapInterval(
-  replicates: number,
-  rng: Rng,
-  statistic: (rng: Rng) => number,
-  level = DEFAULT_LEVEL,
-): { interval: Interval | null; values: number[]; usable: number } {
-  const values: number[] = [];
-  for (let b = 0; b < replicates; b++) {
-    const v = statistic(rng);
-    if (Number.isFinite(v)) values.push(v);
-  }
-  // Fewer than 10 usable replicates cannot place a 95% percentile interval meaningfully.
-  if (values.length < Math.min(10, replicates)) return { interval: null, values, usable: values.length };
-  const a = (1 - level) / 2;
-  return { interval: { lo: quantile(values, a), hi: quantile(values, 1 - a), level }, values, usable: values.length };
 }
 
 /**

@@ -1,5 +1,5 @@
 // Forgetting vs width (P4, arXiv 2403.06398): average accuracy AA and average forgetting AF
-// per width, and the exponent b of AF = a·N^(−b) with a bootstrap interval over seeds.
+// per width, and the exponent b of AF = a·N^(−b) with an interval over seeds.
 import type { AnalysisContext } from './context.js';
 import { fitWithBootstrap } from './fit-bootstrap.js';
 import { describeGroup, groupTrials, numericAxis, seedOf } from './groups.js';
@@ -52,6 +52,7 @@ export function analyzeForgetting(ctx: AnalysisContext, opts: ForgettingOptions)
       return { x, y, seeds: n };
     }, seeds.length, { offset: false, replicates: opts.bootstrap, rngLabels: ['forgetting', g.key] });
     if (!res.fit) ctx.notes.push(`${name}: no exponent: ${res.error}`);
+    else if (res.intervalNote) ctx.notes.push(`${name}: no interval for the exponent: ${res.intervalNote}`);
     const b = res.fit ? res.fit.alpha : null;
     out.push({
       group: g.label, over: opts.over, points,

@@ -1,13 +1,14 @@
 // LR transfer (P2, µTransfer): per group, η*(N) from the seed-averaged final loss over the lr
-// grid, refined between grid points; the slope of log η* on log N with a bootstrap interval
-// over seeds; the transfer gap; a verdict against the spec's slope tolerance.
+// grid, refined between grid points; the slope of log η* on log N with an interval over seeds
+// (seed-interval.ts); the transfer gap; a verdict against the spec's slope tolerance.
 import type { TrialRecord } from '../outcome.js';
 import { Rng } from '../rng.js';
-import { DEFAULT_LEVEL, percentileInterval, resample } from './bootstrap.js';
+import { DEFAULT_LEVEL } from './bootstrap.js';
 import type { AnalysisContext } from './context.js';
 import { describeGroup, groupTrials, numericAxis, seedOf } from './groups.js';
 import { finalMetric, seedMean, type MetricName } from './metric.js';
 import { refineOptimum, type Optimum } from './optimum.js';
+import { seedIntervals, type SeedIntervals } from './seed-interval.js';
 import type { LrCurvePoint, LrTransferSummary, OptimalLr } from './summary.js';
 import { distinctSorted, fitLine } from './stats.js';
 
@@ -62,6 +63,18 @@ function optimaFor(table: LrTable, seedIdx: readonly number[]): (Optimum | null)
   return table.widths.map((_, w) => {
     const c = meanCurve(table, w, seedIdx);
     return refineOptimum(c.lrs, c.losses);
+  });
+}
+
+/** The slope of log η* on log width from the seed-mean curves of the given seeds. */
+export function slopeFor(table: LrTable, seedIdx: readonly number[]): number {
+  return slopeOf(table.widths, optimaFor(table, seedIdx));
+}
+
+/** The slope's interval over the table's seeds. */
+export function slopeInterval(table: LrTable, slope: number, replicates: number, rngLabels: (string | number)[]): SeedIntervals {
+  return seedIntervals(table.seeds.length, [slope], (idx) => [slopeFor(table, idx)], {
+    replicates, rng: new Rng(0, 'lr-transfer', ...rngLabels), level: DEFAULT_LEVEL,
   });
 }
 
@@ -132,7 +145,7 @@ export function analyzeLrTransfer(ctx: AnalysisContext, opts: LrTransferOptions)
     const summary: LrTransferSummary = {
       group: g.label, over: opts.over, lr: opts.lr, metric: opts.metric, optimalLr, curves,
       slope: null, ci: null,
-      bootstrap: { method: 'none', replicates: 0, usable: 0, level: DEFAULT_LEVEL },
+      bootstrap: { method: 'none', replicates: 0, usable: 0, level: DEFAULT_LEVEL, seeds: table.seeds.length },
       transferGap: null, verdict: 'not-enough-data', threshold: opts.slopeTolerance, verdictReason: '',
     };
     out.push(summary);
@@ -143,19 +156,11 @@ export function analyzeLrTransfer(ctx: AnalysisContext, opts: LrTransferOptions)
     }
     const slope = slopeOf(table.widths, optima);
     summary.slope = slope;
-    if (table.seeds.length >= 2) {
-      const rng = new Rng(0, 'lr-transfer', g.key);
-      const values: number[] = [];
-      for (let b = 0; b < opts.bootstrap; b++) {
-        values.push(slopeOf(table.widths, optimaFor(table, resample(table.seeds.length, rng))));
-      }
-      const ci = percentileInterval(values, DEFAULT_LEVEL, table.seeds.length);
-      const usable = values.filter(Number.isFinite).length;
-      summary.bootstrap = { method: 'seeds', replicates: opts.bootstrap, usable, level: DEFAULT_LEVEL };
-      if (ci) summary.ci = [ci.lo, ci.hi];
-    } else {
-      ctx.notes.push(`${name}: one seed: no bootstrap interval for the slope`);
-    }
+    const iv = slopeInterval(table, slope, opts.bootstrap, [g.key]);
+    summary.bootstrap = { method: iv.method, replicates: iv.replicates, usable: iv.usable, level: DEFAULT_LEVEL, seeds: table.seeds.length };
+    const slopeCi = iv.intervals[0];
+    if (slopeCi) summary.ci = [slopeCi.lo, slopeCi.hi];
+    else ctx.notes.push(`${name}: no interval for the slope: ${iv.note}`);
     // Transfer gap: the widest width run at the narrowest width's η*.
     const narrow = optimalLr[0];
     const wide = optimalLr[optimalLr.length - 1];

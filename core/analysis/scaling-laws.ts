@@ -1,6 +1,6 @@
 // Scaling laws (P1): L(x) = E + A·x^(−α) fitted in width (or any numeric axis), in training
 // step (late window of each run) and in compute C = width × step (the compute-optimal frontier),
-// with bootstrap intervals and P1's predicted exponents where the task defines β.
+// with intervals over seeds and P1's predicted exponents where the task defines β.
 import type { TrialRecord } from '../outcome.js';
 import type { AnalysisContext } from './context.js';
 import { fitWithBootstrap, type Points } from './fit-bootstrap.js';
@@ -155,6 +155,10 @@ export function analyzeScalingLaw(ctx: AnalysisContext, opts: ScalingLawOptions)
     if (pred) summary.prediction = pred;
     const withheld = overTime ? theoryWithheld(g.trials[0]?.config) : null;
     if (withheld) ctx.notes.push(`${name}: ${withheld.reason}`);
+    if (r.fit && r.intervalNote) {
+      ctx.notes.push(`${name}: no interval for the exponent: ${r.intervalNote}`);
+      note = [note, `no interval: ${r.intervalNote}`].filter(Boolean).join('; ');
+    }
     if (note) summary.note = note;
     if (r.fit && (r.fit.alpha < 1e-4 || r.fit.alpha > 8)) {
       // The fit ran into its bounds: the loss does not follow a power law over this range

@@ -3,6 +3,7 @@
 import type { Outcome } from '../outcome.js';
 import type { StabilityRule } from '../stability.js';
 import type { GroupLabel } from './groups.js';
+import type { IntervalMethod } from './seed-interval.js';
 
 export const SUMMARY_VERSION = 1;
 
@@ -19,13 +20,19 @@ export interface FitQuality {
   loss: string;
 }
 
+/** How an interval over seeds was computed (core/analysis/seed-interval.ts). */
 export interface BootstrapInfo {
-  /** seeds: whole seeds resampled with replacement; residuals: log residuals resampled (one seed) */
-  method: 'seeds' | 'residuals' | 'none';
+  /** jackknife-t: leave-one-seed-out jackknife with a Student-t quantile (2–9 seeds);
+   *  bootstrap-percentile: expanded percentile bootstrap over seeds (10 or more); none: no
+   *  interval (one seed, or the statistic failed; `ci` is null and a note says why) */
+  method: IntervalMethod;
+  /** statistics recomputed on subsets of seeds (leave-one-out fits or bootstrap replicates) */
   replicates: number;
-  /** replicates that gave a finite estimate */
+  /** of those, the ones that gave a finite estimate */
   usable: number;
   level: number;
+  /** seeds behind the estimate */
+  seeds: number;
 }
 
 export interface OptimalLr {

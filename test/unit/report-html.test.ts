@@ -160,7 +160,7 @@ test('scaling-law charts draw P1\'s lazy and rich slopes; the phase diagram draw
 
   const f = charts.forgettingVsWidth({
     group: {}, over: 'model.width', points: [{ width: 64, averageAccuracy: 0.8, averageForgetting: 0.2, seeds: 1 }], exponent: 0.05, ci: null, amplitude: 0.3,
-    quality: null, bootstrap: { method: 'none', replicates: 0, usable: 0, level: 0.95 }, perDoubling: 0.034,
+    quality: null, bootstrap: { method: 'none', replicates: 0, usable: 0, level: 0.95, seeds: 1 }, perDoubling: 0.034,
   }) as { title: { subtitle: string } };
   assert.match(f.title.subtitle, /no predicted exponent/);
 });

@@ -12,7 +12,7 @@ import { placeholderSection, renderSection, stabilityRule } from '../../scripts/
 import { wallSeconds, type RunSpec } from '../../scripts/reproduce/setup.js';
 
 const describe = (g: Record<string, unknown>) => Object.entries(g).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'all trials';
-const boot = { method: 'seeds' as const, replicates: 100, usable: 100, level: 0.95 };
+const boot = { method: 'jackknife-t' as const, replicates: 4, usable: 4, level: 0.95, seeds: 4 };
 
 function fixture(richExponent: number, sharpnessSlope = -1.9): Summary {
   const fit = (gamma: number, exponent: number) => ({
@@ -21,7 +21,7 @@ function fixture(richExponent: number, sharpnessSlope = -1.9): Summary {
     prediction: { source: 'P1', beta: 0.5, capacity: 2, lazy: 0.5, rich: 2 / 3, closerTo: 'rich' as const },
   });
   return {
-    version: 1, sweepId: 'fixture', lrConvention: ['plain (SCIENCE.md §1): lr = η0'], axes: ['model.gamma', 'model.width', 'seed'],
+    version: 1, sweepId: 'fixture', lrConvention: ['plain (docs/science.md §1): lr = η0'], axes: ['model.gamma', 'model.width', 'seed'],
     trials: { succeeded: 3, diverged: 1, failed: 0, cancelled: 0, total: 4 },
     lrTransfer: [{
       group: { 'model.parametrization': 'mup' }, over: 'model.width', lr: 'optimizer.lr', metric: 'trainLoss',
