@@ -16,6 +16,9 @@ export interface PhaseDiagramOptions {
   lr: string;
   metric: MetricName;
   stability?: StabilityRule;
+  /** the small-γ0 slopes use γ0 ≤ smallMax, the large-γ0 ones γ0 ≥ largeMin (default 1 and 1) */
+  smallMax?: number;
+  largeMin?: number;
 }
 
 /** The trainer's default bound, for records written before the factor was recorded. */
@@ -52,10 +55,15 @@ function etaMaxBy(lrs: readonly number[], atLr: (lr: number) => TrialRecord[], r
   return { etaMax, bracket: etaMax === null ? null : [etaMax, above], verdicts, unclassified };
 }
 
-function slopeFit(points: { gamma: number; v: number | null }[], side: 'small' | 'large', expected: number | null): SlopeFit {
-  const sel = points.filter((p) => p.v !== null && p.v > 0 && (side === 'small' ? p.gamma <= 1 : p.gamma >= 1));
+/** The γ0 ranges of the two regimes; P3's slopes are asymptotes (γ0 ≪ 1, γ0 ≫ 1), and the
+ *  crossover near γ0 = 1 bends both, so a sweep may keep it out of the fits. */
+interface Regimes { smallMax: number; largeMin: number }
+
+function slopeFit(points: { gamma: number; v: number | null }[], side: 'small' | 'large', expected: number | null, regimes: Regimes): SlopeFit {
+  const sel = points.filter((p) => p.v !== null && p.v > 0 && (side === 'small' ? p.gamma <= regimes.smallMax : p.gamma >= regimes.largeMin));
   const line = sel.length >= 2 ? fitLine(sel.map((p) => Math.log(p.gamma)), sel.map((p) => Math.log(p.v!))) : null;
-  return { slope: line ? line.slope : null, n: sel.length, expected };
+  const gammas = sel.map((p) => p.gamma);
+  return { slope: line ? line.slope : null, n: sel.length, expected, gammaRange: sel.length ? [Math.min(...gammas), Math.max(...gammas)] : null };
 }
 
 export function analyzePhaseDiagram(ctx: AnalysisContext, opts: PhaseDiagramOptions): PhaseDiagramSummary[] {
@@ -67,6 +75,7 @@ export function analyzePhaseDiagram(ctx: AnalysisContext, opts: PhaseDiagramOpti
     }
   }
   const rule = opts.stability ?? 'bound';
+  const regimes: Regimes = { smallMax: opts.smallMax ?? 1, largeMin: opts.largeMin ?? 1 };
   const out: PhaseDiagramSummary[] = [];
   for (const g of groupTrials(ctx.trials, ctx.axes, [opts.gamma, opts.lr, 'seed'])) {
     const name = `${what} [${describeGroup(g.label)}]`;
@@ -123,16 +132,16 @@ export function analyzePhaseDiagram(ctx: AnalysisContext, opts: PhaseDiagramOpti
     const summary: PhaseDiagramSummary = {
       group: g.label, gammaAxis: opts.gamma, lrAxis: opts.lr, depth, stability: rule, points, perGamma,
       slopes: {
-        etaStar: { small: slopeFit(star, 'small', 2), large: slopeFit(star, 'large', 2 / L) },
-        etaMax: { small: slopeFit(max, 'small', 2), large: slopeFit(max, 'large', 2 / L) },
+        etaStar: { small: slopeFit(star, 'small', 2, regimes), large: slopeFit(star, 'large', 2 / L, regimes) },
+        etaMax: { small: slopeFit(max, 'small', 2, regimes), large: slopeFit(max, 'large', 2 / L, regimes) },
       },
     };
     if (initSharpness.some((p) => p.v !== null)) {
       // At initialisation the centered output is 0 and the Gauss–Newton part of the Hessian scales
       // as γ0^(−2) for every γ0; P3's γ0^(−2/L) at large γ0 describes the trained network.
-      const large = slopeFit(initSharpness, 'large', null);
+      const large = slopeFit(initSharpness, 'large', null, regimes);
       large.note = 'P3\'s −2/L applies to the trained network, not to the initialisation measured here';
-      summary.sharpnessSlopes = { small: slopeFit(initSharpness, 'small', -2), large };
+      summary.sharpnessSlopes = { small: slopeFit(initSharpness, 'small', -2, regimes), large };
     }
     out.push(summary);
   }

@@ -40,6 +40,9 @@ export const phaseDiagramSchema = z.strictObject({
    * train.divergenceFactor: 0. The lr-descent search uses the same rule.
    */
   stability: z.enum(STABILITY_RULES).default('bound'),
+  /** γ0 range of the small- and large-γ0 slope fits: γ0 ≤ smallMax and γ0 ≥ largeMin */
+  smallMax: z.number().positive().default(1),
+  largeMin: z.number().positive().default(1),
 });
 
 export const forgettingSchema = z.strictObject({

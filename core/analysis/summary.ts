@@ -146,6 +146,8 @@ export interface SlopeFit {
   n: number;
   /** the slope P3 predicts; null when no prediction applies to what was measured (see note) */
   expected: number | null;
+  /** the smallest and largest γ0 in the fit */
+  gammaRange?: [number, number] | null;
   note?: string;
 }
 
