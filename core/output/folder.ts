@@ -25,11 +25,33 @@ export type FinishedTrial = Pick<TrialRecord, 'outcome' | 'final' | 'step'>;
 /** An output folder that belongs to another sweep, or is unusable. */
 export class OutputFolderError extends Error {}
 
+const ACCESS_PROBLEMS: Record<string, string> = {
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'exists and is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENAMETOOLONG: 'path too long',
+  ELOOP: 'too many symbolic links',
+  EISDIR: 'is a folder where a file was expected',
+};
+
+/** A file-system error on the folder as one line naming the folder (bad --out), else `err` itself. */
+export function folderAccessError(dir: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const problem = code ? ACCESS_PROBLEMS[code] : undefined;
+  return problem ? new OutputFolderError(`${dir}: cannot be used as an output folder: ${problem} (${code})`) : err;
+}
+
 export interface OpenOptions {
   /** the sweep's name; a folder holding another sweep is refused */
   name: string;
   /** forget failed trials so they run again */
   retryFailed?: boolean;
+  /** a cluster sweep's id: its records carry it as `sweepId` (embedded records carry the name) */
+  sweepId?: string;
 }
 
 /** What opening the folder had to clean up. */
@@ -38,6 +60,41 @@ export interface Cleanup {
   records: number;
   /** metric lines of trials without a kept record, or unreadable */
   metricLines: number;
+  /**
+   * finished trials whose last metric line was torn (cut off by a copy, a full disk or
+   * another tool): their records are dropped too, so they run again with complete metrics
+   */
+  rerun: string[];
+  /** spec.json was missing or unreadable, and the records' sweepId showed the folder is this sweep's */
+  adopted?: string;
+}
+
+/** spec.json's sweep name, or why there is none. */
+function readSpecName(path: string): { name: string } | 'missing' | 'invalid' {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  try {
+    const name: unknown = (JSON.parse(text) as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? { name } : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+/** The trial of a torn metric line, if its `trialId` field survived the cut. */
+export function tornTrialId(raw: string): string | undefined {
+  const m = /"trialId":"((?:[^"\\]|\\.)*)"/.exec(raw);
+  if (!m) return undefined;
+  try {
+    return JSON.parse(`"${m[1]}"`) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 const FINISHED: ReadonlySet<Outcome> = new Set<Outcome>(['succeeded', 'diverged', 'failed']);
@@ -62,13 +119,18 @@ export class SweepOutput {
 
   /** Opens (creating or resuming) the folder; returns it with what had to be cleaned up. */
   static async open(dir: string, opts: OpenOptions): Promise<{ output: SweepOutput; cleanup: Cleanup }> {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw folderAccessError(dir, err);
+    }
     const out = new SweepOutput(dir);
-    out.checkOwner(opts.name);
-    const cleanup: Cleanup = { records: 0, metricLines: 0 };
+    const cleanup: Cleanup = { records: 0, metricLines: 0, rerun: [] };
+    const adopted = await out.checkOwner(opts);
+    if (adopted) cleanup.adopted = adopted;
 
     // trials.jsonl: keep the first complete record of each finished trial
-    const keep: string[] = [];
+    const keep: { id: string; raw: string }[] = [];
     let tornTrials = false;
     for await (const { raw, value } of readJsonl(out.path('trials'), () => (tornTrials = true))) {
       const ok = isRecord(value) && FINISHED.has(value.outcome) && !out.finished.has(value.id) && !(opts.retryFailed && value.outcome === 'failed');
@@ -77,36 +139,66 @@ export class SweepOutput {
         continue;
       }
       out.finished.set(value.id, { outcome: value.outcome, final: value.final, step: value.step });
-      keep.push(raw);
+      keep.push({ id: value.id, raw });
+    }
+    // a torn last metric line of a finished trial: its metrics are incomplete, so it runs again
+    const metrics = await out.scanMetrics();
+    const tornOf = metrics.torn === null ? undefined : tornTrialId(metrics.torn);
+    if (tornOf !== undefined && out.finished.has(tornOf)) {
+      out.finished.delete(tornOf);
+      cleanup.rerun.push(tornOf);
+      cleanup.records++;
     }
     if (cleanup.records || tornTrials) {
       cleanup.records += tornTrials ? 1 : 0;
-      await rewriteJsonl(out.path('trials'), keep);
+      await rewriteJsonl(out.path('trials'), keep.filter((k) => out.finished.has(k.id)).map((k) => k.raw));
     }
     keep.length = 0;
 
-    cleanup.metricLines = await out.dropOrphanMetrics();
+    cleanup.metricLines = metrics.orphans || metrics.torn !== null || cleanup.rerun.length ? await out.dropOrphanMetrics() : 0;
     out.trials = new JsonlAppender(out.path('trials'));
     out.metrics = new JsonlAppender(out.path('metrics'));
     return { output: out, cleanup };
   }
 
-  private checkOwner(name: string): void {
-    let text: string;
-    try {
-      text = readFileSync(this.path('spec'), 'utf8');
-    } catch {
-      return;
+  /**
+   * Who the folder belongs to: spec.json's name if it is readable; otherwise the sweepId of
+   * the trial records, so a folder whose spec.json was deleted or damaged is never taken over by
+   * another sweep. Returns a note when spec.json was unusable but the records are this sweep's.
+   */
+  private async checkOwner(opts: OpenOptions): Promise<string | undefined> {
+    const spec = readSpecName(this.path('spec'));
+    if (typeof spec === 'object') {
+      if (spec.name !== opts.name) throw new OutputFolderError(`${this.dir} holds sweep "${spec.name}", not "${opts.name}"; choose another --out`);
+      return undefined;
     }
-    let owner: unknown;
-    try {
-      owner = (JSON.parse(text) as { name?: unknown }).name;
-    } catch {
-      return; // an unreadable spec.json is rewritten by this run
+    const ours = new Set([opts.name, ...(opts.sweepId ? [opts.sweepId] : [])]);
+    let records = 0;
+    let mine = 0;
+    let other: string | null = null;
+    for await (const { value } of readJsonl(this.path('trials'))) {
+      if (!isRecord(value)) continue;
+      records++;
+      const id: unknown = (value as { sweepId?: unknown }).sweepId;
+      if (typeof id === 'string' && ours.has(id)) mine++;
+      else other ??= typeof id === 'string' ? `of sweep "${id}"` : 'without a sweep name';
     }
-    if (typeof owner === 'string' && owner !== name) {
-      throw new OutputFolderError(`${this.dir} holds sweep "${owner}", not "${name}"; choose another --out`);
+    if (!records) return undefined;
+    const what = spec === 'missing' ? 'no spec.json' : 'a spec.json that is not valid';
+    if (other !== null) {
+      throw new OutputFolderError(`${this.dir} holds ${records} trial record(s), some ${other}, and ${what}, so it cannot be shown to be "${opts.name}"'s; choose another --out (or move trials.jsonl and metrics.jsonl out of it to start afresh)`);
     }
+    return `${this.dir} had ${what}; its ${mine} trial record(s) are sweep "${opts.name}"'s (their sweepId), so the folder is kept and spec.json written again`;
+  }
+
+  /** Metric lines without a finished trial, and the torn last line if there is one. */
+  private async scanMetrics(): Promise<{ orphans: number; torn: string | null }> {
+    let orphans = 0;
+    let torn: string | null = null;
+    for await (const { value } of readJsonl(this.path('metrics'), (raw) => (torn = raw))) {
+      if (!(isPlainObject(value) && typeof value.trialId === 'string' && this.finished.has(value.trialId))) orphans++;
+    }
+    return { orphans, torn };
   }
 
   /**

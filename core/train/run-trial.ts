@@ -75,6 +75,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
     if (err instanceof Diverged) {
       result.outcome = 'diverged';
       result.step = err.step;
+      tracker.diverged(err.step, err.loss);
       result.error = err.message;
     } else if (err instanceof Cancelled || ctx.signal?.aborted) {
       result.outcome = 'cancelled';
