@@ -26,6 +26,7 @@ export type FinishedTrial = Pick<TrialRecord, 'outcome' | 'final' | 'step'>;
 export class OutputFolderError extends Error {}
 
 const ACCESS_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such folder',
   ENOTDIR: 'a part of the path is a file, not a folder',
   EEXIST: 'exists and is not a folder',
   EACCES: 'permission denied',

@@ -91,8 +91,8 @@ export async function* readJsonl(path: string, torn?: (raw: string) => void): As
  */
 export class RewriteError extends Error {
   constructor(readonly path: string, cause: unknown) {
-    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    super(`could not rewrite ${path} (${code ?? (cause instanceof Error ? cause.message : String(cause))}); it was left unchanged — free some space and run again`, { cause });
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`could not rewrite ${path} (${why}); it is unchanged and nothing was lost`, { cause });
   }
 }
 
