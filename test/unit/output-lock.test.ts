@@ -120,11 +120,13 @@ test('processes racing for a free folder, and for a stale lock: exactly one hold
   for (const stale of [false, true]) {
     const dir = freshDir();
     if (stale) writeLock(dir, {});
-    // each child tries once, and if it got the lock holds it for a while
+    // each child tries once; the one that got the lock holds it until every child has answered
     const body = `
-      try { const l = FolderLock.acquire(dir, 'sweep run'); console.log('got'); await new Promise((r) => setTimeout(r, 1500)); l.release(); }
+      try { FolderLock.acquire(dir, 'sweep run'); process.on('SIGINT', () => process.exit(0)); setInterval(() => {}, 1000); console.log('got'); }
       catch (e) { console.log(e.constructor.name); }`;
     const kids = Array.from({ length: 6 }, () => child(dir, body));
+    while (!kids.every((k) => k.out().includes('\n'))) await new Promise((r) => setTimeout(r, 20));
+    for (const k of kids) if (k.out().trim() === 'got') k.p.kill('SIGINT');
     const results = await Promise.all(kids.map((k) => k.done));
     const outs = results.map((r) => r.out.trim());
     assert.equal(outs.filter((o) => o === 'got').length, 1, `${stale ? 'stale' : 'free'} folder: ${outs.join(', ')}`);
@@ -134,11 +136,12 @@ test('processes racing for a free folder, and for a stale lock: exactly one hold
 });
 
 test('released on process.exit, on an uncaught error and on SIGINT handled by exit; left by SIGKILL and then stale', { timeout: 60_000 }, async () => {
-  const hold = `const l = FolderLock.acquire(dir, 'sweep run'); console.log('held');`;
+  const hold = `const l = FolderLock.acquire(dir, 'sweep run');`;
+  // 'held' is printed last, once everything (the SIGINT handler too) is in place
   const cases: [string, string][] = [
-    ['process.exit', `${hold} process.exit(3);`],
-    ['uncaught error', `${hold} setTimeout(() => { throw new Error('boom'); }, 10);`],
-    ['Ctrl-C', `${hold} process.on('SIGINT', () => process.exit(130)); setInterval(() => {}, 1000);`],
+    ['process.exit', `${hold} console.log('held'); process.exit(3);`],
+    ['uncaught error', `${hold} console.log('held'); setTimeout(() => { throw new Error('boom'); }, 10);`],
+    ['Ctrl-C', `${hold} process.on('SIGINT', () => process.exit(130)); setInterval(() => {}, 1000); console.log('held');`],
   ];
   for (const [what, body] of cases) {
     const dir = freshDir();
@@ -150,7 +153,7 @@ test('released on process.exit, on an uncaught error and on SIGINT handled by ex
     assert.ok(!existsSync(join(dir, LOCK_FILE)), `lock released after ${what}`);
   }
   const dir = freshDir();
-  const k = child(dir, `${hold} setInterval(() => {}, 1000);`);
+  const k = child(dir, `${hold} setInterval(() => {}, 1000); console.log('held');`);
   while (!k.out().includes('held')) await new Promise((r) => setTimeout(r, 20));
   k.p.kill('SIGKILL');
   await k.done;
