@@ -3,8 +3,8 @@
 // trials.jsonl appears once, and metrics.jsonl holds only lines of trials in trials.jsonl.
 // A run killed without warning can leave metric lines of unfinished trials; opening the
 // folder again removes them (atomically) before those trials rerun.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { MetricMessage } from '../messages.js';
 import { OUTCOMES, type Outcome, type TrialRecord } from '../outcome.js';
 import { isPlainObject } from '../grid/paths.js';
@@ -18,6 +18,35 @@ export const OUTPUT_FILES = {
   /** the resolved spec the folder belongs to (lets `sweep analyze DIR` find the analysis section) */
   spec: 'spec.json',
 } as const;
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdir spins forever where mkdir answers
+ * ENOENT under an existing parent (e.g. in /proc); a file in the way is ENOTDIR, or EEXIST
+ * when it is the folder itself. Errors are those of the file system (see folderAccessError).
+ */
+export function makeFolder(dir: string): void {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  for (let p = target; ; p = dirname(p)) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw err;
+      missing.push(p);
+      continue;
+    }
+    if (!isDir) throw Object.assign(new Error(`${p}: not a folder`), { code: p === target ? 'EEXIST' : 'ENOTDIR' });
+    break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      mkdirSync(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // made by someone else meanwhile
+    }
+  }
+}
 
 /** What the search strategies and the progress display need of a finished trial. */
 export type FinishedTrial = Pick<TrialRecord, 'outcome' | 'final' | 'step'>;
@@ -121,7 +150,7 @@ export class SweepOutput {
   /** Opens (creating or resuming) the folder; returns it with what had to be cleaned up. */
   static async open(dir: string, opts: OpenOptions): Promise<{ output: SweepOutput; cleanup: Cleanup }> {
     try {
-      mkdirSync(dir, { recursive: true });
+      makeFolder(dir);
     } catch (err) {
       throw folderAccessError(dir, err);
     }

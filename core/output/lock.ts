@@ -6,10 +6,10 @@
 // and start time. A lock whose process has died on this host is stale and taken over; a lock
 // from another host is reported with how to remove it, since its pid cannot be checked here.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { folderAccessError, OutputFolderError } from './folder.js';
+import { folderAccessError, makeFolder, OutputFolderError } from './folder.js';
 
 export const LOCK_FILE = 'sweep.lock';
 
@@ -126,7 +126,7 @@ export class FolderLock {
   static acquire(dir: string, command: string, opts: AcquireOptions = {}): FolderLock {
     if (opts.create) {
       try {
-        mkdirSync(dir, { recursive: true });
+        makeFolder(dir);
       } catch (err) {
         throw folderAccessError(dir, err);
       }

@@ -112,6 +112,12 @@ test('bad folders are one-line OutputFolderErrors naming the folder', () => {
     err instanceof OutputFolderError && err.message === `${file}: cannot be used as an output folder: exists and is not a folder (EEXIST)`);
   assert.throws(() => FolderLock.acquire(join(file, 'sub'), 'sweep run', { create: true }), (err: unknown) =>
     err instanceof OutputFolderError && err.message === `${join(file, 'sub')}: cannot be used as an output folder: a part of the path is a file, not a folder (ENOTDIR)`);
+  // where mkdir answers ENOENT under an existing parent, Node's recursive mkdir spun forever
+  assert.throws(() => FolderLock.acquire('/proc/self/out', 'sweep run', { create: true }), (err: unknown) =>
+    err instanceof OutputFolderError && err.message === '/proc/self/out: cannot be used as an output folder: no such folder (ENOENT)');
+  const nested = join(dir, 'a', 'b', 'c');
+  FolderLock.acquire(nested, 'sweep run', { create: true }).release();
+  assert.deepEqual(readdirSync(nested), [], 'missing parents are created');
   assert.throws(() => FolderLock.acquire(join(dir, 'missing'), 'sweep analyze'), (err: unknown) =>
     err instanceof OutputFolderError && err.message === `${join(dir, 'missing')}: cannot be used as an output folder: no such folder (ENOENT)`);
 });
