@@ -7,7 +7,7 @@ import type { MetricMessage } from '../messages.js';
 import type { TrialRecord } from '../outcome.js';
 import { readJsonl, writeFileAtomic } from '../output/jsonl.js';
 import { tornTrialId } from '../output/folder.js';
-import { FolderLock } from '../output/lock.js';
+import { FolderLock, type LockHolder } from '../output/lock.js';
 import { renderReport } from '../report/html.js';
 import { analyzeSeries } from './analyze.js';
 import type { AnalysisConfigInput } from './schema.js';
@@ -31,6 +31,8 @@ export interface AnalyzeFolderResult {
   summary: Summary;
   summaryPath: string;
   reportPath: string | null;
+  /** a dead process's lock this analysis took over (worth a note to the user) */
+  tookOver?: LockHolder;
 }
 
 export class AnalyzeFolderError extends Error {}
@@ -64,7 +66,9 @@ export async function analyzeFolder(dir: string, opts: AnalyzeFolderOptions = {}
   // one writer at a time: a run (or another analysis) writing the folder makes this one wait its turn
   const lock = opts.lock ?? FolderLock.acquire(dir, 'sweep analyze');
   try {
-    return await analyzeLocked(dir, opts);
+    const res = await analyzeLocked(dir, opts);
+    if (lock !== opts.lock && lock.replaced) res.tookOver = lock.replaced;
+    return res;
   } finally {
     if (lock !== opts.lock) lock.release();
   }

@@ -88,7 +88,7 @@ export interface OpenOptions {
 export interface Cleanup {
   /** records dropped: duplicates, cancelled, unreadable, or failed with retryFailed */
   records: number;
-  /** metric lines of trials without a kept record, or unreadable */
+  /** metric lines of trials without a kept record, second copies of a line, or unreadable */
   metricLines: number;
   /**
    * finished trials whose last metric line was torn (cut off by a copy, a full disk or
@@ -125,6 +125,22 @@ export function tornTrialId(raw: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Which metric lines to keep, in file order: those of finished trials, each step once and in
+ * rising order per trial. A repeated or earlier step is a second copy (two runs once wrote the
+ * same folder); the first copy is kept. Holds one number per trial, not per line.
+ */
+function metricFilter(finished: ReadonlyMap<string, unknown>): (value: unknown) => boolean {
+  const last = new Map<string, number>();
+  return (value) => {
+    if (!(isPlainObject(value) && typeof value.trialId === 'string' && typeof value.step === 'number' && finished.has(value.trialId))) return false;
+    const prev = last.get(value.trialId);
+    if (prev !== undefined && value.step <= prev) return false;
+    last.set(value.trialId, value.step);
+    return true;
+  };
 }
 
 const FINISHED: ReadonlySet<Outcome> = new Set<Outcome>(['succeeded', 'diverged', 'failed']);
@@ -225,32 +241,31 @@ export class SweepOutput {
   private async scanMetrics(): Promise<{ orphans: number; torn: string | null }> {
     let orphans = 0;
     let torn: string | null = null;
+    const keep = metricFilter(this.finished);
     for await (const { value } of readJsonl(this.path('metrics'), (raw) => (torn = raw))) {
-      if (!(isPlainObject(value) && typeof value.trialId === 'string' && this.finished.has(value.trialId))) orphans++;
+      if (!keep(value)) orphans++;
     }
     return { orphans, torn };
   }
 
   /**
-   * Removes metric lines whose trial has no record (a run stopped mid-trial), streaming the
-   * file and replacing it atomically only when something is dropped. Returns lines dropped.
+   * Removes metric lines whose trial has no record (a run stopped mid-trial) and second copies
+   * of a line, streaming the file and replacing it atomically only when something is dropped.
+   * Returns lines dropped.
    */
   private async dropOrphanMetrics(): Promise<number> {
-    let dropped = 0;
-    let torn = false;
-    for await (const { value } of readJsonl(this.path('metrics'), () => (torn = true))) {
-      if (!(isPlainObject(value) && typeof value.trialId === 'string' && this.finished.has(value.trialId))) dropped++;
-    }
-    if (!dropped && !torn) return 0;
+    const { orphans, torn } = await this.scanMetrics();
+    if (!orphans && torn === null) return 0;
     const finished = this.finished;
     const metricsPath = this.path('metrics');
     async function* kept(): AsyncGenerator<string> {
+      const keep = metricFilter(finished);
       for await (const { raw, value } of readJsonl(metricsPath)) {
-        if (isPlainObject(value) && typeof value.trialId === 'string' && finished.has(value.trialId)) yield raw;
+        if (keep(value)) yield raw;
       }
     }
     await rewriteJsonl(metricsPath, kept());
-    return dropped + (torn ? 1 : 0);
+    return orphans + (torn !== null ? 1 : 0);
   }
 
   writeMetric(m: MetricMessage): void {

@@ -207,3 +207,17 @@ test('a rewrite that fails for lack of space (a real EFBIG under ulimit -f) leav
     assert.equal(lines(metrics).length, 3000);
   });
 });
+
+test('a folder two runs wrote at once (every trial and metric line twice) is repaired on resume', async () => {
+  const dir = await folderOf('s', []);
+  const trials = join(dir, 'trials.jsonl');
+  const metrics = join(dir, 'metrics.jsonl');
+  // what two racing runs left: interleaved copies of the same lines, and each record twice
+  writeFileSync(metrics, [metric('a', 0), metric('a', 0), metric('b', 0), metric('a', 10), metric('b', 0), metric('a', 10), metric('b', 10), metric('b', 10)].map((m) => JSON.stringify(m)).join('\n') + '\n');
+  writeFileSync(trials, [rec('a', 'succeeded'), rec('a', 'succeeded'), rec('b', 'succeeded'), rec('b', 'succeeded')].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const { output, cleanup } = await SweepOutput.open(dir, { name: 's' });
+  assert.deepEqual(cleanup, { records: 2, metricLines: 4, rerun: [] });
+  await output.close();
+  assert.deepEqual(lines(trials).map((r) => r.id), ['a', 'b']);
+  assert.deepEqual(lines(metrics).map((m) => `${m.trialId}:${m.step}`), ['a:0', 'b:0', 'a:10', 'b:10']);
+});

@@ -1,9 +1,10 @@
 // `sweep analyze DIR`: recompute summary.json and report.html of an output folder (also of a
-// sweep still running or stopped part-way; the summary says what is missing).
+// sweep stopped part-way; the summary says what is missing). A folder a run is writing is
+// refused: the analysis takes the folder's lock like every writer.
 import type { Command } from 'commander';
 import { AnalyzeFolderError, analyzeFolder } from '../../core/analysis/folder.js';
 import { OutputFolderError } from '../../core/output/folder.js';
-import { exitOnInterrupt } from '../../core/output/lock.js';
+import { describeHolder, exitOnInterrupt } from '../../core/output/lock.js';
 import { UsageError } from '../cli.js';
 import type { Summary } from '../../core/analysis/summary.js';
 import { describeGroup } from '../../core/analysis/groups.js';
@@ -45,6 +46,7 @@ export function register(program: Command): void {
       } finally {
         undo();
       }
+      if (res.tookOver) console.error(`sweep: note: took over ${dir} from ${describeHolder(res.tookOver)}, which is no longer running`);
       for (const line of describeSummary(res.summary)) console.log(line);
       console.log(`wrote ${res.summaryPath}${res.reportPath ? ` and ${res.reportPath}` : ''}`);
     });
