@@ -6,7 +6,7 @@
 // and start time. A lock whose process has died on this host is stale and taken over; a lock
 // from another host is reported with how to remove it, since its pid cannot be checked here.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { folderAccessError, makeFolder, OutputFolderError } from './folder.js';
@@ -104,9 +104,12 @@ export function describeHolder(h: LockHolder): string {
   return `${h.command} (pid ${h.pid} on host ${h.host}, since ${h.since})`;
 }
 
+/** Locks this process holds; process.exit() (a second Ctrl-C) skips finally blocks but not 'exit' listeners. */
+const held = new Set<FolderLock>();
+let exitListener = false;
+
 export class FolderLock {
   private released = false;
-  private readonly onExit = () => this.release();
 
   private constructor(
     readonly dir: string,
@@ -115,8 +118,13 @@ export class FolderLock {
     /** a dead holder's lock this one replaced (worth a note to the user) */
     readonly replaced: LockHolder | null,
   ) {
-    // process.exit() (a second Ctrl-C) skips finally blocks but not 'exit' listeners
-    process.on('exit', this.onExit);
+    held.add(this);
+    if (!exitListener) {
+      exitListener = true;
+      process.on('exit', () => {
+        for (const lock of [...held]) lock.release();
+      });
+    }
   }
 
   /**
@@ -161,9 +169,13 @@ export class FolderLock {
   release(): void {
     if (this.released) return;
     this.released = true;
-    process.off('exit', this.onExit);
-    const found = readLock(this.path);
-    if (found !== 'gone' && found.holder?.token === this.holder.token) removeIfSame(this.path, found.ino, this.holder.token);
+    held.delete(this);
+    try {
+      const found = readLock(this.path);
+      if (found !== 'gone' && found.holder?.token === this.holder.token) removeIfSame(this.path, found.ino, this.holder.token);
+    } catch {
+      // the folder became unreadable: the lock stays, and the next command finds its holder gone
+    }
   }
 }
 
@@ -180,6 +192,7 @@ function tryCreate(dir: string, path: string, holder: LockHolder): boolean {
       closeSync(fd);
     }
   } catch (err) {
+    rmSync(tmp, { force: true });
     throw folderAccessError(dir, err);
   }
   try {
@@ -211,9 +224,12 @@ function createExclusive(dir: string, path: string, body: string): boolean {
   try {
     writeSync(fd, body);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
     closeSync(fd);
+    rmSync(path, { force: true });
+    throw folderAccessError(dir, err);
   }
+  closeSync(fd);
   return true;
 }
 
