@@ -2,13 +2,15 @@
 // arrive and reopened to resume. Invariant kept on every exit path: each trial in
 // trials.jsonl appears once, and metrics.jsonl holds only lines of trials in trials.jsonl.
 // A run killed without warning can leave metric lines of unfinished trials; opening the
-// folder again removes them (atomically) before those trials rerun.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+// folder again removes them (atomically) before those trials rerun. Only one command writes a
+// folder at a time (lock.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MetricMessage } from '../messages.js';
 import { OUTCOMES, type Outcome, type TrialRecord } from '../outcome.js';
 import { isPlainObject } from '../grid/paths.js';
 import { JsonlAppender, readJsonl, rewriteJsonl, writeFileAtomic } from './jsonl.js';
+import { folderAccessError, makeFolder, OutputFolderError } from './folder-access.js';
 
 export const OUTPUT_FILES = {
   trials: 'trials.jsonl',
@@ -19,61 +21,10 @@ export const OUTPUT_FILES = {
   spec: 'spec.json',
 } as const;
 
-/**
- * `mkdir -p`, one level at a time. Node's recursive mkdir spins forever where mkdir answers
- * ENOENT under an existing parent (e.g. in /proc); a file in the way is ENOTDIR, or EEXIST
- * when it is the folder itself. Errors are those of the file system (see folderAccessError).
- */
-export function makeFolder(dir: string): void {
-  const target = resolve(dir);
-  const missing: string[] = [];
-  for (let p = target; ; p = dirname(p)) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw err;
-      missing.push(p);
-      continue;
-    }
-    if (!isDir) throw Object.assign(new Error(`${p}: not a folder`), { code: p === target ? 'EEXIST' : 'ENOTDIR' });
-    break;
-  }
-  for (const p of missing.reverse()) {
-    try {
-      mkdirSync(p);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // made by someone else meanwhile
-    }
-  }
-}
-
 /** What the search strategies and the progress display need of a finished trial. */
 export type FinishedTrial = Pick<TrialRecord, 'outcome' | 'final' | 'step'>;
 
-/** An output folder that belongs to another sweep, or is unusable. */
-export class OutputFolderError extends Error {}
-
-const ACCESS_PROBLEMS: Record<string, string> = {
-  ENOENT: 'no such folder',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EEXIST: 'exists and is not a folder',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  ENAMETOOLONG: 'path too long',
-  ELOOP: 'too many symbolic links',
-  EISDIR: 'is a folder where a file was expected',
-};
-
-/** A file-system error on the folder as one line naming the folder (bad --out), else `err` itself. */
-export function folderAccessError(dir: string, err: unknown): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const problem = code ? ACCESS_PROBLEMS[code] : undefined;
-  return problem ? new OutputFolderError(`${dir}: cannot be used as an output folder: ${problem} (${code})`) : err;
-}
+export { folderAccessError, makeFolder, OutputFolderError } from './folder-access.js';
 
 export interface OpenOptions {
   /** the sweep's name; a folder holding another sweep is refused */

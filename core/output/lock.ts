@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { folderAccessError, makeFolder, OutputFolderError } from './folder.js';
+import { folderAccessError, makeFolder, OutputFolderError } from './folder-access.js';
 
 export const LOCK_FILE = 'sweep.lock';
 
