@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OUTPUT_FILES, SweepOutput } from '../core/output/folder.js';
+import { FolderLock } from '../core/output/lock.js';
 import { openReportsStore, reportObject } from '../activities/jetstream/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
 import { collectSweep, writeSweepFolder } from '../activities/sweep-data.js';
@@ -24,10 +25,19 @@ export async function downloadReport(nc: NatsConnection, sweepId: string, dir: s
   const spec = await plans.spec(sweepId);
   if (spec === undefined) throw new Error(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
   const name = resolveForClient(spec).spec.name;
-  // Refuses a folder that holds another sweep, like `sweep run --out`.
-  const { output } = await SweepOutput.open(dir, { name });
-  await output.close();
+  // One writer per folder, like `sweep run`; held until every file is in place.
+  const lock = FolderLock.acquire(dir, 'sweep report', { create: true });
+  try {
+    // Refuses a folder that holds another sweep, like `sweep run --out`.
+    const { output } = await SweepOutput.open(dir, { name, sweepId });
+    await output.close();
+    return await writeReport(nc, sweepId, dir, lock);
+  } finally {
+    lock.release();
+  }
+}
 
+async function writeReport(nc: NatsConnection, sweepId: string, dir: string, lock: FolderLock): Promise<ReportResult> {
   const store = await openReportsStore(nc);
   const stored = await store.getBlob(reportObject(sweepId, OUTPUT_FILES.summary));
   if (stored) {
@@ -48,7 +58,8 @@ export async function downloadReport(nc: NatsConnection, sweepId: string, dir: s
     const data = await collectSweep(nc, sweepId);
     const out = await writeSweepFolder(tmp, data);
     await out.close();
-    await analyzeFolder(tmp, { planned: data.plans.length });
+    // the scratch folder is private to this process: the lock on `dir` covers it
+    await analyzeFolder(tmp, { planned: data.plans.length, lock });
     const files = readdirSync(tmp).filter((f) => (Object.values(OUTPUT_FILES) as string[]).includes(f));
     for (const f of files) renameSync(join(tmp, f), join(dir, f));
     return { dir, complete: false, files, trials: data.records.length };

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { MetricMessage } from '../messages.js';
 import type { TrialRecord } from '../outcome.js';
 import { readJsonl, writeFileAtomic } from '../output/jsonl.js';
+import { tornTrialId } from '../output/folder.js';
+import { FolderLock, type LockHolder } from '../output/lock.js';
 import { renderReport } from '../report/html.js';
 import { analyzeSeries } from './analyze.js';
 import type { AnalysisConfigInput } from './schema.js';
@@ -19,12 +21,18 @@ export interface AnalyzeFolderOptions {
   analysis?: AnalysisConfigInput;
   /** skip report.html (summary.json only) */
   noReport?: boolean;
+  /** the caller's lock on the folder (`sweep run`); without one the analysis takes the lock itself */
+  lock?: FolderLock;
+  /** notes the caller adds to summary.json */
+  notes?: string[];
 }
 
 export interface AnalyzeFolderResult {
   summary: Summary;
   summaryPath: string;
   reportPath: string | null;
+  /** a dead process's lock this analysis took over (worth a note to the user) */
+  tookOver?: LockHolder;
 }
 
 export class AnalyzeFolderError extends Error {}
@@ -48,14 +56,26 @@ function readSpec(dir: string): SpecJson | null {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-async function* metricMessages(path: string): AsyncGenerator<MetricMessage> {
-  for await (const { value } of readJsonl(path)) {
+async function* metricMessages(path: string, torn: (raw: string) => void): AsyncGenerator<MetricMessage> {
+  for await (const { value } of readJsonl(path, torn)) {
     if (isObject(value) && typeof value.trialId === 'string' && typeof value.step === 'number') yield value as unknown as MetricMessage;
   }
 }
 
 export async function analyzeFolder(dir: string, opts: AnalyzeFolderOptions = {}): Promise<AnalyzeFolderResult> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new AnalyzeFolderError(`${dir}: no such output folder`);
+  // one writer at a time: a run (or another analysis) writing the folder makes this one wait its turn
+  const lock = opts.lock ?? FolderLock.acquire(dir, 'sweep analyze');
+  try {
+    const res = await analyzeLocked(dir, opts);
+    if (lock !== opts.lock && lock.replaced) res.tookOver = lock.replaced;
+    return res;
+  } finally {
+    if (lock !== opts.lock) lock.release();
+  }
+}
+
+async function analyzeLocked(dir: string, opts: AnalyzeFolderOptions): Promise<AnalyzeFolderResult> {
   const trialsPath = join(dir, 'trials.jsonl');
   const spec = readSpec(dir);
   if (!spec && !existsSync(trialsPath)) {
@@ -67,13 +87,16 @@ export async function analyzeFolder(dir: string, opts: AnalyzeFolderOptions = {}
     if (isObject(value) && typeof value.id === 'string' && typeof value.outcome === 'string') trials.push(value as unknown as TrialRecord);
     else unreadable++;
   }
-  const series = await collectSeries(metricMessages(join(dir, 'metrics.jsonl')));
+  let tornMetric: string | null = null;
+  const series = await collectSeries(metricMessages(join(dir, 'metrics.jsonl'), (raw) => (tornMetric = raw)));
   const specAxes = spec?.axes?.map((a) => a.path).filter((p): p is string => typeof p === 'string');
   const summary = analyzeSeries(trials, series, opts.analysis ?? spec?.analysis, specAxes?.length ? specAxes : undefined, {
     planned: opts.planned,
     sweepId: spec?.name,
   });
   if (unreadable) summary.notes.push(`${unreadable} unreadable line(s) in trials.jsonl were skipped`);
+  if (tornMetric !== null) summary.notes.push(tornMetricNote(tornMetric, trials));
+  summary.notes.push(...(opts.notes ?? []));
   const summaryPath = join(dir, 'summary.json');
   await writeFileAtomic(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   let reportPath: string | null = null;
@@ -83,4 +106,13 @@ export async function analyzeFolder(dir: string, opts: AnalyzeFolderOptions = {}
     await writeFileAtomic(reportPath, await renderReport(summary, trials, series, { description }));
   }
   return { summary, summaryPath, reportPath };
+}
+
+/** What a torn last line of metrics.jsonl means for the trial it belonged to. */
+function tornMetricNote(raw: string, trials: readonly TrialRecord[]): string {
+  const id = tornTrialId(raw);
+  const rec = id === undefined ? undefined : trials.find((t) => t.id === id);
+  if (id === undefined) return 'metrics.jsonl ends with a torn line (of an unknown trial), skipped';
+  if (!rec) return `metrics.jsonl ends with a torn line of trial ${id}, which has not finished (skipped; the next run reruns that trial)`;
+  return `metrics.jsonl ends with a torn line of finished trial ${id} (${rec.outcome}): its metrics are incomplete; the next \`sweep run\` of this folder runs it again`;
 }

@@ -1,7 +1,7 @@
 // JSON Lines files that survive being killed at any moment: every line is one complete write
 // (so no other line is ever interleaved into it), readers skip a last line without its newline,
 // and rewrites go through a temporary file renamed over the old one.
-import { closeSync, createReadStream, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Appends one JSON value per line to a file, each line with a single write. */
@@ -32,9 +32,13 @@ export class JsonlAppender {
 
   close(): void {
     if (this.fd === null) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = null;
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -81,33 +85,55 @@ export async function* readJsonl(path: string, torn?: (raw: string) => void): As
   if (rest.length && torn) torn(rest);
 }
 
+/**
+ * A rewrite that could not be completed (disk full, file-size limit, ...): the temporary file
+ * is removed and the original left as it was.
+ */
+export class RewriteError extends Error {
+  constructor(readonly path: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`could not rewrite ${path} (${why}); it is unchanged and nothing was lost`, { cause });
+  }
+}
+
+/** Writes `tmp` with `fill`, then renames it over `path`; on any failure `tmp` is removed. */
+async function replaceVia(path: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    await fill(tmp);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new RewriteError(path, err);
+  }
+  syncDir(dirname(path));
+}
+
 /** Replaces `path` with the lines produced by `lines`, atomically (temp file, fsync, rename). */
 export async function rewriteJsonl(path: string, lines: AsyncIterable<string> | Iterable<string>): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const out = new JsonlAppender(tmp);
-  try {
-    for await (const line of lines) out.appendRaw(line);
-  } finally {
-    out.close();
-  }
-  renameSync(tmp, path);
-  syncDir(dirname(path));
+  await replaceVia(path, async (tmp) => {
+    const out = new JsonlAppender(tmp);
+    try {
+      for await (const line of lines) out.appendRaw(line);
+    } finally {
+      out.close();
+    }
+  });
 }
 
 /** Writes a whole file atomically: readers see the old or the new content, never half. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    const buf = Buffer.from(content, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  syncDir(dirname(path));
+  await replaceVia(path, async (tmp) => {
+    const fd = openSync(tmp, 'w');
+    try {
+      const buf = Buffer.from(content, 'utf8');
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 /** Makes a rename in `dir` durable. */

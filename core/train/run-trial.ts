@@ -78,6 +78,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
     if (err instanceof Diverged) {
       result.outcome = 'diverged';
       result.step = err.step;
+      tracker.diverged(err.step, err.loss);
       result.error = err.message;
       result.divergence = err.reason;
     } else if (err instanceof Cancelled || ctx.signal?.aborted) {

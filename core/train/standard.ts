@@ -44,6 +44,18 @@ export class FinalTracker {
     if (m.gradNorm !== undefined) this.final.gradNorm = m.gradNorm;
     if (Number.isFinite(min)) this.final.minTrainLoss = min;
   }
+
+  /**
+   * The run diverged at `step` with training loss `loss`: the final metrics are those of that
+   * step (the earlier evaluation's test loss, accuracy etc. no longer describe the network), so
+   * a diverged trial never shows its last good — or initial — loss as its final one. A
+   * non-finite loss is kept as it is (JSON writes it as null; the trial's error names it).
+   */
+  diverged(step: number, loss: number): void {
+    const min = this.final.minTrainLoss;
+    this.final = { step, trainLoss: loss };
+    if (min !== undefined) this.final.minTrainLoss = min;
+  }
 }
 
 /** Steps per task of a continual sequence (the config checks guarantee they divide evenly). */

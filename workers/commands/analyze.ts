@@ -1,7 +1,11 @@
 // `sweep analyze DIR`: recompute summary.json and report.html of an output folder (also of a
-// sweep still running or stopped part-way; the summary says what is missing).
+// sweep stopped part-way; the summary says what is missing). A folder a run is writing is
+// refused: the analysis takes the folder's lock like every writer.
 import type { Command } from 'commander';
-import { analyzeFolder } from '../../core/analysis/folder.js';
+import { AnalyzeFolderError, analyzeFolder } from '../../core/analysis/folder.js';
+import { OutputFolderError } from '../../core/output/folder.js';
+import { describeHolder, exitOnInterrupt } from '../../core/output/lock.js';
+import { UsageError } from '../cli.js';
 import type { Summary } from '../../core/analysis/summary.js';
 import { describeGroup } from '../../core/analysis/groups.js';
 
@@ -30,7 +34,19 @@ export function register(program: Command): void {
     .argument('<dir>', 'output folder of a sweep')
     .option('--no-report', 'write summary.json only')
     .action(async (dir: string, opts: { report: boolean }) => {
-      const res = await analyzeFolder(dir, { noReport: !opts.report });
+      // Ctrl-C exits through process.exit, which releases the folder's lock
+      const undo = exitOnInterrupt();
+      let res;
+      try {
+        res = await analyzeFolder(dir, { noReport: !opts.report });
+      } catch (err) {
+        // a missing or foreign folder, or one a run is writing: bad input, nothing was changed
+        if (err instanceof AnalyzeFolderError || err instanceof OutputFolderError) throw new UsageError(err.message);
+        throw err;
+      } finally {
+        undo();
+      }
+      if (res.tookOver) console.error(`sweep: note: took over ${dir} from ${describeHolder(res.tookOver)}, which is no longer running`);
       for (const line of describeSummary(res.summary)) console.log(line);
       console.log(`wrote ${res.summaryPath}${res.reportPath ? ` and ${res.reportPath}` : ''}`);
     });

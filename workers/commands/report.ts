@@ -1,6 +1,7 @@
 // `sweep report ID --out DIR`: the output folder of a cluster sweep, as `sweep run` writes it.
 import type { Command } from 'commander';
 import { OutputFolderError } from '../../core/output/folder.js';
+import { exitOnInterrupt } from '../../core/output/lock.js';
 import { UsageError } from '../cli.js';
 import { withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 
@@ -13,11 +14,15 @@ export function register(program: Command): void {
     .action(async (id: string, flags: ConnectionFlags & { out: string }) => {
       await withClient(flags, async (client) => {
         let r;
+        // Ctrl-C exits through process.exit, which releases the folder's lock
+        const undo = exitOnInterrupt();
         try {
           r = await client.report(id, flags.out);
         } catch (err) {
           if (err instanceof OutputFolderError) throw new UsageError(err.message);
           throw err;
+        } finally {
+          undo();
         }
         const what = r.complete ? 'final analysis' : 'partial results (the sweep has not completed)';
         console.log(`${id}: ${r.trials} trials, ${what} → ${r.dir} (${r.files.join(', ')})`);

@@ -1,4 +1,5 @@
 // `sweep run SPEC`: the whole sweep on this machine, resumable by running the same command again.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadSpec } from '../../core/config/spec.js';
@@ -45,6 +46,9 @@ export function register(program: Command): void {
       const data = dataAccessFromFlags(file, flags);
       preflightFileTasks(resolved.plans, data, file);
       const out = flags.out ?? join('runs', resolved.spec.name);
+      const cpus = availableParallelism();
+      // an explicit --parallel is used as given (the default is capped to the CPUs): say what it costs
+      if (parallel !== undefined && parallel > cpus) process.stderr.write(`sweep: note: --parallel ${parallel} is more than the ${cpus} CPU${cpus === 1 ? '' : 's'} of this machine; the workers share them\n`);
       // Prometheus /metrics of this run (workers/telemetry): live losses, outcomes, fits.
       const telemetry = await telemetryFromFlags({ port: flags.metricsPort, host: flags.metricsHost }, { service: 'embedded' }, {})
         .catch((err: Error) => { throw new UsageError(err.message); });
@@ -90,7 +94,8 @@ export function register(program: Command): void {
         for (const line of describeSummary(result.analysis.summary).slice(1)) console.log(line);
         console.log(`wrote ${result.analysis.summaryPath}${result.analysis.reportPath ? ` and ${result.analysis.reportPath}` : ''}`);
       }
-      console.log(`sweep ${resolved.spec.name}: ${result.done} trials done (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed; ${result.ranNow} run now) → ${out}`);
+      const others = result.foreign ? `; the folder also holds ${result.foreign} trial${result.foreign === 1 ? '' : 's'} outside this spec` : '';
+      console.log(`sweep ${resolved.spec.name}: ${result.done} trials done (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed; ${result.ranNow} run now${others}) → ${out}`);
       if (result.failedInPlan) {
         // the sweep went on, but a CI job or a script must notice
         const n = result.failedInPlan;

@@ -4,6 +4,7 @@ import { loadSpec, type ResolvedSweep } from '../../core/config/spec.js';
 import type { Axis } from '../../core/grid/grid.js';
 import { preflightFileTasks } from '../../core/tasks/file/preflight.js';
 import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
+import { printable } from '../printable.js';
 
 function show(v: unknown): string {
   return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
@@ -19,7 +20,7 @@ function values(axis: Axis): string {
 export function describeSweep(r: ResolvedSweep, source: string): string {
   const { spec, plans, duplicates } = r;
   const grid = spec.grid;
-  const lines = [`${source}: valid sweep "${spec.name}"${spec.description ? ` (${spec.description})` : ''}`];
+  const lines = [`${source}: valid sweep "${spec.name}"${spec.description ? ` (${printable(spec.description)})` : ''}`];
   const s = spec.search;
   const collapsed = duplicates ? `; ${duplicates} grid point${duplicates === 1 ? '' : 's'} collapse into identical trials` : '';
   if (s.kind === 'random') lines.push(`trials: ${plans.length} (random sample of a ${grid.size}-point grid, seed ${s.seed}${collapsed})`);

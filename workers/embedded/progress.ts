@@ -3,6 +3,7 @@
 import cliProgress from 'cli-progress';
 import { describePoint } from '../../core/grid/grid.js';
 import type { TrialRecord } from '../../core/outcome.js';
+import { printable } from '../printable.js';
 
 export interface ProgressStart {
   name: string;
@@ -90,7 +91,9 @@ export class LineProgress implements Progress {
     this.t.finish(rec);
     const t = this.t;
     const w = String(t.total).length;
-    const what = rec.outcome === 'failed' ? `error: ${rec.error ?? 'unknown'}` : `step ${rec.step} trainLoss ${num(rec.final.trainLoss)}${rec.final.testLoss !== undefined ? ` testLoss ${num(rec.final.testLoss)}` : ''}`;
+    const what = rec.outcome === 'failed' ? `error: ${printable(rec.error ?? 'unknown')}`
+      : rec.outcome === 'diverged' ? `step ${rec.step}: ${printable(rec.error ?? `trainLoss ${num(rec.final.trainLoss)}`)}`
+      : `step ${rec.step} trainLoss ${num(rec.final.trainLoss)}${rec.final.testLoss !== undefined ? ` testLoss ${num(rec.final.testLoss)}` : ''}`;
     this.write(
       `[${String(t.done).padStart(w)}/${t.total}] ${rec.id} ${rec.outcome} ${what} | ${describePoint(rec.axes)} | ` +
         `${formatDuration(rec.durationMs)}; running ${t.running}, diverged ${t.diverged}, failed ${t.failed}, eta ${formatDuration(t.etaMs())}`,

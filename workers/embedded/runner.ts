@@ -7,8 +7,9 @@ import type { AnalyzeFolderResult } from '../../core/analysis/folder.js';
 import type { ResolvedSweep } from '../../core/config/spec.js';
 import type { BackendConfig } from '../../core/config/trial.js';
 import { isEvent } from '../../core/messages.js';
-import type { Outcome, TrialRecord, TrialResult } from '../../core/outcome.js';
+import { OUTCOMES, type Outcome, type TrialRecord, type TrialResult } from '../../core/outcome.js';
 import { SweepOutput, type Cleanup } from '../../core/output/folder.js';
+import { describeHolder, FolderLock } from '../../core/output/lock.js';
 import { createStrategy } from '../../core/grid/strategy.js';
 import { finishedTrial, type SearchState, type SearchStrategy, type TrialPlan } from '../../core/search/strategy.js';
 import { WorkerPool } from './pool.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   hooks?: TelemetryHooks;
   /** folders file tasks may read (`sweep run`: the spec's folder and --data-root; default SWEEP_DATA_ROOTS) */
   data?: DataAccess;
+  /** how the folder's lock names its holder (default `sweep run`) */
+  command?: string;
 }
 
 export interface RunResult {
@@ -45,6 +48,7 @@ export interface RunResult {
   done: number;
   /** trials run to an outcome in this run */
   ranNow: number;
+  /** planned trials by outcome (trials outside the plan are counted in `foreign`) */
   counts: Record<Outcome, number>;
   interrupted: boolean;
   cleanup: Cleanup;
@@ -70,7 +74,20 @@ export function workerBackend(resolved: ResolvedSweep, workers: number): Backend
   return { ...backend, threads: Math.max(1, Math.floor(availableParallelism() / workers)) };
 }
 
+/**
+ * Runs the sweep into `opts.out`, holding the folder's lock from before it is opened until the
+ * summary is written (released on every way out, including process.exit on a second Ctrl-C).
+ */
 export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promise<RunResult> {
+  const lock = FolderLock.acquire(opts.out, opts.command ?? 'sweep run', { create: true });
+  try {
+    return await runLocked(resolved, opts, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: FolderLock): Promise<RunResult> {
   const { spec } = resolved;
   const sweepId = spec.name;
   const { output, cleanup } = await SweepOutput.open(opts.out, { name: spec.name, retryFailed: opts.retryFailed });
@@ -142,6 +159,7 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
   const planned = new Set(state.planned.map((p) => p.id));
   const foreign = [...output.finished.keys()].filter((id) => !planned.has(id)).length;
   opts.progress.start({ name: spec.name, dir: opts.out, total: state.planned.length, done, parallel: workers });
+  for (const line of cleanupNotes(opts.out, cleanup, lock)) opts.progress.log(line);
   if (foreign) opts.progress.log(`note: ${foreign} trial${foreign === 1 ? '' : 's'} in ${opts.out} are not part of this spec's grid (kept)`);
 
   const record = (plan: TrialPlan, result: TrialResult) => {
@@ -206,8 +224,26 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
   if (fatal !== undefined) throw fatal;
 
   const interrupted = !!opts.signal?.aborted;
-  const analysis = interrupted ? undefined : await writeSweepSummary(output, state.planned.length);
+  const notes = cleanup.rerun.map((id) => `trial ${id} was run again: metrics.jsonl ended with a torn line of it, so its earlier metrics were incomplete`);
+  const analysis = interrupted ? undefined : await writeSweepSummary(output, state.planned.length, lock, notes);
   if (analysis) callHook(opts.hooks, 'sweepAnalyzed', sweepId, analysis.summary);
   const failedInPlan = state.planned.filter((p) => state.finished[p.id]?.outcome === 'failed').length;
-  return { dir: opts.out, total: state.planned.length, done, ranNow, counts: output.counts(), interrupted, cleanup, foreign, failedInPlan, analysis };
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const p of state.planned) {
+    const o = state.finished[p.id]?.outcome;
+    if (o) counts[o]++;
+  }
+  const plannedIds = new Set(state.planned.map((p) => p.id));
+  const others = [...output.finished.keys()].filter((id) => !plannedIds.has(id)).length;
+  return { dir: opts.out, total: state.planned.length, done, ranNow, counts, interrupted, cleanup, foreign: others, failedInPlan, analysis };
+}
+
+/** What opening the folder found and tidied, as lines for the user. */
+function cleanupNotes(dir: string, c: Cleanup, lock: FolderLock): string[] {
+  const lines: string[] = [];
+  if (lock.replaced) lines.push(`note: took over ${dir} from ${describeHolder(lock.replaced)}, which is no longer running`);
+  if (c.adopted) lines.push(`note: ${c.adopted}`);
+  for (const id of c.rerun) lines.push(`note: metrics.jsonl ended with a torn line of finished trial ${id}; it runs again so its metrics are complete`);
+  if (c.records || c.metricLines) lines.push(`note: tidied ${dir}: ${c.records} unusable or unfinished trial record(s) and ${c.metricLines} metric line(s) of unfinished trials removed`);
+  return lines;
 }

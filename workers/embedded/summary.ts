@@ -2,7 +2,9 @@
 // `sweep analyze DIR`, reading the folder's trials.jsonl, metrics.jsonl and spec.json.
 import { analyzeFolder, type AnalyzeFolderResult } from '../../core/analysis/folder.js';
 import type { SweepOutput } from '../../core/output/folder.js';
+import type { FolderLock } from '../../core/output/lock.js';
 
-export async function writeSweepSummary(output: SweepOutput, planned: number): Promise<AnalyzeFolderResult> {
-  return analyzeFolder(output.dir, { planned });
+/** `lock`: the runner's own lock on the folder (the analysis must not take it a second time). */
+export async function writeSweepSummary(output: SweepOutput, planned: number, lock: FolderLock, notes: string[] = []): Promise<AnalyzeFolderResult> {
+  return analyzeFolder(output.dir, { planned, lock, notes });
 }
