@@ -41,6 +41,9 @@ export interface FinalMetrics {
   gradNorm?: number;
   /** lowest training loss seen at any evaluation point */
   minTrainLoss?: number;
+  /** largest training loss of any step or evaluation point over the initial loss (finished
+   *  trials); with the divergence bound off it lets the bound rule judge the run afterwards */
+  peakLossRatio?: number;
 }
 
 /** Continual-learning summary (docs/science.md §3): a[t][i] = accuracy on task i after task t. */

@@ -1,6 +1,7 @@
 // Whether a finished trial counts as stable at its learning rate, by one of two rules (docs/science.md §3):
 //   bound:  the trial ran to the end without its loss exceeding divergenceFactor × the initial loss
-//           (or turning non-finite): the product's default;
+//           (or turning non-finite): the product's default; a run with the bound off is judged
+//           afterwards by its recorded peak loss against the default factor 10⁶;
 //   finite: no non-finite loss over the whole run (P3, arXiv 2410.04642). Only meaningful when the
 //           bound was off (train.divergenceFactor: 0), so that a large finite loss did not end it.
 // The phase-diagram analysis and the lr-descent search classify trials with the same function.
@@ -21,15 +22,22 @@ export interface StabilityEvidence {
   divergence?: Divergence;
   /** the trial's train.divergenceFactor (0: the bound was off) */
   divergenceFactor: number;
+  /** a finished trial's largest training loss over its initial loss (FinalMetrics.peakLossRatio) */
+  peakLossRatio?: number;
 }
+
+/** The factor the bound rule applies to a run that trained with the bound off: the trainer's default. */
+export const DEFAULT_DIVERGENCE_FACTOR = 1e6;
 
 /** The trial's stability under `rule`; null when it has no result (failed or cancelled). */
 export function classifyStability(t: StabilityEvidence, rule: StabilityRule): TrialStability | null {
   if (t.outcome !== 'succeeded' && t.outcome !== 'diverged') return null;
   if (rule === 'bound') {
     if (t.outcome === 'diverged') return 'unstable';
-    // with the bound off nothing checked the loss against it
-    return t.divergenceFactor > 0 ? 'stable' : 'unclassified';
+    if (t.divergenceFactor > 0) return 'stable';
+    // the bound was off: judge the run by its recorded peak against the default bound
+    if (t.peakLossRatio === undefined || !Number.isFinite(t.peakLossRatio)) return 'unclassified';
+    return t.peakLossRatio > DEFAULT_DIVERGENCE_FACTOR ? 'unstable' : 'stable';
   }
   if (t.outcome === 'succeeded') return 'stable';
   // stopped by the bound (or a record that does not say why): whether the loss would have turned

@@ -7,7 +7,7 @@ import { axisValue, describeGroup, groupTrials, numericAxis } from './groups.js'
 import { finalMetric, seedMean, type MetricName } from './metric.js';
 import { refineOptimum } from './optimum.js';
 import type { TrialRecord } from '../outcome.js';
-import { classifyStability, levelStability, STABILITY_RULES, type StabilityRule } from '../stability.js';
+import { classifyStability, DEFAULT_DIVERGENCE_FACTOR, levelStability, STABILITY_RULES, type StabilityRule } from '../stability.js';
 import type { PhaseDiagramSummary, PhaseGamma, PhasePoint, SlopeFit } from './summary.js';
 import { distinctSorted, fitLine, mean } from './stats.js';
 
@@ -21,12 +21,10 @@ export interface PhaseDiagramOptions {
   largeMin?: number;
 }
 
-/** The trainer's default bound, for records written before the factor was recorded. */
-const DEFAULT_DIVERGENCE_FACTOR = 1e6;
 
 const UNCLASSIFIED_WHY: Record<StabilityRule, string> = {
   finite: 'they were stopped by the divergence bound, so whether their loss would have turned non-finite is unknown; run with train.divergenceFactor: 0 to classify them',
-  bound: 'they ran without the divergence bound (train.divergenceFactor: 0); use stability: finite for them',
+  bound: 'they ran without the divergence bound (train.divergenceFactor: 0) and their records carry no peak loss to judge them by afterwards',
 };
 
 interface RuleResult {
@@ -44,6 +42,7 @@ function etaMaxBy(lrs: readonly number[], atLr: (lr: number) => TrialRecord[], r
   for (const lr of lrs) {
     const each = atLr(lr).map((t) => classifyStability({
       outcome: t.outcome, divergence: t.divergence, divergenceFactor: t.config?.train?.divergenceFactor ?? DEFAULT_DIVERGENCE_FACTOR,
+      peakLossRatio: t.final?.peakLossRatio,
     }, rule));
     unclassified += each.filter((v) => v === 'unclassified').length;
     const v = levelStability(each);

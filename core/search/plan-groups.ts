@@ -54,7 +54,7 @@ export function stability(plans: readonly TrialPlan[], state: SearchState, rule:
   for (const p of plans) {
     const r = state.finished[p.id];
     if (!r) return 'pending';
-    verdicts.push(classifyStability({ ...r, divergenceFactor: p.config.train.divergenceFactor }, rule));
+    verdicts.push(classifyStability({ ...r, divergenceFactor: p.config.train.divergenceFactor, peakLossRatio: r.final?.peakLossRatio }, rule));
   }
   return levelStability(verdicts) ?? 'unstable';
 }

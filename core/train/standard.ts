@@ -33,6 +33,19 @@ export interface StandardOutcome {
 export class FinalTracker {
   final: FinalMetrics = { step: 0 };
   initialLoss: number | null = null;
+  /** largest finite training loss seen (steps and evaluations) */
+  peakLoss = 0;
+
+  /** A finite training loss of a step or an evaluation, for peakLossRatio. */
+  observe(loss: number): void {
+    if (Number.isFinite(loss) && loss > this.peakLoss) this.peakLoss = loss;
+  }
+
+  /** The run finished: its peak loss relative to the initial one. */
+  finish(): FinalMetrics {
+    if (this.initialLoss !== null && this.initialLoss > 0) this.final.peakLossRatio = this.peakLoss / this.initialLoss;
+    return this.final;
+  }
 
   record(m: MetricMessage): void {
     const min = Math.min(this.final.minTrainLoss ?? Infinity, Number.isFinite(m.trainLoss) ? m.trainLoss : Infinity);
@@ -137,6 +150,7 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
         const m = measure(step);
         if (tracker.initialLoss === null) tracker.initialLoss = m.trainLoss;
         if (!Number.isFinite(m.trainLoss)) throw new Diverged(step, m.trainLoss, divergenceBound(divergenceFactor, tracker.initialLoss));
+        tracker.observe(m.trainLoss);
         tracker.record(m);
         await io.emit(m);
       }
@@ -154,6 +168,7 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
       const loss = trainer.step(sequence[t].batch(step - t * perTask, batchSize));
       const bound = divergenceBound(divergenceFactor, tracker.initialLoss);
       if (!Number.isFinite(loss) || loss > bound) throw new Diverged(step, loss, bound);
+      tracker.observe(loss);
     }
   } finally {
     sharpness?.dispose();
@@ -161,7 +176,7 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
     if (on.probe) disposeBatch(on.probe);
     for (const d of tests) d?.dispose();
   }
-  const out: StandardOutcome = { final: tracker.final };
+  const out: StandardOutcome = { final: tracker.finish() };
   if (continual) out.continual = continualSummary(matrix, sequence[0].classification);
   return out;
 }

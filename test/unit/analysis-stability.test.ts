@@ -78,3 +78,18 @@ test('phase diagram: both rules carried, and equal, when every divergence is non
   const p = (await analyzeSweep(lrs.map((lr, i) => trial(lr, ends[i], 1e6)), [], { phaseDiagram: {} })).phaseDiagram[0];
   assert.deepEqual(p.perGamma[0].etaMaxByRule, { bound: { etaMax: 0.1, etaMaxBracket: [0.1, 1] }, finite: { etaMax: 0.1, etaMaxBracket: [0.1, 1] } });
 });
+
+test('bound off with recorded peaks: one run gives η_max by both rules (the bound rule judges the peak against 10⁶)', async () => {
+  const ends = ['ok', 'ok', 'huge', 'nonfinite'] as const;
+  const peaks = [1.2, 3, 1e9 / 0.5, undefined];
+  const trials = lrs.map((lr, i) => {
+    const t = trial(lr, ends[i], 0);
+    if (peaks[i] !== undefined) t.final = { ...t.final, peakLossRatio: peaks[i] };
+    return t;
+  });
+  const p = (await analyzeSweep(trials, [], { phaseDiagram: { stability: 'finite' } })).phaseDiagram[0];
+  assert.deepEqual(p.perGamma[0].etaMaxByRule, { finite: { etaMax: 1, etaMaxBracket: [1, 10] }, bound: { etaMax: 0.1, etaMaxBracket: [0.1, 1] } });
+  assert.equal(p.perGamma[0].unclassified, 0);
+  assert.equal(classifyStability({ outcome: 'succeeded', divergenceFactor: 0, peakLossRatio: 1e6 }, 'bound'), 'stable', 'the bound is "above", not "at"');
+  assert.equal(classifyStability({ outcome: 'succeeded', divergenceFactor: 0, peakLossRatio: 1.0000001e6 }, 'bound'), 'unstable');
+});

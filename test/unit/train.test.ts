@@ -89,7 +89,10 @@ test('a trial emits started, one metric per evaluation point, one terminal event
     step: 60, trainLoss: final.trainLoss, testLoss: final.testLoss, sharpness: final.sharpness,
     sharpnessScaled: final.sharpnessScaled, gradNorm: final.gradNorm,
     minTrainLoss: Math.min(...metrics.map((m) => m.trainLoss)),
+    // the largest loss of any step (minibatch) or evaluation, relative to the initial loss
+    peakLossRatio: result.final.peakLossRatio,
   });
+  assert.ok(result.final.peakLossRatio! >= Math.max(...metrics.map((m) => m.trainLoss)) / metrics[0].trainLoss);
   assert.deepEqual(last.final, result.final);
   // step 0: exact mean loss over the whole fixed training set (and the test set), against the
   // float64 reference on the same data and initial weights
@@ -150,6 +153,11 @@ test('the record says why a trial diverged; divergenceFactor 0 turns the bound o
   const calm = await run(base({ train: { steps: 40, batchSize: 32, evalEvery: 20, logEvalPoints: 0, divergenceFactor: 0 } }));
   assert.equal(calm.result.outcome, 'succeeded');
   assert.equal(calm.result.divergence, undefined);
+  // its peak loss ratio: at least 1 (the initial loss counts) and at least every evaluated loss's ratio
+  const peak = calm.result.final.peakLossRatio!;
+  const initial = calm.metrics[0].trainLoss!;
+  assert.ok(peak >= 1, `peak ${peak}`);
+  for (const m of calm.metrics) assert.ok(peak >= m.trainLoss! / initial - 1e-12, `step ${m.step}: ${m.trainLoss! / initial} > peak ${peak}`);
 });
 
 test('cancellation by AbortSignal: outcome cancelled, no metrics after it, terminal event cancelled', async () => {
