@@ -5,10 +5,10 @@ import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OUTPUT_FILES, SweepOutput } from '../core/output/folder.js';
-import { openReportsStore, reportObject } from '../activities/jetstream/buckets.js';
+import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
-import { collectSweep, writeSweepFolder } from '../activities/sweep-data.js';
-import { PlanStore } from '../activities/plans.js';
+import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
+import { PlanStore } from '../store/plans.js';
 import { resolveForClient } from './resolve.js';
 
 export interface ReportResult {
@@ -45,7 +45,7 @@ export async function downloadReport(nc: NatsConnection, sweepId: string, dir: s
   // Build in a scratch folder inside the target, then move the files in.
   const tmp = mkdtempSync(join(dir, '.report-'));
   try {
-    const data = await collectSweep(nc, sweepId);
+    const data = await collectSweep(nc, sweepId, resolveForClient);
     const out = await writeSweepFolder(tmp, data);
     await out.close();
     await analyzeFolder(tmp, { planned: data.plans.length });

@@ -1,7 +1,7 @@
 // `sweep report ID --out DIR`: the output folder of a cluster sweep, as `sweep run` writes it.
 import type { Command } from 'commander';
 import { OutputFolderError } from '../../core/output/folder.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import { withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 
 export function register(program: Command): void {
