@@ -57,7 +57,10 @@ export default defineConfig(
     { group: ['node:*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@nats-io/*', '@kubernetes/*'], allowTypeImports: true,
       message: 'workflow code is bundled and replayed: only @temporalio/workflow and core/' },
   ]),
-  layer(['store/**/*.ts'], ['activities', 'client', 'workers'], ['workflows']),
+  layer(['store/**/*.ts'], ['activities', 'client', 'workers'], ['workflows'], [
+    // the data layer serves the client as well as the worker: no Temporal runtime in it
+    { group: ['@temporalio/*'], message: 'store/ holds NATS data access only; Temporal belongs to activities/, client/ and workers/' },
+  ]),
   layer(['activities/**/*.ts'], ['client', 'workers'], ['workflows']),
   layer(['client/**/*.ts'], ['activities', 'workers']),
   layer(['workers/commands/**/*.ts'], [], [], [

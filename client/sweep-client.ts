@@ -11,7 +11,7 @@ import type { TrialSummary } from '../store/trial-summary.js';
 import { connectTemporal } from './connect.js';
 import { checkSweepId, newSweepId } from './ids.js';
 import { downloadReport, type ReportResult } from './report.js';
-import { readTrialSummaries } from './trial-summaries.js';
+import { readTrialSummaries } from '../store/trial-summaries.js';
 import { createSchedule, deleteSchedule, describeSchedule, listSchedules, triggerSchedule, type ScheduleInfo } from './schedules.js';
 import { resolveSettings, type ClusterSettings, type SettingsInput } from './settings.js';
 

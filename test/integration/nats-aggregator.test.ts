@@ -13,7 +13,7 @@ import { ensureStreams } from '../../store/streams.js';
 import { JetStreamPublisher, streamMessageId } from '../../store/publisher.js';
 import { readSweepMetrics } from '../../store/reader.js';
 import { Aggregator } from '../../workers/aggregator.js';
-import { readTrialSummaries } from '../../client/trial-summaries.js';
+import { readTrialSummaries } from '../../store/trial-summaries.js';
 import { startNats, type NatsServer } from '../servers/nats.js';
 import { killAllChildren, spawnChild } from '../servers/children.js';
 import { waitFor } from './cluster-helpers.js';
