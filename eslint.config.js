@@ -5,8 +5,8 @@
 //   core ← workflows ← store ← activities ← workers
 //                         ↖ client ←──────────┘
 //
-// (store and activities may name workflows/ types; client may use workflows/ values: the
-// workflow's query and signal definitions). test/unit/layers.test.ts checks the same graph
+// (store and activities may name workflows/ types; client may use workflows/ values such as
+// the default task queue and the workflow's query and signal definitions). test/unit/layers.test.ts checks the same graph
 // with resolved paths and also finds import cycles.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
