@@ -9,8 +9,9 @@ import { heartbeat } from '@temporalio/activity';
 import { analyzeFolder } from '../core/analysis/folder.js';
 import { OUTPUT_FILES } from '../core/output/folder.js';
 import type { AnalysisInfo } from '../workflows/types.js';
-import { openReportsStore, openSummariesKv, reportObject, sweepKey } from './jetstream/buckets.js';
-import { collectSweep, writeSweepFolder } from './sweep-data.js';
+import { openReportsStore, openSummariesKv, reportObject, sweepKey } from '../store/buckets.js';
+import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
+import { resolveForCluster } from './planning.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 
 export function analysisActivities(deps: { nc: NatsConnection; hooks?: TelemetryHooks }) {
@@ -20,7 +21,7 @@ export function analysisActivities(deps: { nc: NatsConnection; hooks?: Telemetry
       const dir = mkdtempSync(join(tmpdir(), 'sweep-analysis-'));
       try {
         heartbeat({ phase: 'collecting' });
-        const data = await collectSweep(deps.nc, input.sweepId);
+        const data = await collectSweep(deps.nc, input.sweepId, resolveForCluster);
         const output = await writeSweepFolder(dir, data);
         await output.close();
         heartbeat({ phase: 'analyzing' });

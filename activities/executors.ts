@@ -1,24 +1,11 @@
 // The executors a worker offers, by the name a spec selects in execution.executor. Each entry
 // builds its executor from the worker's settings; an executor that cannot be built here (for
 // example, no cluster credentials) is simply left out, and trials asking for it fail clearly.
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { TrialExecutor } from './executor.js';
-import type { TelemetryHooks } from './telemetry.js';
+import type { ExecutorFactory, ExecutorSettings } from './executor-settings.js';
 import { InProcessExecutor } from './inprocess-executor.js';
-import { LocalProcessExecutor, type LocalExecutorOptions } from './local-executor.js';
+import { LocalProcessExecutor } from './local-executor.js';
 import { kubernetesExecutorFactory } from './kubernetes/factory.js';
-
-export interface ExecutorSettings {
-  nc: NatsConnection;
-  /** "process" (default): a trainer process per trial; "in-process": inside the worker (tiny trials) */
-  localMode?: 'process' | 'in-process';
-  local?: LocalExecutorOptions;
-  env?: NodeJS.ProcessEnv;
-  /** where executors report failed API calls */
-  hooks?: TelemetryHooks;
-}
-
-export type ExecutorFactory = (s: ExecutorSettings) => TrialExecutor | undefined | Promise<TrialExecutor | undefined>;
 
 export const executorFactories: Record<string, ExecutorFactory> = {
   local: (s) => (s.localMode === 'in-process' ? new InProcessExecutor(s.nc) : new LocalProcessExecutor(s.local)),

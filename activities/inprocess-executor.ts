@@ -4,7 +4,7 @@
 // worker down, so real sweeps use the local process or Kubernetes executors.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { initBackend } from '../core/backend/backend.js';
-import { trainAndPublish } from '../workers/trainer.js';
+import { trainAndPublish } from './train-and-publish.js';
 import type { ExecutorContext, ExecutorOutcome, TrialExecutor, TrialLaunch } from './executor.js';
 
 export class InProcessExecutor implements TrialExecutor {

@@ -8,9 +8,9 @@ import { resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
 import { createStrategy } from '../core/grid/strategy.js';
 import { finishedTrial, type SearchState, type TrialPlan } from '../core/search/strategy.js';
 import type { PlanInfo } from '../workflows/types.js';
-import { readSweepEvents } from './jetstream/reader.js';
-import { PAGE_SIZE, PlanStore, specObject } from './plans.js';
-import { resultFromEvents } from './trial-result.js';
+import { readSweepEvents } from '../store/reader.js';
+import { PAGE_SIZE, PlanStore, specObject } from '../store/plans.js';
+import { resultFromEvents } from '../store/trial-result.js';
 
 /** Resolves a spec inside the cluster; an invalid spec is a non-retryable failure. */
 export function resolveForCluster(spec: unknown): ResolvedSweep {

@@ -2,7 +2,7 @@
 // (Prometheus). Every hook is optional and must not throw or block: callers ignore errors.
 import type { MetricMessage } from '../core/messages.js';
 import type { Outcome } from '../core/outcome.js';
-import type { TrialSummary } from './trial-summary.js';
+import type { TrialSummary } from '../store/trial-summary.js';
 
 export interface TrialAttemptInfo {
   sweepId: string;

@@ -7,10 +7,10 @@ import { ApplicationFailure, activityInfo, cancellationSignal, cancelled, heartb
 import type { TrialActivityInput, TrialActivityResult } from '../workflows/types.js';
 import type { TrialExecutor, TrialHeartbeat, TrialLaunch } from './executor.js';
 import { TRAINER_EXIT } from './executor.js';
-import { lastTrialEvent, readTrialEvents } from './jetstream/reader.js';
-import { JetStreamPublisher } from './jetstream/publisher.js';
+import { lastTrialEvent, readTrialEvents } from '../store/reader.js';
+import { JetStreamPublisher } from '../store/publisher.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
-import { resultFromEvents } from './trial-result.js';
+import { resultFromEvents } from '../store/trial-result.js';
 
 export type ExecutorRegistry = ReadonlyMap<string, TrialExecutor>;
 

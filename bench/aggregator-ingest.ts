@@ -5,9 +5,9 @@
 //
 //   npm run bench:aggregator-ingest    (or: node dist/bench/aggregator-ingest.js [--messages N])
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats } from '../activities/jetstream/connect.js';
-import { ensureStreams } from '../activities/jetstream/streams.js';
-import { JetStreamPublisher } from '../activities/jetstream/publisher.js';
+import { connectNats } from '../store/connect.js';
+import { ensureStreams } from '../store/streams.js';
+import { JetStreamPublisher } from '../store/publisher.js';
 import { METRICS_STREAM, type MetricMessage } from '../core/messages.js';
 import { Aggregator } from '../workers/aggregator.js';
 import { startNats } from '../test/servers/nats.js';

@@ -2,7 +2,7 @@
 // get `<name>-<UTC time>-<random>`, scheduled ones `<schedule>-<RFC 3339 time>` (Temporal's
 // naming), hence ':' is allowed.
 import { randomBytes } from 'node:crypto';
-import { SWEEP_ID_PATTERN } from '../activities/jetstream/buckets.js';
+import { SWEEP_ID_PATTERN } from '../store/buckets.js';
 
 export { SWEEP_ID_PATTERN };
 

@@ -4,8 +4,8 @@ export type { SweepStatus, SubmitSpec, SubmitOptions, Submitted, WorkflowStatusN
 export { resolveSettings, ENV } from './settings.js';
 export type { ClusterSettings, SettingsInput } from './settings.js';
 export { TemporalUnreachableError } from './connect.js';
-export { NatsUnreachableError } from '../activities/jetstream/connect.js';
+export { NatsUnreachableError } from '../store/connect.js';
 export type { ScheduleInfo } from './schedules.js';
 export type { ReportResult } from './report.js';
-export type { TrialSummary, TrialStatus } from '../activities/trial-summary.js';
+export type { TrialSummary, TrialStatus } from '../store/trial-summary.js';
 export type { SweepProgress, SweepResult, SweepOptions, OutcomeCounts } from '../workflows/types.js';

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OUTPUT_FILES, SweepOutput } from '../core/output/folder.js';
 import { FolderLock } from '../core/output/lock.js';
-import { openReportsStore, reportObject } from '../activities/jetstream/buckets.js';
+import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
-import { collectSweep, writeSweepFolder } from '../activities/sweep-data.js';
-import { PlanStore } from '../activities/plans.js';
+import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
+import { PlanStore } from '../store/plans.js';
 import { resolveForClient } from './resolve.js';
 
 export interface ReportResult {
@@ -55,7 +55,7 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
   // Build in a scratch folder inside the target, then move the files in.
   const tmp = mkdtempSync(join(dir, '.report-'));
   try {
-    const data = await collectSweep(nc, sweepId);
+    const data = await collectSweep(nc, sweepId, resolveForClient);
     const out = await writeSweepFolder(tmp, data);
     await out.close();
     // the scratch folder is private to this process: the lock on `dir` covers it

@@ -62,7 +62,7 @@ export async function describeSchedule(client: Client, name: string): Promise<Sc
   try {
     d = await client.schedule.getHandle(name).describe();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule named "${name}"`);
+    if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule named "${name}"`, { cause: err });
     throw err;
   }
   return {
@@ -76,7 +76,7 @@ export async function deleteSchedule(client: Client, name: string): Promise<void
   try {
     await client.schedule.getHandle(name).delete();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule named "${name}"`);
+    if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule named "${name}"`, { cause: err });
     throw err;
   }
 }

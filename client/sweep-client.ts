@@ -6,12 +6,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { parseSpecText, readSpecText, resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
 import type { SweepInput, SweepOptions, SweepProgress, SweepResult } from '../workflows/types.js';
-import { connectNats } from '../activities/jetstream/connect.js';
-import type { TrialSummary } from '../activities/trial-summary.js';
+import { connectNats } from '../store/connect.js';
+import type { TrialSummary } from '../store/trial-summary.js';
 import { connectTemporal } from './connect.js';
 import { checkSweepId, newSweepId } from './ids.js';
 import { downloadReport, type ReportResult } from './report.js';
-import { readTrialSummaries } from './trial-summaries.js';
+import { readTrialSummaries } from '../store/trial-summaries.js';
 import { createSchedule, deleteSchedule, describeSchedule, listSchedules, triggerSchedule, type ScheduleInfo } from './schedules.js';
 import { resolveSettings, type ClusterSettings, type SettingsInput } from './settings.js';
 

@@ -1,6 +1,6 @@
 // The metric and lifecycle messages (docs/architecture.md): the same JSON on NATS JetStream, on
 // the in-process bus, in metrics.jsonl and on `sweep trial`'s stdout.
-import type { Divergence } from './stability.js';
+import type { Divergence } from './divergence.js';
 
 /** One evaluation point of one trial. */
 export interface MetricMessage {

@@ -1,7 +1,7 @@
 // Trial outcomes and the record kept for each trial (one line of trials.jsonl).
 import type { TrialConfig } from './config/trial.js';
 import type { ContinualResult, FinalMetrics, GiantStepResult } from './messages.js';
-import type { Divergence } from './stability.js';
+import type { Divergence } from './divergence.js';
 
 /**
  * succeeded: ran all steps. diverged: loss non-finite or above the bound at `step` (which of

@@ -5,14 +5,13 @@
 //   finite: no non-finite loss over the whole run (P3, arXiv 2410.04642). Only meaningful when the
 //           bound was off (train.divergenceFactor: 0), so that a large finite loss did not end it.
 // The phase-diagram analysis and the lr-descent search classify trials with the same function.
+import type { Divergence } from './divergence.js';
 import type { Outcome } from './outcome.js';
 
 export const STABILITY_RULES = ['bound', 'finite'] as const;
 export type StabilityRule = (typeof STABILITY_RULES)[number];
 
-/** Why a diverged trial ended: its loss became non-finite, or it exceeded the bound. */
-export const DIVERGENCE_REASONS = ['nonfinite', 'bound'] as const;
-export type Divergence = (typeof DIVERGENCE_REASONS)[number];
+export { DIVERGENCE_REASONS, type Divergence } from './divergence.js';
 
 /** unclassified: the rule cannot tell from this trial (the way it ended hides the answer). */
 export type TrialStability = 'stable' | 'unstable' | 'unclassified';

@@ -36,6 +36,7 @@ COPY tsconfig.json ./
 COPY core ./core
 COPY client ./client
 COPY workflows ./workflows
+COPY store ./store
 COPY activities ./activities
 COPY workers ./workers
 # the mnist task reads the digits shipped in the `mnist` package at run time: it must survive the prune

@@ -15,6 +15,7 @@ COPY tsconfig.json ./
 COPY core ./core
 COPY client ./client
 COPY workflows ./workflows
+COPY store ./store
 COPY activities ./activities
 COPY workers ./workers
 RUN npx tsc -p tsconfig.json \

@@ -6,8 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/errors.js';
 import { commands } from './commands/index.js';
 import { isEntryPoint } from './entry-point.js';
-
-export class UsageError extends Error {}
+import { UsageError } from './usage-error.js';
 
 export function reportError(err: unknown): number {
   if (process.env.SWEEP_DEBUG && err instanceof Error) console.error(err.stack);

@@ -16,14 +16,15 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { TrialExecutor } from '../activities/executor.js';
-import { buildExecutors, type ExecutorSettings } from '../activities/executors.js';
-import { connectNats, parseServers } from '../activities/jetstream/connect.js';
-import { ensureStreams, type StreamSettings } from '../activities/jetstream/streams.js';
+import { buildExecutors } from '../activities/executors.js';
+import type { ExecutorSettings } from '../activities/executor-settings.js';
+import { connectNats, parseServers } from '../store/connect.js';
+import { ensureStreams, type StreamSettings } from '../store/streams.js';
 import type { TelemetryHooks } from '../activities/telemetry.js';
 import { TemporalUnreachableError } from '../client/connect.js';
 import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
-import { openSummariesKv } from '../activities/jetstream/buckets.js';
+import { openSummariesKv } from '../store/buckets.js';
 import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
 import { isEntryPoint } from './entry-point.js';
 
@@ -79,7 +80,9 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   let aggregator: Aggregator | undefined;
   try {
     await ensureStreams(nc, opts.streams);
-    const executors = opts.executors ?? await buildExecutors({ nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks });
+    const executors = opts.executors ?? await buildExecutors({
+      nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks, temporal: { address: s.temporalAddress, namespace: s.namespace },
+    });
     aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
     connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs);
     const throttle = opts.heartbeatThrottleMs ?? 2000;

@@ -3,6 +3,7 @@
 // (which can make text read differently from what it is) are shown as visible escapes.
 // Line breaks and tabs become spaces, since each printed field is one line.
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 export function printable(text: string): string {

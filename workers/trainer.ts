@@ -14,48 +14,14 @@
 // the parent process going away. On SIGTERM the trial stops at its next step and the messages
 // already produced are flushed before exiting.
 import { readFileSync } from 'node:fs';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigError, formatIssues } from '../core/config/errors.js';
 import { trialConfigSchema } from '../core/config/trial.js';
 import { trialId as idOf } from '../core/ids.js';
-import { isEvent, type BusMessage } from '../core/messages.js';
-import type { TrialResult } from '../core/outcome.js';
 import { initBackend } from '../core/backend/backend.js';
-import { runTrial } from '../core/train/run-trial.js';
 import { TRAINER_EXIT, type TrialLaunch } from '../activities/executor.js';
-import { connectNats, parseServers } from '../activities/jetstream/connect.js';
-import { JetStreamPublisher, type PublisherOptions } from '../activities/jetstream/publisher.js';
+import { connectNats, parseServers } from '../store/connect.js';
+import { trainAndPublish } from '../activities/train-and-publish.js';
 import { isEntryPoint } from './entry-point.js';
-
-export interface TrainOptions {
-  nc: NatsConnection;
-  signal: AbortSignal;
-  /** called with each evaluation step as it is produced */
-  onProgress?: (step: number) => void;
-  publisher?: PublisherOptions;
-}
-
-/**
- * Runs the trial of `launch` and publishes its messages; resolves with its result once every
- * message is stored in JetStream (rejects if they could not be).
- */
-export async function trainAndPublish(launch: TrialLaunch, opts: TrainOptions): Promise<TrialResult> {
-  const pub = new JetStreamPublisher(opts.nc, opts.publisher);
-  const emit = (m: BusMessage) => {
-    pub.publish(m);
-    if (!isEvent(m)) opts.onProgress?.(m.step);
-  };
-  let result: TrialResult;
-  try {
-    result = await runTrial(launch.config, {
-      sweepId: launch.sweepId, trialId: launch.trialId, attempt: launch.attempt, emit, signal: opts.signal,
-    });
-  } finally {
-    // Whatever happened, what was produced is stored before we report.
-    await pub.flush();
-  }
-  return result;
-}
 
 /** Reads and checks a launch file ("-": standard input); throws ConfigError naming the problem. */
 export function readLaunch(path: string, env: NodeJS.ProcessEnv = process.env): TrialLaunch {

@@ -156,7 +156,7 @@ export class KubernetesExecutor implements TrialExecutor {
       job = await this.api.call('read job', () => this.api.batch.readNamespacedJob({ name: built.name, namespace: ns }), { signal });
       const labels = job.metadata?.labels ?? {};
       if (labels[LABELS.trial] !== launch.trialId || job.metadata?.annotations?.[ANNOTATIONS.sweepId] !== launch.sweepId) {
-        throw new Error(`a Job named ${built.name} exists but belongs to sweep ${job.metadata?.annotations?.[ANNOTATIONS.sweepId]} trial ${labels[LABELS.trial]}`);
+        throw new Error(`a Job named ${built.name} exists but belongs to sweep ${job.metadata?.annotations?.[ANNOTATIONS.sweepId]} trial ${labels[LABELS.trial]}`, { cause: err });
       }
     }
     if (built.configMap) await this.ensureConfigMap(built, job, signal);

@@ -2,7 +2,8 @@
 // credentials (in-cluster ServiceAccount, KUBECONFIG or ~/.kube/config — without any, the
 // worker simply does not offer the executor), the namespace its Role covers, installation-wide
 // trainer Job defaults (as the Helm chart sets them), the API rate limit, and the garbage
-// collector of Jobs left by finished sweeps (asking Temporal whether a sweep still runs).
+// collector of Jobs left by finished sweeps (asking the worker's Temporal frontend whether a
+// sweep still runs).
 //
 //   SWEEP_KUBE_NAMESPACE       namespace of trial Jobs (default: the pod's own namespace)
 //   SWEEP_TRAINER_IMAGE        trainer image for specs that keep the default image
@@ -18,8 +19,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, formatIssues } from '../../core/config/errors.js';
 import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/config/execution.js';
-import { resolveSettings } from '../../client/settings.js';
-import type { ExecutorSettings } from '../executors.js';
+import type { ExecutorSettings } from '../executor-settings.js';
 import { callHook } from '../telemetry.js';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './executor.js';
 import { JobGarbageCollector, temporalSweepLiveness } from './gc.js';
@@ -101,9 +101,8 @@ export async function kubernetesExecutorFactory(s: ExecutorSettings): Promise<Ku
   if (!kubeConfig) return undefined;
   const { gcIntervalS, gcAlways, ...opts } = executorOptionsFromEnv(env);
   const executor = new KubernetesExecutor({ kubeConfig, ...opts, onError: () => callHook(s.hooks, 'apiError', 'kubernetes') });
-  if (gcIntervalS > 0) {
-    const settings = resolveSettings({}, env);
-    const client = new Client({ connection: Connection.lazy({ address: settings.temporalAddress }), namespace: settings.namespace });
+  if (gcIntervalS > 0 && s.temporal) {
+    const client = new Client({ connection: Connection.lazy({ address: s.temporal.address }), namespace: s.temporal.namespace });
     const namespace = executor.defaultNamespace;
     new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000, onlyIfWatching: !gcAlways })
       .start(undefined, (err) => console.error(`sweep: Job garbage collection failed: ${(err as Error).message?.split('\n')[0]}`));

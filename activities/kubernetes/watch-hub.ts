@@ -50,7 +50,7 @@ class RestartingInformer<T extends { metadata?: { name?: string } }> {
   /** HTTP status of the last error (403: the worker may not list or watch here) */
   lastStatus?: number;
 
-  constructor(private readonly what: string, path: string, private readonly api: KubeApi,
+  constructor(what: string, path: string, private readonly api: KubeApi,
     list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
     private readonly opts: Required<WatchHubOptions>) {
     this.delay = opts.restartMinMs;
@@ -118,7 +118,7 @@ export class JobWatchHub {
   private readonly deleted = new Map<string, V1Pod[]>();
   private readonly jobGone = new Set<string>();
 
-  constructor(private readonly api: KubeApi, readonly namespace: string, opts: WatchHubOptions = {}) {
+  constructor(api: KubeApi, readonly namespace: string, opts: WatchHubOptions = {}) {
     const o = { restartMinMs: opts.restartMinMs ?? 500, restartMaxMs: opts.restartMaxMs ?? 15_000 };
     const ns = encodeURIComponent(namespace);
     this.jobs = new RestartingInformer<V1Job>('jobs', `/apis/batch/v1/namespaces/${ns}/jobs`, api,

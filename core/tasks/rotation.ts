@@ -1,7 +1,7 @@
 // Input rotations for continual task sequences (P4, arXiv 2403.06398).
 import type { Rng } from '../rng.js';
 import type { Dataset } from './task.js';
-import { dot, randomOrthonormal } from './linalg.js';
+import { randomOrthonormal } from './linalg.js';
 
 /** A linear map applied to every input row of a dataset. */
 export interface InputMap {

@@ -1,4 +1,4 @@
-// Failure isolation: a trial that fails (a `file` task whose split leaves a class untrained) or whose worker
+// Failure isolation: a trial that fails (a continual task whose file input cannot be rotated) or whose worker
 // process dies is recorded `failed` with its message, and every other trial still runs.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,10 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec } from '../../core/config/spec.js';
-import { taskSchema } from '../../core/config/trial.js';
-import { FileFormatError } from '../../core/tasks/file/array.js';
-import { specDataAccess } from '../../core/tasks/file/data-roots.js';
-import { loadFileData, type FileTaskConfig } from '../../core/tasks/file/file-task.js';
 import { runSweep } from '../../workers/embedded/runner.js';
 import { LineProgress } from '../../workers/embedded/progress.js';
 import { checkFolder, runCli, tinySpec } from './embedded-helpers.js';

@@ -20,7 +20,7 @@ export function tinySpec(name: string, extra: Record<string, unknown> = {}): Rec
 }
 
 export function readJsonl<T>(path: string): T[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { resolveSpec } from '../../core/config/spec.js';
 import { LineProgress } from '../../workers/embedded/progress.js';
 import { runSweep } from '../../workers/embedded/runner.js';
-import { readSweepMetrics } from '../../activities/jetstream/reader.js';
+import { readSweepMetrics } from '../../store/reader.js';
 import { SweepClient } from '../../client/sweep-client.js';
 import type { NatsServer } from '../servers/nats.js';
 import { startCluster, type Cluster } from './cluster-fixture.js';

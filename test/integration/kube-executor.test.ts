@@ -6,7 +6,7 @@
 // and adoption, large launches through a ConfigMap, and an API server restart mid-trial.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { CancelledFailure } from '@temporalio/common';
 import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/config/execution.js';
 import { trialConfigSchema } from '../../core/config/trial.js';

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generatedFiles } from '../../charts/src/generate.js';
 import type { Outcome } from '../../core/outcome.js';
-import { emptySummary } from '../../activities/trial-summary.js';
+import { emptySummary } from '../../store/trial-summary.js';
 import { createTelemetry, type Telemetry } from '../../workers/telemetry/index.js';
 import { killAllChildren } from '../servers/children.js';
 import { startPrometheus, type PrometheusServer } from '../servers/prometheus.js';

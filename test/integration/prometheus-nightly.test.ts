@@ -7,8 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openSummariesKv, sweepKey } from '../../activities/jetstream/buckets.js';
-import { connectNats } from '../../activities/jetstream/connect.js';
+import { openSummariesKv, sweepKey } from '../../store/buckets.js';
+import { connectNats } from '../../store/connect.js';
 import { REPO_ROOT } from '../../charts/src/generate.js';
 import type { Summary } from '../../core/analysis/summary.js';
 import { createTelemetry, NIGHTLY, previousRunFromSummaries, type Telemetry } from '../../workers/telemetry/index.js';

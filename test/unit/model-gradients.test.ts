@@ -25,7 +25,7 @@ const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((a, x) => 
 const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((a, x) => Math.max(a, Math.abs(x)), 0);
 const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Float64Array.from(a, (x, i) => x - b[i]);
 
-interface Case extends ref.RefNet {}
+type Case = ref.RefNet;
 
 function check(c: Case, seed: number): void {
   const B = 6;

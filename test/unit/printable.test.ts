@@ -16,6 +16,7 @@ test('control characters and bidi overrides are shown as escapes; ordinary text 
   // nothing below U+0020 (or DEL, or C1) survives, whatever the input
   for (let c = 0; c < 0xa0; c++) {
     const out = printable(`x${String.fromCharCode(c)}y`);
+    // eslint-disable-next-line no-control-regex -- the check looks for control characters
     assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(out), `U+${c.toString(16)} → ${JSON.stringify(out)}`);
   }
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Registry } from 'prom-client';
 import { createRegistry, createTelemetry, LIVE, NIGHTLY, OPS, parseMetricsPort, SCIENCE, scheduledRun, telemetryFromFlags, type Telemetry } from '../../workers/telemetry/index.js';
-import { emptySummary } from '../../activities/trial-summary.js';
+import { emptySummary } from '../../store/trial-summary.js';
 import { etaStar, syntheticSummary, TRANSFER_WIDTHS } from './telemetry-fixtures.js';
 
 type Labels = Record<string, string | number>;

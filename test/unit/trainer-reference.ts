@@ -275,7 +275,7 @@ export function topEigenvalue(H: Float64Array, n: number): number {
     const nw = Math.sqrt(w.reduce((a, x) => a + x * x, 0));
     const next = nw;
     v = w.map((x) => x / nw);
-    if (Math.abs(next - lam) < 1e-14 * next && it > 10) { lam = next; break; }
+    if (Math.abs(next - lam) < 1e-14 * next && it > 10) break;
     lam = next;
   }
   // Rayleigh quotient of the unshifted matrix at the converged vector

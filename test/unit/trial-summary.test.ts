@@ -3,8 +3,8 @@
 // and a newer attempt's outcome wins over an older one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyMessage, messageProblem, type TrialSummary } from '../../activities/trial-summary.js';
-import { resultFromEvents } from '../../activities/trial-result.js';
+import { applyMessage, messageProblem, type TrialSummary } from '../../store/trial-summary.js';
+import { resultFromEvents } from '../../store/trial-result.js';
 import type { BusMessage, TrialEvent } from '../../core/messages.js';
 
 const T = '0123456789abcdef';

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { AnalyzeFolderError, analyzeFolder } from '../../core/analysis/folder.js';
 import { OutputFolderError } from '../../core/output/folder.js';
 import { describeHolder, exitOnInterrupt } from '../../core/output/lock.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import type { Summary } from '../../core/analysis/summary.js';
 import { describeGroup } from '../../core/analysis/groups.js';
 

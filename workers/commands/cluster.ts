@@ -2,7 +2,7 @@
 // connection flags (falling back to SWEEP_* environment variables) and client set-up.
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import { formatDuration } from '../embedded/progress.js';
 import type { SweepStatus } from '../../client/sweep-client.js';
 

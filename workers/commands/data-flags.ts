@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type DataAccess, specDataAccess } from '../../core/tasks/file/data-roots.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 
 export interface DataFlags {
   dataRoot?: string[];

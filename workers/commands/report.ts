@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { OutputFolderError } from '../../core/output/folder.js';
 import { exitOnInterrupt } from '../../core/output/lock.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import { withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 
 export function register(program: Command): void {

@@ -6,7 +6,7 @@ import { loadSpec } from '../../core/config/spec.js';
 import { OutputFolderError } from '../../core/output/folder.js';
 import { createProgress } from '../embedded/progress.js';
 import { runSweep } from '../embedded/runner.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import { telemetryFromFlags } from '../telemetry/flags.js';
 import { describeSummary } from './analyze.js';
 import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
 import { checkScheduleName } from '../../client/schedules.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import { withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 
 export function register(program: Command): void {

@@ -2,7 +2,7 @@
 // the sweep workflow, print its id on stdout (for scripts: ID=$(sweep submit spec.yaml)).
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import { exitCodeFor, statusLine, withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 import { followSweep } from './watch.js';
 

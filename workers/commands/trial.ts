@@ -9,7 +9,7 @@ import { ConfigError, formatIssues } from '../../core/config/errors.js';
 import { trialConfigSchema, type TrialConfig } from '../../core/config/trial.js';
 import { trialId as idOf } from '../../core/ids.js';
 import type { BusMessage } from '../../core/messages.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from '../usage-error.js';
 import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
 
 interface TrialFlags extends DataFlags {

@@ -36,9 +36,8 @@ export class LiveTrialGauges {
     this.now = opts.now ?? Date.now;
     const registers = [registry];
     const labelNames = ['sweep', 'trial'] as const;
-    const self = this;
     this.gauges = {
-      step: new Gauge({ name: LIVE.step, help: 'Step of the latest evaluation point of a running trial.', labelNames, registers, collect() { self.expire(); } }),
+      step: new Gauge({ name: LIVE.step, help: 'Step of the latest evaluation point of a running trial.', labelNames, registers, collect: () => { this.expire(); } }),
       trainLoss: new Gauge({ name: LIVE.trainLoss, help: 'Latest training loss of a running trial.', labelNames, registers }),
       testLoss: new Gauge({ name: LIVE.testLoss, help: 'Latest test loss of a running trial.', labelNames, registers }),
       sharpness: new Gauge({ name: LIVE.sharpness, help: 'Latest top Hessian eigenvalue (sharpness) of a running trial.', labelNames, registers }),

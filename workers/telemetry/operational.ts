@@ -41,14 +41,13 @@ export class OperationalMetrics {
     this.running = new Gauge({ name: OPS.running, help: 'Trial attempts running now, by sweep.', labelNames: ['sweep'], registers });
     this.duration = new Histogram({ name: OPS.duration, help: 'Wall-clock duration of trial attempts that ended with an outcome.', labelNames: ['outcome'], buckets: TRIAL_DURATION_BUCKETS, registers });
     this.attemptFailures = new Counter({ name: OPS.attemptFailures, help: 'Trial attempts that failed for an infrastructure reason, by kind.', labelNames: ['kind', 'retryable'], registers });
-    const self = this;
     this.podsPending = new Gauge({
       name: OPS.podsPending, help: 'Trial pods waiting to start.', registers,
-      collect() { this.set(self.pending.size); },
+      collect: () => { this.podsPending.set(this.pending.size); },
     });
     this.podsPendingOldest = new Gauge({
       name: OPS.podsPendingOldest, help: 'Seconds the longest-waiting pending trial pod has waited (0 when none).', registers,
-      collect() { this.set(self.oldestPendingSeconds()); },
+      collect: () => { this.podsPendingOldest.set(this.oldestPendingSeconds()); },
     });
     this.podStart = new Histogram({ name: OPS.podStart, help: 'Seconds from launching a trial attempt to its pod running.', buckets: POD_START_BUCKETS, registers });
     this.ingested = new Counter({ name: OPS.ingested, help: 'Bus messages stored into trial summaries, by stream.', labelNames: ['stream'], registers });

@@ -2,7 +2,7 @@
 // time>` (e.g. `canary-2031-05-04T02:00:00Z`) and the sweep id is the workflow id, while
 // submitted sweeps are `<name>-<yyyymmddThhmmssz>-<hex>` (client/ids.ts), which never matches.
 import type { KV } from '@nats-io/kv';
-import { sweepIdFromKey, sweepKey } from '../../activities/jetstream/buckets.js';
+import { sweepIdFromKey, sweepKey } from '../../store/buckets.js';
 import type { NightlyRun } from './nightly.js';
 
 const SCHEDULED = /^([A-Za-z0-9][A-Za-z0-9_-]{0,62})-(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))$/;

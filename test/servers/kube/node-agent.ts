@@ -378,7 +378,7 @@ export class NodeAgent {
     for (const run of this.runs.values()) {
       for (const c of run.containers) {
         if (!c.proc?.pid || !c.memLimit || c.oomKilled) continue;
-        let rss = 0;
+        let rss: number;
         try {
           const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${c.proc.pid}/status`, 'utf8'));
           rss = m ? Number(m[1]) * 1024 : 0;

@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import {
   EVENTS_STREAM, METRICS_STREAM, eventsSubject, metricsSubject, messageId, type MetricMessage, type TrialEvent, type BusMessage,
-} from '../../core/messages.js';
+} from '../core/messages.js';
 
 export interface StoredMessage<T> {
   seq: number;

@@ -2,9 +2,9 @@
 // SWEEP_TRIALS bucket (one message per key: the bucket keeps no history), which stays reliable
 // while the aggregator is updating keys.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { openTrialsKv, sweepKey, TRIALS_BUCKET } from '../activities/jetstream/buckets.js';
-import { readAll } from '../activities/jetstream/reader.js';
-import type { TrialSummary } from '../activities/trial-summary.js';
+import { openTrialsKv, sweepKey, TRIALS_BUCKET } from './buckets.js';
+import { readAll } from './reader.js';
+import type { TrialSummary } from './trial-summary.js';
 
 export async function readTrialSummaries(nc: NatsConnection, sweepId: string): Promise<TrialSummary[]> {
   await openTrialsKv(nc); // creates the bucket if no aggregator ever ran

@@ -2,7 +2,7 @@
 // because message-id dedup is what makes a retried trainer or a reconnect harmless.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
-import { EVENTS_STREAM, METRICS_STREAM } from '../../core/messages.js';
+import { EVENTS_STREAM, METRICS_STREAM } from '../core/messages.js';
 
 export interface StreamSettings {
   /** how long a message id is remembered for dedup (default 20 min) */

@@ -4,7 +4,7 @@
 // everything was stored.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { eventsSubject, isEvent, messageId, metricsSubject, type BusMessage } from '../../core/messages.js';
+import { eventsSubject, isEvent, messageId, metricsSubject, type BusMessage } from '../core/messages.js';
 
 export interface PublisherOptions {
   /** publishes awaiting their acknowledgement at once */

@@ -8,9 +8,8 @@ import type { MetricMessage, TrialEvent } from '../core/messages.js';
 import type { TrialRecord, TrialResult } from '../core/outcome.js';
 import { SweepOutput } from '../core/output/folder.js';
 import type { TrialPlan } from '../core/search/strategy.js';
-import { readSweepEvents, readSweepMetrics } from './jetstream/reader.js';
+import { readSweepEvents, readSweepMetrics } from './reader.js';
 import { PlanStore } from './plans.js';
-import { resolveForCluster } from './planning.js';
 import { resultFromEvents } from './trial-result.js';
 
 export interface SweepData {
@@ -28,11 +27,15 @@ export interface SweepData {
 
 export class SweepNotFoundError extends Error {}
 
-export async function collectSweep(nc: NatsConnection, sweepId: string): Promise<SweepData> {
+/**
+ * Gathers a sweep's data. `resolve` turns the stored spec into its trial plans and decides how
+ * an invalid one is reported (a non-retryable failure in an activity, a ConfigError for the CLI).
+ */
+export async function collectSweep(nc: NatsConnection, sweepId: string, resolve: (spec: unknown) => ResolvedSweep): Promise<SweepData> {
   const store = await PlanStore.open(nc);
   const spec = await store.spec(sweepId);
   if (spec === undefined) throw new SweepNotFoundError(`sweep ${sweepId} has no stored plan (it never started planning, or its data was removed)`);
-  const resolved = resolveForCluster(spec);
+  const resolved = resolve(spec);
   const plans = await store.allPlans(sweepId);
   const byTrial = new Map<string, TrialEvent[]>();
   for (const e of await readSweepEvents(nc, sweepId)) {

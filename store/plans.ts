@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { ObjectStore } from '@nats-io/obj';
 import type { TrialPlan } from '../core/search/strategy.js';
 import type { PlanInfo } from '../workflows/types.js';
-import { openPlansStore } from './jetstream/buckets.js';
+import { openPlansStore } from './buckets.js';
 
 export const PAGE_SIZE = 100;
 
