@@ -19,6 +19,7 @@ import { assemblePage, PageError } from './page.js';
 import { plotSpec } from './plots.js';
 import { readRunRecord, writeRunRecord } from './run-record.js';
 import { placeholderSection, renderSection } from './section.js';
+import { INTERVALS, intervalsPlaceholder, measureIntervals } from './intervals.js';
 import type { RunFacts, RunSpec } from './setup.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -105,16 +106,23 @@ export async function main(argv: string[]): Promise<number> {
   const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
   if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`--parallel: must be a whole number ≥ 1, got ${values.parallel}`);
   const all = exampleNames(readdirSync(EXAMPLES));
-  const unknown = positionals.filter((n) => !all.includes(n));
-  if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')} (examples: ${all.join(', ')})`);
-  const names = positionals.length ? positionals : all;
+  // the page's blocks: one per example, then the measured coverage of the intervals
+  const blocks = [...all, INTERVALS];
+  const unknown = positionals.filter((n) => !blocks.includes(n));
+  if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')} (examples: ${all.join(', ')}; also ${INTERVALS})`);
+  const names = positionals.length ? positionals : blocks;
   // Every spec and expectation is checked before anything runs.
   const jobs: Job[] = [];
-  for (const n of names) jobs.push(await prepare(n, values.small));
+  for (const n of names) if (n !== INTERVALS) jobs.push(await prepare(n, values.small));
   const expectations = new Map<string, Expectation>();
   for (const n of all) expectations.set(n, jobs.find((j) => j.name === n)?.expect ?? loadExpectation(join(EXAMPLES, `${n}.expect.yaml`)));
   const commit = gitCommit();
   const done = new Map<string, string>();
+  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : placeholderSection(n, expectations.get(n)!));
+  const write = async () => {
+    const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
+    await writeFileAtomic(PAGE, assemblePage(old, done, blocks, placeholder));
+  };
   for (const job of jobs) {
     if (!values['skip-run']) {
       const code = runExample(job, parallel);
@@ -126,9 +134,13 @@ export async function main(argv: string[]): Promise<number> {
       continue;
     }
     done.set(job.name, await section(job));
-    const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
-    await writeFileAtomic(PAGE, assemblePage(old, done, all, (n) => placeholderSection(n, expectations.get(n)!)));
+    await write();
     console.log(`reproduce: ${job.name}: section written to docs/results.md`);
+  }
+  if (names.includes(INTERVALS)) {
+    done.set(INTERVALS, measureIntervals());
+    await write();
+    console.log(`reproduce: ${INTERVALS}: coverage of the intervals measured and written to docs/results.md`);
   }
   return 0;
 }

@@ -9,8 +9,9 @@ export const INTRO = `# Results of the shipped example sweeps
 Each example in \`examples/\` is one sweep per analysis. Its section below is generated from
 the run's \`summary.json\`, \`spec.json\` and \`trials.jsonl\` by \`npm run reproduce NAME\`: the
 setup, the expected value (the prediction the summary carries, or the example's declared
-expectation in \`examples/NAME.expect.yaml\`), the measured value with its bootstrap interval,
-and a verdict computed by the rule the check declares. No number on this page is typed by hand;
+expectation in \`examples/NAME.expect.yaml\`), the measured value with its interval over seeds
+(how it is computed and how well it covers: [the last section](#intervals-over-seeds)), and a
+verdict computed by the rule the check declares. No number on this page is typed by hand;
 the plots are the charts of the run's \`report.html\` (SVG copies in \`docs/results/\`).
 Trainer, fit and cluster benchmarks are on [docs/benchmarks.md](benchmarks.md).
 `;

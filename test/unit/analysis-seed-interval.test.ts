@@ -5,25 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { tCdf, tQuantile } from '../../core/analysis/distributions.js';
-import { fitWithBootstrap } from '../../core/analysis/fit-bootstrap.js';
-import { slopeFor, slopeInterval, type LrTable } from '../../core/analysis/lr-transfer.js';
-import { powerLaw } from '../../core/analysis/power-law.js';
+import { slopeFor, slopeInterval } from '../../core/analysis/lr-transfer.js';
 import { BOOTSTRAP_MIN_SEEDS, seedIntervals } from '../../core/analysis/seed-interval.js';
 import { Rng } from '../../core/rng.js';
-
-const WIDTHS = [16, 32, 64, 128, 256, 512, 1024, 2048];
-
-/** Per-seed losses: truth × exp(σ·ε) per point, seeds independent (a seed is its own draw). */
-function seedCurves(rng: Rng, nSeeds: number, truth: { E: number; A: number; alpha: number }, sigma: number): number[][] {
-  return Array.from({ length: nSeeds }, () => WIDTHS.map((w) => powerLaw(truth, w) * Math.exp(sigma * rng.normal())));
-}
-
-function fitSeeds(seeds: number[][], offset: boolean, replicates: number, labels: (string | number)[]) {
-  return fitWithBootstrap((idx) => ({
-    x: WIDTHS,
-    y: WIDTHS.map((_, i) => idx.reduce((s, k) => s + seeds[k][i], 0) / idx.length),
-  }), seeds.length, { offset, replicates, rngLabels: labels, curvePoints: 2 });
-}
+import { exponentCoverage, fitSeedCurves as fitSeeds, seedCurves, simulateLrTable as lrTable, slopeCoverage } from '../../core/analysis/coverage.js';
 
 /** Empirical coverage of `draws` intervals; the band is about ±3.4 binomial sd at 600 draws. */
 function coverage(draws: number, covers: (d: number) => boolean): number {
@@ -43,53 +28,20 @@ test('Student-t quantiles and CDF match scipy.stats.t to 1e-9', () => {
 });
 
 test('jackknife-t intervals for a fitted exponent cover the truth 92–98% of the time at 2, 3, 4 and 8 seeds', () => {
-  const truth = { E: 0.05, A: 2, alpha: 0.5 };
-  const draws = 600;
   for (const nSeeds of [2, 3, 4, 8]) {
-    const rng = new Rng(2024, 'coverage-exponent', nSeeds);
-    let widthSum = 0;
-    const rate = coverage(draws, (d) => {
-      const res = fitSeeds(seedCurves(rng, nSeeds, truth, 0.03), true, 10, ['coverage', nSeeds, d]);
-      assert.equal(res.bootstrap.method, 'jackknife-t');
-      assert.ok(res.ci, `${nSeeds} seeds, draw ${d}: no interval`);
-      widthSum += res.ci[1] - res.ci[0];
-      return res.ci[0] <= truth.alpha && truth.alpha <= res.ci[1];
-    });
-    console.log(`exponent, ${nSeeds} seeds: coverage ${rate.toFixed(3)} over ${draws} sweeps, mean width ${(widthSum / draws).toFixed(3)}`);
-    assert.ok(rate >= 0.92 && rate <= 0.98, `${nSeeds} seeds: coverage ${rate}`);
+    const c = exponentCoverage(nSeeds, 600);
+    assert.equal(c.method, 'jackknife-t');
+    console.log(`exponent, ${nSeeds} seeds: coverage ${c.rate.toFixed(3)} over ${c.draws} sweeps, mean width ${c.meanWidth.toFixed(3)}`);
+    assert.ok(c.rate >= 0.92 && c.rate <= 0.98, `${nSeeds} seeds: coverage ${c.rate}`);
   }
 });
 
-/** An lr sweep: per seed and width, loss = L0·exp(c·log²(η/η*)) with η* = η*_0·(N/64)^slope
- *  scattered by seed (σ = 0.15 in log η*) and 1% loss noise. */
-function lrTable(rng: Rng, nSeeds: number, slope: number): LrTable {
-  const widths = [64, 128, 256, 512, 1024];
-  const lrs = Array.from({ length: 21 }, (_, i) => 0.01 * Math.pow(10, i / 8));
-  const values = Array.from({ length: nSeeds }, () => widths.map((w) => {
-    const star = 0.2 * Math.pow(w / 64, slope) * Math.exp(0.15 * rng.normal());
-    return lrs.map((lr) => 0.05 * Math.exp(0.4 * Math.log(lr / star) ** 2) * Math.exp(0.01 * rng.normal()));
-  }));
-  return { seeds: Array.from({ length: nSeeds }, (_, i) => i), widths, lrs, values };
-}
-
 test('jackknife-t intervals for the lr-transfer slope cover the truth 92–98% of the time at 2, 3, 4 and 8 seeds', () => {
-  const slope = -0.5;
-  const draws = 3000;
   for (const nSeeds of [2, 3, 4, 8]) {
-    const rng = new Rng(7, 'coverage-slope', nSeeds);
-    let widthSum = 0;
-    const rate = coverage(draws, (d) => {
-      const table = lrTable(rng, nSeeds, slope);
-      const all = table.seeds.map((_, i) => i);
-      const iv = slopeInterval(table, slopeFor(table, all), 10, ['coverage', nSeeds, d]);
-      assert.equal(iv.method, 'jackknife-t');
-      const ci = iv.intervals[0];
-      assert.ok(ci, `${nSeeds} seeds, draw ${d}: no interval (${iv.note})`);
-      widthSum += ci.hi - ci.lo;
-      return ci.lo <= slope && slope <= ci.hi;
-    });
-    console.log(`lr-transfer slope, ${nSeeds} seeds: coverage ${rate.toFixed(3)} over ${draws} sweeps, mean width ${(widthSum / draws).toFixed(3)}`);
-    assert.ok(rate >= 0.92 && rate <= 0.98, `${nSeeds} seeds: coverage ${rate}`);
+    const c = slopeCoverage(nSeeds, 3000);
+    assert.equal(c.method, 'jackknife-t');
+    console.log(`lr-transfer slope, ${nSeeds} seeds: coverage ${c.rate.toFixed(3)} over ${c.draws} sweeps, mean width ${c.meanWidth.toFixed(3)}`);
+    assert.ok(c.rate >= 0.92 && c.rate <= 0.98, `${nSeeds} seeds: coverage ${c.rate}`);
   }
 });
 

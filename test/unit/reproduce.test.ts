@@ -10,6 +10,7 @@ import { parseExpectation, type Expectation } from '../../scripts/reproduce/expe
 import { assemblePage, PageError } from '../../scripts/reproduce/page.js';
 import { placeholderSection, renderSection, stabilityRule } from '../../scripts/reproduce/section.js';
 import { wallSeconds, type RunSpec } from '../../scripts/reproduce/setup.js';
+import { renderIntervals } from '../../scripts/reproduce/intervals.js';
 
 const describe = (g: Record<string, unknown>) => Object.entries(g).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'all trials';
 const boot = { method: 'jackknife-t' as const, replicates: 4, usable: 4, level: 0.95, seeds: 4 };
@@ -153,4 +154,16 @@ test('wall time runs from the first start to the last end; numbers are formatted
   assert.equal(fmt(0.000001), '1e-6');
   assert.equal(fmt(0.6823), '0.682');
   assert.equal(fmt(null), 'n/a');
+});
+
+test('the intervals block: one row per simulated coverage, as measured, inside its markers', () => {
+  const block = renderIntervals([
+    { statistic: 'power-law exponent', seeds: 2, draws: 600, rate: 0.948, meanWidth: 0.416, method: 'jackknife-t' },
+    { statistic: 'lr-transfer slope', seeds: 8, draws: 3000, rate: 0.9463, meanWidth: 0.1161, method: 'jackknife-t' },
+  ]);
+  assert.ok(block.startsWith('<!-- example:intervals -->') && block.endsWith('<!-- /example:intervals -->'));
+  assert.match(block, /\| power-law exponent \| 2 \| jackknife-t \| 600 \| 94\.8% \| 0\.416 \|/);
+  assert.match(block, /\| lr-transfer slope \| 8 \| jackknife-t \| 3000 \| 94\.6% \| 0\.116 \|/);
+  const page = assemblePage(null, new Map([['intervals', block]]), ['intervals'], () => '');
+  assert.ok(page.includes(block));
 });
