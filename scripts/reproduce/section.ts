@@ -61,6 +61,7 @@ export function renderSection(input: SectionInput): string {
   out.push(table(['check', 'summary entry', 'expected', 'measured', 'interval', 'rule', 'verdict'], results.map((r) => [
     r.check.name, r.entry ?? 'none', expectedText(r), measuredText(r), interval(r.ci), r.rule, `**${r.verdict}**`])));
   out.push('', readingSentences(results), '');
+  if (expect.reading) out.push(`Reading: ${expect.reading.trim().replace(/\s+/g, ' ')}`, '');
   for (const t of summaryTables(summary)) out.push(t, '');
   for (const p of input.plots) out.push(`![${p.caption}](${p.path})`);
   if (input.plots.length) out.push('');

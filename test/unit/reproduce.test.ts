@@ -167,3 +167,10 @@ test('the intervals block: one row per simulated coverage, as measured, inside i
   const page = assemblePage(null, new Map([['intervals', block]]), ['intervals'], () => '');
   assert.ok(page.includes(block));
 });
+
+test('an expectation\'s reading is words only: numbers are refused (paper tags allowed), and it is printed after the verdicts', () => {
+  const base = 'title: T\npaper: P4 (arXiv 2403.06398)\nquestion: Q?\nchecks:\n  - { name: c, analysis: forgetting, quantity: exponent, expect: { atLeast: 0 } }\n';
+  assert.throws(() => parseExpectation(`${base}reading: the exponent is 0.01 here\n`, 'x.expect.yaml'), (e: unknown) => e instanceof ConfigError && /reading: must not contain numbers/.test(e.message));
+  const ok = parseExpectation(`${base}reading: wider networks forget less than in P4, as muP predicts\n`, 'x.expect.yaml');
+  assert.equal(ok.reading, 'wider networks forget less than in P4, as muP predicts');
+});
