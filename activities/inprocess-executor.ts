@@ -31,4 +31,7 @@ export class InProcessExecutor implements TrialExecutor {
       clearInterval(timer);
     }
   }
+
+  /** Holds nothing beyond a running trial, which the activity's cancellation stops. */
+  async close(): Promise<void> {}
 }

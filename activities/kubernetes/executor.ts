@@ -54,6 +54,7 @@ export class KubernetesExecutor implements TrialExecutor {
   readonly name = 'kubernetes';
   readonly api: KubeApi;
   private readonly hubs = new Map<string, JobWatchHub>();
+  private readonly closers: Array<() => Promise<void>> = [];
   private readonly schemaDefaults = kubernetesExecutionSchema.parse({});
 
   constructor(private readonly opts: KubernetesExecutorOptions) {
@@ -270,8 +271,18 @@ export class KubernetesExecutor implements TrialExecutor {
     }
   }
 
-  /** Stops the shared watches (worker shutdown). */
+  /**
+   * Has `close` run when the executor closes, before its own watches stop: what was built
+   * around the executor (its garbage collector, that one's Temporal connection) ends with it.
+   */
+  closeWith(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  /** Stops what was attached by closeWith, then the shared watches (worker shutdown). Idempotent. */
   async close(): Promise<void> {
+    const closers = this.closers.splice(0);
+    for (const close of closers) await close();
     await Promise.all([...this.hubs.values()].map((h) => h.stop()));
     this.hubs.clear();
     this.api.close();

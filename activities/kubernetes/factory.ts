@@ -24,6 +24,7 @@ import { callHook } from '../telemetry.js';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './executor.js';
 import { JobGarbageCollector, temporalSweepLiveness } from './gc.js';
 import { dataMountsFromEnv } from './data-mounts.js';
+import { firstLine } from '../../core/error-message.js';
 
 export const KUBE_ENV = {
   namespace: 'SWEEP_KUBE_NAMESPACE',
@@ -103,10 +104,15 @@ export async function kubernetesExecutorFactory(s: ExecutorSettings): Promise<Ku
   const executor = new KubernetesExecutor({ kubeConfig, ...opts, onError: () => callHook(s.hooks, 'apiError', 'kubernetes') });
   if (gcIntervalS > 0) {
     const settings = resolveSettings({}, env);
-    const client = new Client({ connection: Connection.lazy({ address: settings.temporalAddress }), namespace: settings.namespace });
+    const connection = Connection.lazy({ address: settings.temporalAddress });
+    const client = new Client({ connection, namespace: settings.namespace });
     const namespace = executor.defaultNamespace;
-    new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000, onlyIfWatching: !gcAlways })
-      .start(undefined, (err) => console.error(`sweep: Job garbage collection failed: ${(err as Error).message?.split('\n')[0]}`));
+    const gc = new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000, onlyIfWatching: !gcAlways });
+    gc.start(undefined, (err) => console.error(`sweep: Job garbage collection failed: ${firstLine(err)}`));
+    executor.closeWith(async () => {
+      await gc.stop();
+      await connection.close();
+    });
   }
   return executor;
 }
