@@ -6,6 +6,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { parseSpecText, readSpecText, resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
 import type { SweepInput, SweepOptions, SweepProgress, SweepResult } from '../workflows/types.js';
+import { pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions.js';
+import { errorMessage, firstLine } from '../core/error-message.js';
 import { connectNats } from '../activities/jetstream/connect.js';
 import type { TrialSummary } from '../activities/trial-summary.js';
 import { connectTemporal } from './connect.js';
@@ -134,15 +136,16 @@ export class SweepClient {
       try {
         await h.result();
       } catch (err) {
-        st.failure = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+        // a WorkflowFailedError: its cause is the workflow's own failure
+        st.failure = errorMessage((err as { cause?: unknown }).cause ?? err);
       }
     }
     try {
-      st.progress = await withTimeout(h.query<SweepProgress>('progress'), opts.queryTimeoutMs ?? 5000);
+      st.progress = await withTimeout(h.query(progressQuery), opts.queryTimeoutMs ?? 5000);
     } catch (err) {
       st.note = st.status === 'RUNNING'
-        ? `no worker answered (is an orchestrator worker polling task queue ${this.settings.taskQueue}?): ${(err as Error).message.split('\n')[0]}`
-        : `progress unavailable: ${(err as Error).message.split('\n')[0]}`;
+        ? `no worker answered (is an orchestrator worker polling task queue ${this.settings.taskQueue}?): ${firstLine(err)}`
+        : `progress unavailable: ${firstLine(err)}`;
     }
     return st;
   }
@@ -166,11 +169,11 @@ export class SweepClient {
   }
 
   async pause(sweepId: string): Promise<void> {
-    await this.handle(sweepId).signal('pause');
+    await this.handle(sweepId).signal(pauseSignal);
   }
 
   async resume(sweepId: string): Promise<void> {
-    await this.handle(sweepId).signal('resume');
+    await this.handle(sweepId).signal(resumeSignal);
   }
 
   /**

@@ -12,7 +12,7 @@ import type { KV } from '@nats-io/kv';
 import { EVENTS_STREAM, METRICS_STREAM, type BusMessage } from '../core/messages.js';
 import { openTrialsKv, trialKey } from '../activities/jetstream/buckets.js';
 import { connectNats, parseServers } from '../activities/jetstream/connect.js';
-import { ensureStreams, isNotFound } from '../activities/jetstream/streams.js';
+import { ensureStreams, isAlreadyExists, isNotFound, isWrongLastSequence } from '../activities/jetstream/streams.js';
 import { applyMessage, messageProblem, type TrialSummary } from '../activities/trial-summary.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { telemetryFromFlags } from './telemetry/flags.js';
@@ -131,7 +131,7 @@ export class Aggregator {
         return next;
       } catch (err) {
         this.known.delete(key);
-        if (/wrong last sequence|key exists/i.test(String((err as Error).message))) this.stats.conflicts++;
+        if (isWrongLastSequence(err)) this.stats.conflicts++;
         else {
           callHook(this.opts.hooks, 'apiError', 'nats');
           if (attempt % 20 === 5) this.log(`storing ${key}: ${(err as Error).message} (retrying)`);
@@ -278,7 +278,7 @@ async function durableConsumer(nc: NatsConnection, stream: string, durable: stri
         max_ack_pending: maxAckPending,
       });
     } catch (e) {
-      if (!/already in use|exists/i.test(String((e as Error).message))) throw e;
+      if (!isAlreadyExists(e)) throw e;
     }
   }
   return jetstream(nc).consumers.get(stream, durable);
