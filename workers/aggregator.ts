@@ -17,6 +17,7 @@ import { applyMessage, messageProblem, type TrialSummary } from '../activities/t
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
+import { firstLine } from '../core/error-message.js';
 
 export const AGGREGATOR_DURABLE = 'sweep-aggregator';
 type StreamKind = 'metrics' | 'events';
@@ -311,7 +312,7 @@ async function main(argv: string[]): Promise<number> {
 
 if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    process.stderr.write(`aggregator: ${(err as Error).message.split('\n')[0]}\n`);
+    process.stderr.write(`aggregator: ${firstLine(err)}\n`);
     process.exit(1);
   });
 }

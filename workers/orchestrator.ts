@@ -216,7 +216,7 @@ if (isEntryPoint(import.meta.url)) {
     }
   }, (err) => {
     if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(err.exitCode === 0 ? 0 : 2);
-    process.stderr.write(`orchestrator: ${(err as Error).message.split('\n')[0]}\n`);
+    process.stderr.write(`orchestrator: ${firstLine(err)}\n`);
     process.exit(1);
   });
 }

@@ -26,6 +26,7 @@ import { TRAINER_EXIT, type TrialLaunch } from '../activities/executor.js';
 import { connectNats, parseServers } from '../activities/jetstream/connect.js';
 import { JetStreamPublisher, type PublisherOptions } from '../activities/jetstream/publisher.js';
 import { isEntryPoint } from './entry-point.js';
+import { firstLine } from '../core/error-message.js';
 
 export interface TrainOptions {
   nc: NatsConnection;
@@ -63,7 +64,7 @@ export function readLaunch(path: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     raw = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
   } catch (err) {
-    throw new ConfigError([`(file): cannot read launch file: ${(err as Error).message.split('\n')[0]}`], path === '-' ? 'stdin' : path);
+    throw new ConfigError([`(file): cannot read launch file: ${firstLine(err)}`], path === '-' ? 'stdin' : path);
   }
   return parseLaunch(raw, path, env);
 }
@@ -147,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
 
 if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    process.stderr.write(`trainer: ${(err as Error).message.split('\n')[0]}\n`);
+    process.stderr.write(`trainer: ${firstLine(err)}\n`);
     process.exit(TRAINER_EXIT.error);
   });
 }

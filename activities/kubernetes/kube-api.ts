@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { TokenBucket } from './rate-limiter.js';
+import { firstLine } from '../../core/error-message.js';
 
 export interface KubeApiOptions {
   /** sustained API calls per second (default 50) */
@@ -41,7 +42,7 @@ export function isTransient(err: unknown): boolean {
 /** "403 Forbidden: jobs.batch is forbidden: User … cannot create …" — one line. */
 export function describeApiError(err: unknown): string {
   const status = apiStatus(err);
-  if (status === undefined) return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  if (status === undefined) return firstLine(err);
   const body = (err as { body?: unknown }).body;
   let message = '';
   let reason = '';
@@ -57,7 +58,7 @@ export function describeApiError(err: unknown): string {
     message = String((body as { message?: unknown }).message ?? '');
     reason = String((body as { reason?: unknown }).reason ?? '');
   }
-  return `${status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`.split('\n')[0];
+  return firstLine(`${status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`);
 }
 
 function retryAfterMs(err: unknown): number | undefined {

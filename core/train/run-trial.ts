@@ -15,6 +15,7 @@ import { trainGiantStep } from './giant-step.js';
 import { Cancelled, Diverged } from './signals.js';
 import { FinalTracker, trainStandard } from './standard.js';
 import { Trainer } from './trainer.js';
+import { errorMessage } from '../error-message.js';
 
 export { initBackend, activeBackend } from '../backend/backend.js';
 
@@ -86,7 +87,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
     } else {
       result.outcome = 'failed';
       result.step = tracker.final.step;
-      result.error = err instanceof Error ? err.message : String(err);
+      result.error = errorMessage(err);
     }
   } finally {
     trainer?.dispose();
