@@ -2,7 +2,7 @@
 // same message twice gives the same summary (evaluation points are a set of steps, events keep
 // the latest attempt), so a redelivered or re-published message never double-counts.
 import { isEvent, type BusMessage, type FinalMetrics, type MetricMessage, type TrialEvent } from '../core/messages.js';
-import type { Outcome } from '../core/outcome.js';
+import { outcomeOfEvent, type Outcome } from '../core/outcome.js';
 
 export type TrialStatus = 'running' | Outcome;
 
@@ -31,7 +31,6 @@ export function emptySummary(sweepId: string, trialId: string): TrialSummary {
   return { sweepId, trialId, status: 'running', metrics: 0, steps: [] };
 }
 
-const TERMINAL: Record<string, Outcome> = { finished: 'succeeded', diverged: 'diverged', failed: 'failed', cancelled: 'cancelled' };
 
 function insertSorted(steps: number[], step: number): boolean {
   let lo = 0;
@@ -66,7 +65,7 @@ function applyEvent(s: TrialSummary, e: TrialEvent): void {
   const attempt = e.attempt ?? 1;
   // An event of an older attempt never overrides what a newer attempt reported.
   if (s.attempt !== undefined && attempt < s.attempt) return;
-  const terminal = TERMINAL[e.event];
+  const terminal = outcomeOfEvent(e.event);
   if (s.attempt === attempt && s.status !== 'running' && !terminal) return;
   s.attempt = attempt;
   if (e.backend) s.backend = e.backend;

@@ -9,7 +9,7 @@ import { openReportsStore, reportObject } from '../activities/jetstream/buckets.
 import { analyzeFolder } from '../core/analysis/folder.js';
 import { collectSweep, writeSweepFolder } from '../activities/sweep-data.js';
 import { PlanStore } from '../activities/plans.js';
-import { resolveForClient } from './resolve.js';
+import { resolveStoredSpec } from '../core/stored-spec.js';
 
 export interface ReportResult {
   dir: string;
@@ -23,7 +23,7 @@ export async function downloadReport(nc: NatsConnection, sweepId: string, dir: s
   const plans = await PlanStore.open(nc);
   const spec = await plans.spec(sweepId);
   if (spec === undefined) throw new Error(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
-  const name = resolveForClient(spec).spec.name;
+  const name = resolveStoredSpec(spec).spec.name;
   // Refuses a folder that holds another sweep, like `sweep run --out`.
   const { output } = await SweepOutput.open(dir, { name });
   await output.close();

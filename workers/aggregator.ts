@@ -9,7 +9,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { EVENTS_STREAM, METRICS_STREAM, type BusMessage } from '../core/messages.js';
+import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, type BusMessage } from '../core/messages.js';
 import { openTrialsKv, trialKey } from '../activities/jetstream/buckets.js';
 import { connectNats, parseServers } from '../activities/jetstream/connect.js';
 import { ensureStreams, isAlreadyExists, isNotFound, isWrongLastSequence } from '../activities/jetstream/streams.js';
@@ -54,7 +54,7 @@ export class Aggregator {
     const kv = await openTrialsKv(opts.nc);
     const agg = new Aggregator(opts, kv);
     const durable = opts.durable ?? AGGREGATOR_DURABLE;
-    for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, 'sweep.metrics.>'], ['events', EVENTS_STREAM, 'sweep.events.>']] as const) {
+    for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, METRICS_SUBJECTS], ['events', EVENTS_STREAM, EVENTS_SUBJECTS]] as const) {
       const consumer = await durableConsumer(opts.nc, stream, durable, filter, opts.ackWaitMs ?? 30_000, 4 * agg.batchSize);
       const part = new StreamPart(agg, kind, stream, consumer);
       agg.parts.push(part);

@@ -2,7 +2,7 @@
 // because message-id dedup is what makes a retried trainer or a reconnect harmless.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
-import { EVENTS_STREAM, METRICS_STREAM } from '../../core/messages.js';
+import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS } from '../../core/messages.js';
 
 export interface StreamSettings {
   /** how long a message id is remembered for dedup (default 20 min) */
@@ -24,8 +24,8 @@ export function streamConfigs(s: StreamSettings = {}): Array<Partial<StreamConfi
     num_replicas: 1,
   };
   return [
-    { name: METRICS_STREAM, subjects: ['sweep.metrics.>'], description: 'one message per evaluation point of a trial', ...common },
-    { name: EVENTS_STREAM, subjects: ['sweep.events.>'], description: 'trial lifecycle events', ...common },
+    { name: METRICS_STREAM, subjects: [METRICS_SUBJECTS], description: 'one message per evaluation point of a trial', ...common },
+    { name: EVENTS_STREAM, subjects: [EVENTS_SUBJECTS], description: 'trial lifecycle events', ...common },
   ];
 }
 
