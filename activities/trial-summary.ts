@@ -3,6 +3,7 @@
 // the latest attempt), so a redelivered or re-published message never double-counts.
 import { isEvent, type BusMessage, type FinalMetrics, type MetricMessage, type TrialEvent } from '../core/messages.js';
 import { outcomeOfEvent, type Outcome } from '../core/outcome.js';
+import { parseBusMessage } from '../core/message-schema.js';
 
 export type TrialStatus = 'running' | Outcome;
 
@@ -94,11 +95,5 @@ export function applyMessage(prev: TrialSummary | undefined, m: BusMessage): Tri
 
 /** Checks the fields every message needs; returns a one-line problem or undefined. */
 export function messageProblem(m: unknown): string | undefined {
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'not a JSON object';
-  const o = m as Record<string, unknown>;
-  if (typeof o.sweepId !== 'string' || !o.sweepId) return 'sweepId: missing';
-  if (typeof o.trialId !== 'string' || !o.trialId) return 'trialId: missing';
-  if (typeof o.event === 'string') return undefined;
-  if (typeof o.step !== 'number' || !Number.isInteger(o.step) || o.step < 0) return 'step: must be a non-negative integer';
-  return undefined;
+  return parseBusMessage(m).problem;
 }

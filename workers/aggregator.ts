@@ -13,11 +13,15 @@ import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, type 
 import { openTrialsKv, trialKey } from '../activities/jetstream/buckets.js';
 import { connectNats, parseServers } from '../activities/jetstream/connect.js';
 import { ensureStreams, isAlreadyExists, isNotFound, isWrongLastSequence } from '../activities/jetstream/streams.js';
-import { applyMessage, messageProblem, type TrialSummary } from '../activities/trial-summary.js';
+import { applyMessage, type TrialSummary } from '../activities/trial-summary.js';
+import { parseBusMessage } from '../core/message-schema.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
-import { firstLine } from '../core/error-message.js';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { parseEnv } from '../core/env.js';
+import { aggregatorEnvSchema, reportEnvError } from './process-env.js';
+import { errorMessage, firstLine } from '../core/error-message.js';
 
 export const AGGREGATOR_DURABLE = 'sweep-aggregator';
 type StreamKind = 'metrics' | 'events';
@@ -215,15 +219,15 @@ class StreamPart {
   private async handle(batch: JsMsg[]): Promise<void> {
     const groups = new Map<string, { msgs: JsMsg[]; parsed: BusMessage[] }>();
     for (const m of batch) {
-      let parsed: unknown;
+      let parsed: BusMessage | undefined;
       let problem: string | undefined;
       let key = '';
       try {
-        parsed = m.json();
-        problem = messageProblem(parsed);
-        if (!problem) key = trialKey((parsed as BusMessage).sweepId, (parsed as BusMessage).trialId);
+        ({ message: parsed, problem } = parseBusMessage(m.json()));
+        if (parsed) key = trialKey(parsed.sweepId, parsed.trialId);
       } catch (err) {
-        problem = (err as Error).message;
+        // not JSON, or a sweep id that cannot be a key
+        problem = errorMessage(err);
       }
       if (problem) {
         // Malformed: redelivering cannot help.
@@ -235,7 +239,7 @@ class StreamPart {
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { msgs: [], parsed: [] }));
       g.msgs.push(m);
-      g.parsed.push(parsed as BusMessage);
+      g.parsed.push(parsed!);
     }
     const entries = [...groups.entries()];
     const running = () => this.running;
@@ -290,15 +294,22 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const i = argv.indexOf('--nats');
-  const servers = parseServers(i >= 0 ? argv[i + 1] : process.env.SWEEP_NATS_URL ?? 'nats://127.0.0.1:4222');
-  const flag = (name: string) => { const k = argv.indexOf(name); return k >= 0 ? argv[k + 1] : undefined; };
+  const env = parseEnv(aggregatorEnvSchema);
+  const program = new Command('aggregator')
+    .description('keeps one summary per trial in the SWEEP_TRIALS KV bucket, from the metric and event streams')
+    .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL)')
+    .option('--durable <name>', 'durable consumer name (aggregators sharing it share the work)')
+    .option('--ack-wait-ms <n>', 'redelivery delay of a message handed out but not acknowledged', (v) => positiveNumber(v, '--ack-wait-ms'))
+    .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (env SWEEP_METRICS_PORT; none by default)')
+    .option('--metrics-host <host>', 'address of the /metrics endpoint (env SWEEP_METRICS_HOST; default 127.0.0.1)')
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{ nats?: string; durable?: string; ackWaitMs?: number; metricsPort?: string; metricsHost?: string }>();
+  const servers = o.nats ? parseServers(o.nats) : env.SWEEP_NATS_URL ?? ['nats://127.0.0.1:4222'];
   // Prometheus /metrics (--metrics-port / SWEEP_METRICS_PORT), see workers/telemetry.
-  const telemetry = await telemetryFromFlags({ port: flag('--metrics-port'), host: flag('--metrics-host') }, { service: 'aggregator' });
-  const ackWait = flag('--ack-wait-ms');
-  if (ackWait !== undefined && !(Number(ackWait) > 0)) throw new Error(`--ack-wait-ms: must be a positive number, got "${ackWait}"`);
+  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'aggregator' });
   const nc = await connectNats({ servers, name: 'sweep-aggregator' });
-  const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks, durable: flag('--durable'), ...(ackWait ? { ackWaitMs: Number(ackWait) } : {}) });
+  const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks, durable: o.durable, ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}) });
   process.stderr.write(`aggregator: consuming ${METRICS_STREAM} and ${EVENTS_STREAM} on ${servers.join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -310,8 +321,17 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+function positiveNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError(`${flag}: must be a positive number, got "${v}"`);
+  return n;
+}
+
 if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    const bad = reportEnvError('aggregator', err);
+    if (bad !== undefined) process.exit(bad);
     process.stderr.write(`aggregator: ${firstLine(err)}\n`);
     process.exit(1);
   });

@@ -27,6 +27,8 @@ import { openSummariesKv } from '../activities/jetstream/buckets.js';
 import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
+import { parseEnv } from '../core/env.js';
+import { orchestratorEnvSchema, reportEnvError } from './process-env.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -178,12 +180,12 @@ async function main(argv: string[]): Promise<number> {
     await writeWorkflowBundle(o.bundleOnly);
     return 0;
   }
-  installRuntime();
+  const env = parseEnv(orchestratorEnvSchema);
+  installRuntime(env.SWEEP_LOG_LEVEL ?? 'WARN');
   const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'orchestrator' });
-  const trainerNats = o.trainerNats ?? process.env.SWEEP_TRAINER_NATS_URL;
   const orch = await startOrchestrator({
     temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
-    trainerNats: trainerNats ? parseServers(trainerNats) : undefined, maxTrials: o.maxTrials, localMode: o.localMode,
+    trainerNats: o.trainerNats ? parseServers(o.trainerNats) : env.SWEEP_TRAINER_NATS_URL, maxTrials: o.maxTrials, localMode: o.localMode,
     workflowBundlePath: o.workflowBundle, aggregator: o.aggregator, hooks: telemetry?.hooks,
   });
   // A restarted worker finds the previous run of a schedule among the stored summaries.
@@ -216,6 +218,8 @@ if (isEntryPoint(import.meta.url)) {
     }
   }, (err) => {
     if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(err.exitCode === 0 ? 0 : 2);
+    const bad = reportEnvError('orchestrator', err);
+    if (bad !== undefined) process.exit(bad);
     process.stderr.write(`orchestrator: ${firstLine(err)}\n`);
     process.exit(1);
   });

@@ -16,7 +16,8 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, formatIssues } from '../../core/config/errors.js';
+import { formatIssues } from '../../core/config/errors.js';
+import { EnvError } from '../../core/env.js';
 import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/config/execution.js';
 import { resolveSettings } from '../../client/settings.js';
 import type { ExecutorSettings } from '../executors.js';
@@ -24,7 +25,7 @@ import { callHook } from '../telemetry.js';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './executor.js';
 import { JobGarbageCollector, temporalSweepLiveness } from './gc.js';
 import { dataMountsFromEnv } from './data-mounts.js';
-import { firstLine } from '../../core/error-message.js';
+import { errorMessage, firstLine } from '../../core/error-message.js';
 
 export const KUBE_ENV = {
   namespace: 'SWEEP_KUBE_NAMESPACE',
@@ -56,11 +57,11 @@ function num(env: NodeJS.ProcessEnv, key: string, min: number): number | undefin
   const raw = env[key];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError([`${key}: must be a number >= ${min}, got "${raw}"`], 'environment');
+  if (!Number.isFinite(n) || n < min) throw new EnvError([`${key}: must be a number >= ${min}, got "${raw}"`]);
   return n;
 }
 
-/** Executor options from the environment; a bad value is a ConfigError naming the variable. */
+/** Executor options from the environment; a bad value is an EnvError (a ConfigError) naming the variable. */
 export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saDir = SA_DIR): Omit<KubernetesExecutorOptions, 'kubeConfig'> & { gcIntervalS: number; gcAlways: boolean } {
   let defaults: Partial<KubernetesExecution> = {};
   if (env[KUBE_ENV.defaults]) {
@@ -68,11 +69,11 @@ export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saD
     try {
       raw = JSON.parse(env[KUBE_ENV.defaults]!);
     } catch (err) {
-      throw new ConfigError([`${KUBE_ENV.defaults}: not JSON: ${(err as Error).message}`], 'environment');
+      throw new EnvError([`${KUBE_ENV.defaults}: not JSON: ${errorMessage(err)}`]);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${KUBE_ENV.defaults}: must be a JSON object`], 'environment');
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EnvError([`${KUBE_ENV.defaults}: must be a JSON object`]);
     const parsed = kubernetesExecutionSchema.safeParse(raw);
-    if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, [KUBE_ENV.defaults]), 'environment');
+    if (!parsed.success) throw new EnvError(formatIssues(parsed.error.issues, [KUBE_ENV.defaults]));
     // only the keys actually given: the others keep the spec's own values
     const given = new Set(Object.keys(raw));
     defaults = Object.fromEntries(Object.entries(parsed.data).filter(([key]) => given.has(key))) as Partial<KubernetesExecution>;
@@ -82,7 +83,7 @@ export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saD
   const namespace = env[KUBE_ENV.namespace] || (existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined);
   if (namespace) {
     const ok = kubernetesExecutionSchema.shape.namespace.safeParse(namespace);
-    if (!ok.success) throw new ConfigError([`${KUBE_ENV.namespace}: "${namespace}" is not a DNS-1123 label`], 'environment');
+    if (!ok.success) throw new EnvError([`${KUBE_ENV.namespace}: "${namespace}" is not a DNS-1123 label`]);
     defaults.namespace = namespace;
   }
   return {
