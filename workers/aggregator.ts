@@ -9,6 +9,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { LRUCache } from 'lru-cache';
 import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, type BusMessage } from '../core/messages.js';
 import { openTrialsKv, trialKey } from '../activities/jetstream/buckets.js';
 import { connectNats, parseServers } from '../activities/jetstream/connect.js';
@@ -20,6 +21,8 @@ import { telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { parseEnv } from '../core/env.js';
+import { backoff, retry } from '../core/retry.js';
+import { sleep } from '../core/sleep.js';
 import { aggregatorEnvSchema, reportEnvError } from './process-env.js';
 import { errorMessage, firstLine } from '../core/error-message.js';
 
@@ -120,9 +123,11 @@ export class Aggregator {
    * changed the key meanwhile, the update is refused and redone from the stored value.
    */
   async store(key: string, msgs: BusMessage[], running: () => boolean): Promise<TrialSummary | undefined> {
-    for (let attempt = 0; running(); attempt++) {
-      try {
-        let known = attempt === 0 ? this.known.get(key) : undefined;
+    const stopping = new Error('stopping');
+    try {
+      return await retry(async (attempt) => {
+        if (!running()) throw stopping;
+        let known = attempt === 0 ? this.known.peek(key) : undefined;
         if (!known) {
           const entry = await this.kv.get(key);
           const live = !!entry && entry.operation === 'PUT' && entry.length > 0;
@@ -134,26 +139,30 @@ export class Aggregator {
         const revision = known.revision ? await this.kv.update(key, value, known.revision) : await this.kv.create(key, value);
         this.remember(key, revision, next!);
         return next;
-      } catch (err) {
-        this.known.delete(key);
-        if (isWrongLastSequence(err)) this.stats.conflicts++;
-        else {
-          callHook(this.opts.hooks, 'apiError', 'nats');
-          if (attempt % 20 === 5) this.log(`storing ${key}: ${(err as Error).message} (retrying)`);
-        }
-        if (attempt > 0) await sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
-      }
+      }, {
+        // a conflict is retried at once from the stored value; then with growing pauses
+        delayMs: backoff(20, 1000, 1),
+        retryIf: (err, attempt) => {
+          if (err === stopping) return false;
+          this.known.delete(key);
+          if (isWrongLastSequence(err)) this.stats.conflicts++;
+          else {
+            callHook(this.opts.hooks, 'apiError', 'nats');
+            if (attempt % 20 === 5) this.log(`storing ${key}: ${errorMessage(err)} (retrying)`);
+          }
+          return true;
+        },
+      });
+    } catch {
+      return undefined; // stopping: the messages stay unacknowledged and come back
     }
-    return undefined;
   }
 
-  private readonly known = new Map<string, { revision: number; summary: TrialSummary | undefined }>();
+  /** the last summary this process stored per trial; the least recently stored are forgotten first */
+  private readonly known = new LRUCache<string, { revision: number; summary: TrialSummary | undefined }>({ max: KNOWN_SUMMARIES });
 
   private remember(key: string, revision: number, summary: TrialSummary): void {
-    this.known.delete(key);
     this.known.set(key, { revision, summary });
-    // Bounded: forget the least recently stored trials first.
-    if (this.known.size > KNOWN_SUMMARIES) this.known.delete(this.known.keys().next().value!);
   }
 }
 
@@ -287,10 +296,6 @@ async function durableConsumer(nc: NatsConnection, stream: string, durable: stri
     }
   }
   return jetstream(nc).consumers.get(stream, durable);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 async function main(argv: string[]): Promise<number> {
