@@ -12,10 +12,13 @@ import { startTemporal, type TemporalServer } from '../servers/temporal.js';
 import { killAllChildren } from '../servers/children.js';
 import { startOrchestratorProcess } from '../servers/orchestrator.js';
 import { freePort } from '../servers/free-port.js';
+import { SweepClient } from '../../client/sweep-client.js';
+import { tinySpec, trainerPids, waitFor } from './cluster-helpers.js';
 
 let nats: NatsServer;
 let temporal: TemporalServer;
 let dir: string;
+let client: SweepClient | undefined;
 
 before(async () => {
   [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
@@ -23,6 +26,7 @@ before(async () => {
 });
 
 after(async () => {
+  await client?.close().catch(() => undefined);
   await killAllChildren();
   await temporal?.stop();
   await nats?.stop();
@@ -62,4 +66,24 @@ test('SIGTERM: the orchestrator worker exits by itself within seconds, with no h
   assert.deepEqual(ended, { code: 0, signal: null }, worker.output().slice(-2000));
   assert.ok(Date.now() - sent < 15_000);
   assert.doesNotMatch(worker.output(), /still open after shutdown|garbage collection failed/);
+});
+
+test('SIGTERM with a trial running: its trainer is stopped, then the worker exits by itself', { timeout: 300_000 }, async () => {
+  const tag = `shutdown-${process.pid}`;
+  const worker = await startOrchestratorProcess({
+    temporal: temporal.address, nats: nats.url, taskQueue: 'it-shutdown-busy', maxTrials: 1,
+    env: { SWEEP_TEST_TAG: tag, SWEEP_REPORT_HANDLES: '1' },
+  });
+  client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'it-shutdown-busy' });
+  const spec = tinySpec('shutdown-busy', { train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 } });
+  await client.submit({ document: spec }, { options: { heartbeatTimeoutMs: 5000, retryInitialIntervalMs: 200 } });
+  await waitFor('a trainer running', () => trainerPids(tag).length > 0, 120_000);
+  const sent = Date.now();
+  worker.proc.kill('SIGTERM');
+  const ended = await Promise.race([worker.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+  assert.notEqual(ended, 'hung', `the worker did not exit within 30 s of SIGTERM:\n${worker.output().slice(-2000)}`);
+  assert.deepEqual(ended, { code: 0, signal: null }, worker.output().slice(-2000));
+  assert.ok(Date.now() - sent < 30_000);
+  assert.doesNotMatch(worker.output(), /still open after shutdown/);
+  await waitFor('its trainer to be gone', () => trainerPids(tag).length === 0, 10_000);
 });
