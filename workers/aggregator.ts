@@ -4,12 +4,13 @@
 // is stored (compare-and-set on the key's revision, so several aggregators may share the
 // consumer); a redelivered message leaves the summary unchanged (see trial-summary.ts).
 // Run standalone: `node dist/workers/aggregator.js [--nats URL] [--metrics-port N [--metrics-host H]]
-// [--durable NAME] [--ack-wait-ms N]`, or in-process by the
-// orchestrator worker.
+// [--durable NAME] [--ack-wait-ms N]` (options by commander, SWEEP_* settings by
+// workers/process-env.ts), or in-process by the orchestrator worker.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { LRUCache } from 'lru-cache';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, type BusMessage } from '../core/messages.js';
 import { openTrialsKv, trialKey } from '../activities/jetstream/buckets.js';
 import { connectNats, parseServers } from '../activities/jetstream/connect.js';
@@ -19,7 +20,6 @@ import { parseBusMessage } from '../core/message-schema.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { parseEnv } from '../core/env.js';
 import { backoff, retry } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';

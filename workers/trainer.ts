@@ -26,9 +26,9 @@ import { JetStreamPublisher, type PublisherOptions } from '../activities/jetstre
 import { isEntryPoint } from './entry-point.js';
 import { reportEnvError, trainerEnvSchema } from './process-env.js';
 import { readLaunch } from './trainer-launch.js';
+import { firstLine } from '../core/error-message.js';
 
 export { parseLaunch, readLaunch } from './trainer-launch.js';
-import { firstLine } from '../core/error-message.js';
 
 export interface TrainOptions {
   nc: NatsConnection;
