@@ -23,8 +23,8 @@ export class ScheduleNameError extends Error {}
 
 /** A schedule of that name exists already. */
 export class ScheduleExistsError extends Error {
-  constructor(readonly scheduleName: string) {
-    super(`schedule "${scheduleName}" already exists (delete it first)`);
+  constructor(readonly scheduleName: string, options?: ErrorOptions) {
+    super(`schedule "${scheduleName}" already exists (delete it first)`, options);
   }
 }
 
@@ -59,9 +59,9 @@ export async function createSchedule(client: Client, taskQueue: string, name: st
       memo: { cron, sweepName },
     });
   } catch (err) {
-    if (err instanceof ScheduleAlreadyRunning) throw new ScheduleExistsError(name);
+    if (err instanceof ScheduleAlreadyRunning) throw new ScheduleExistsError(name, { cause: err });
     // The SDK turns the server's "invalid schedule spec" into a TypeError; the spec holds only the cron.
-    if (err instanceof TypeError || grpcCode(err) === GRPC_INVALID_ARGUMENT) throw new ScheduleCronError(firstLine(err));
+    if (err instanceof TypeError || grpcCode(err) === GRPC_INVALID_ARGUMENT) throw new ScheduleCronError(firstLine(err), { cause: err });
     throw err;
   }
 }
