@@ -15,6 +15,7 @@ import { KubeApi, apiStatus, describeApiError, type KubeApiOptions } from './kub
 import { podLogTail } from './logs.js';
 import { ANNOTATIONS, LABELS } from './names.js';
 import { JobWatchHub, WatchRefusedError, type WatchHubOptions } from './watch-hub.js';
+import { errorMessage } from '../../core/error-message.js';
 
 export interface KubernetesExecutorOptions extends KubeApiOptions, WatchHubOptions {
   kubeConfig: KubeConfig;
@@ -99,7 +100,7 @@ export class KubernetesExecutor implements TrialExecutor {
     try {
       built = buildTrialJob({ ...launch, nats: { servers: this.opts.natsServers ?? launch.nats.servers } }, k, this.opts.dataMounts);
     } catch (err) {
-      return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: `cannot build the trial Job: ${(err as Error).message}` } };
+      return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: `cannot build the trial Job: ${errorMessage(err)}` } };
     }
     const hub = this.hub(k.namespace);
     // no handle yet: the Job followed may turn out to be an earlier attempt's (adoption)
