@@ -70,4 +70,6 @@ export interface ExecutorContext {
 export interface TrialExecutor {
   readonly name: string;
   run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome>;
+  /** Releases what the executor holds (watches, timers, connections); the worker calls it once at shutdown. */
+  close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { initBackend } from '../core/backend/backend.js';
 import { trainAndPublish } from './train-and-publish.js';
 import type { ExecutorContext, ExecutorOutcome, TrialExecutor, TrialLaunch } from './executor.js';
+import { firstLine } from '../core/error-message.js';
 
 export class InProcessExecutor implements TrialExecutor {
   readonly name = 'in-process';
@@ -26,9 +27,12 @@ export class InProcessExecutor implements TrialExecutor {
       if (ctx.signal.aborted) return { exitCode: null, failure: { kind: 'cancelled', retryable: false, message: 'trial cancelled' } };
       return { exitCode: 0 };
     } catch (err) {
-      return { exitCode: 1, failure: { kind: 'crashed', retryable: true, message: (err as Error).message.split('\n')[0] } };
+      return { exitCode: 1, failure: { kind: 'crashed', retryable: true, message: firstLine(err) } };
     } finally {
       clearInterval(timer);
     }
   }
+
+  /** Holds nothing beyond a running trial, which the activity's cancellation stops. */
+  async close(): Promise<void> {}
 }

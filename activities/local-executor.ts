@@ -107,6 +107,14 @@ export class LocalProcessExecutor implements TrialExecutor {
       this.live.delete(pid);
     }
   }
+
+  /**
+   * Trainers run detached (their own process group), so one still running when the worker
+   * stops would outlive it: the attempts were cancelled by the shutdown, stop what is left.
+   */
+  async close(): Promise<void> {
+    for (const pid of this.live) killGroup(pid, 'SIGKILL');
+  }
 }
 
 function cancelledOutcome(tail: string[]): ExecutorOutcome {

@@ -4,7 +4,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ConfigError } from '../core/config/errors.js';
-import { resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
+import type { ResolvedSweep } from '../core/config/spec.js';
+import { resolveStoredSpec } from '../core/stored-spec.js';
 import { createStrategy } from '../core/grid/strategy.js';
 import { finishedTrial, type SearchState, type TrialPlan } from '../core/search/strategy.js';
 import type { PlanInfo } from '../workflows/types.js';
@@ -15,8 +16,7 @@ import { resultFromEvents } from '../store/trial-result.js';
 /** Resolves a spec inside the cluster; an invalid spec is a non-retryable failure. */
 export function resolveForCluster(spec: unknown): ResolvedSweep {
   try {
-    // The client asked the user to confirm large sweeps before submitting.
-    return resolveSpec(spec, { yes: true, source: 'spec' });
+    return resolveStoredSpec(spec, 'spec');
   } catch (err) {
     if (err instanceof ConfigError) throw ApplicationFailure.create({ type: 'InvalidSpec', message: err.message, nonRetryable: true });
     throw err;

@@ -11,6 +11,7 @@ import { lastTrialEvent, readTrialEvents } from '../store/reader.js';
 import { JetStreamPublisher } from '../store/publisher.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 import { resultFromEvents } from '../store/trial-result.js';
+import { firstLine } from '../core/error-message.js';
 
 export type ExecutorRegistry = ReadonlyMap<string, TrialExecutor>;
 
@@ -85,7 +86,7 @@ export function trialActivities(deps: TrialActivityDeps) {
       const pub = new JetStreamPublisher(deps.nc, { giveUpAfterMs: 50_000 });
       pub.publish({
         sweepId: input.sweepId, trialId: input.trialId, event: input.outcome, step: 0, attempt: input.attempt,
-        error: input.error.split('\n')[0], final: { step: 0 }, time: new Date().toISOString(),
+        error: firstLine(input.error), final: { step: 0 }, time: new Date().toISOString(),
       });
       await pub.flush();
     },
@@ -96,6 +97,6 @@ function attemptFailure(
   deps: TrialActivityDeps, who: { sweepId: string; trialId: string; attempt: number; executor: string },
   type: string, retryable: boolean, message: string,
 ): ApplicationFailure {
-  callHook(deps.hooks, 'trialAttemptFailed', { ...who, kind: type, retryable, message: message.split('\n')[0] });
+  callHook(deps.hooks, 'trialAttemptFailed', { ...who, kind: type, retryable, message: firstLine(message) });
   return ApplicationFailure.create({ type, message, nonRetryable: !retryable, details: [{ attempt: who.attempt }] });
 }

@@ -1,10 +1,10 @@
 // Connecting to Temporal with a short timeout and a one-line error naming the address.
 import { Connection } from '@temporalio/client';
+import { firstLine } from '../core/error-message.js';
 
 export class TemporalUnreachableError extends Error {
   constructor(address: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super(`cannot reach Temporal at ${address}: ${why.split('\n')[0]}`);
+    super(`cannot reach Temporal at ${address}: ${firstLine(cause)}`);
     this.name = 'TemporalUnreachableError';
   }
 }

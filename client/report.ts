@@ -10,7 +10,7 @@ import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
 import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
 import { PlanStore } from '../store/plans.js';
-import { resolveForClient } from './resolve.js';
+import { resolveStoredSpec } from '../core/stored-spec.js';
 
 export interface ReportResult {
   dir: string;
@@ -24,7 +24,7 @@ export async function downloadReport(nc: NatsConnection, sweepId: string, dir: s
   const plans = await PlanStore.open(nc);
   const spec = await plans.spec(sweepId);
   if (spec === undefined) throw new Error(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
-  const name = resolveForClient(spec).spec.name;
+  const name = resolveStoredSpec(spec).spec.name;
   // One writer per folder, like `sweep run`; held until every file is in place.
   const lock = FolderLock.acquire(dir, 'sweep report', { create: true });
   try {
@@ -55,7 +55,7 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
   // Build in a scratch folder inside the target, then move the files in.
   const tmp = mkdtempSync(join(dir, '.report-'));
   try {
-    const data = await collectSweep(nc, sweepId, resolveForClient);
+    const data = await collectSweep(nc, sweepId, resolveStoredSpec);
     const out = await writeSweepFolder(tmp, data);
     await out.close();
     // the scratch folder is private to this process: the lock on `dir` covers it

@@ -1,9 +1,10 @@
 // Recurring sweeps as Temporal Schedules: each firing starts a sweep workflow with the stored
 // spec; a firing that comes while the previous sweep still runs is skipped (overlap SKIP), so a
 // slow nightly sweep never piles up.
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSummary } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, ServiceError, type Client, type ScheduleSummary } from '@temporalio/client';
 import type { SweepInput } from '../workflows/types.js';
 import { SCHEDULE_NAME_PATTERN } from './ids.js';
+import { firstLine } from '../core/error-message.js';
 
 export interface ScheduleInfo {
   name: string;
@@ -20,6 +21,25 @@ export interface ScheduleInfo {
 
 export class ScheduleNameError extends Error {}
 
+/** A schedule of that name exists already. */
+export class ScheduleExistsError extends Error {
+  constructor(readonly scheduleName: string, options?: ErrorOptions) {
+    super(`schedule "${scheduleName}" already exists (delete it first)`, options);
+  }
+}
+
+/** Temporal refused the cron expression (the message says why). */
+export class ScheduleCronError extends Error {}
+
+/** gRPC status INVALID_ARGUMENT (grpc-js is not a dependency of ours) */
+const GRPC_INVALID_ARGUMENT = 3;
+
+/** gRPC status code under a Temporal ServiceError (undefined for other errors). */
+function grpcCode(err: unknown): number | undefined {
+  const code = err instanceof ServiceError ? (err.cause as { code?: unknown } | undefined)?.code : undefined;
+  return typeof code === 'number' ? code : undefined;
+}
+
 export function checkScheduleName(name: string): string {
   if (!SCHEDULE_NAME_PATTERN.test(name)) {
     throw new ScheduleNameError(`schedule name "${name}": use letters, digits, '-' or '_' (at most 63, starting with a letter or digit)`);
@@ -29,14 +49,21 @@ export function checkScheduleName(name: string): string {
 
 export async function createSchedule(client: Client, taskQueue: string, name: string, cron: string, input: SweepInput, sweepName: string): Promise<void> {
   checkScheduleName(name);
-  await client.schedule.create({
-    scheduleId: name,
-    spec: { cronExpressions: [cron] },
-    action: { type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue, args: [input], workflowId: name },
-    // A firing missed while Temporal was briefly down still runs if it is at most an hour late.
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-    memo: { cron, sweepName },
-  });
+  try {
+    await client.schedule.create({
+      scheduleId: name,
+      spec: { cronExpressions: [cron] },
+      action: { type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue, args: [input], workflowId: name },
+      // A firing missed while Temporal was briefly down still runs if it is at most an hour late.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      memo: { cron, sweepName },
+    });
+  } catch (err) {
+    if (err instanceof ScheduleAlreadyRunning) throw new ScheduleExistsError(name, { cause: err });
+    // The SDK turns the server's "invalid schedule spec" into a TypeError; the spec holds only the cron.
+    if (err instanceof TypeError || grpcCode(err) === GRPC_INVALID_ARGUMENT) throw new ScheduleCronError(firstLine(err), { cause: err });
+    throw err;
+  }
 }
 
 function toInfo(s: ScheduleSummary): ScheduleInfo {

@@ -6,6 +6,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { parseSpecText, readSpecText, resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
 import type { SweepInput, SweepOptions, SweepProgress, SweepResult } from '../workflows/types.js';
+import { pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions.js';
+import { errorMessage, firstLine } from '../core/error-message.js';
+import { pause } from '../core/sleep.js';
 import { connectNats } from '../store/connect.js';
 import type { TrialSummary } from '../store/trial-summary.js';
 import { connectTemporal } from './connect.js';
@@ -134,15 +137,20 @@ export class SweepClient {
       try {
         await h.result();
       } catch (err) {
-        st.failure = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+        // a WorkflowFailedError: its cause is the workflow's own failure
+        st.failure = errorMessage((err as { cause?: unknown }).cause ?? err);
       }
     }
+    const ms = opts.queryTimeoutMs ?? 5000;
+    // the timeout cancels the query's gRPC call itself (a query no worker answers would wait)
+    const timeout = AbortSignal.timeout(ms);
     try {
-      st.progress = await withTimeout(h.query<SweepProgress>('progress'), opts.queryTimeoutMs ?? 5000);
+      st.progress = await this.temporal.withAbortSignal(timeout, () => h.query(progressQuery));
     } catch (err) {
+      const why = timeout.aborted ? `no answer within ${ms} ms` : firstLine(err);
       st.note = st.status === 'RUNNING'
-        ? `no worker answered (is an orchestrator worker polling task queue ${this.settings.taskQueue}?): ${(err as Error).message.split('\n')[0]}`
-        : `progress unavailable: ${(err as Error).message.split('\n')[0]}`;
+        ? `no worker answered (is an orchestrator worker polling task queue ${this.settings.taskQueue}?): ${why}`
+        : `progress unavailable: ${why}`;
     }
     return st;
   }
@@ -153,10 +161,7 @@ export class SweepClient {
       const s = await this.status(sweepId);
       onProgress(s);
       if (s.status !== 'RUNNING' || opts.signal?.aborted) return s;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, opts.intervalMs ?? 1000);
-        opts.signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-      });
+      await pause(opts.intervalMs ?? 1000, opts.signal);
     }
   }
 
@@ -166,11 +171,11 @@ export class SweepClient {
   }
 
   async pause(sweepId: string): Promise<void> {
-    await this.handle(sweepId).signal('pause');
+    await this.handle(sweepId).signal(pauseSignal);
   }
 
   async resume(sweepId: string): Promise<void> {
-    await this.handle(sweepId).signal('resume');
+    await this.handle(sweepId).signal(resumeSignal);
   }
 
   /**
@@ -234,12 +239,4 @@ export class SweepClient {
   triggerSchedule(name: string): Promise<void> {
     return triggerSchedule(this.temporal, name);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); }),
-  ]);
 }

@@ -103,3 +103,6 @@ export const METRICS_STREAM = 'SWEEP_METRICS';
 export const EVENTS_STREAM = 'SWEEP_EVENTS';
 export const metricsSubject = (sweepId: string, trialId: string) => `sweep.metrics.${sweepId}.${trialId}`;
 export const eventsSubject = (sweepId: string, trialId: string) => `sweep.events.${sweepId}.${trialId}`;
+/** every subject of each stream: what the stream stores and what the aggregator consumes */
+export const METRICS_SUBJECTS = 'sweep.metrics.>';
+export const EVENTS_SUBJECTS = 'sweep.events.>';

@@ -5,6 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { StorageType } from '@nats-io/jetstream';
+import { checkSweepId } from '../core/sweep-id.js';
 
 /** per-trial summaries kept by the aggregator; key `<sweep>.<trial>` */
 export const TRIALS_BUCKET = 'SWEEP_TRIALS';
@@ -18,11 +19,8 @@ export const PLANS_STORE = 'SWEEP_PLANS';
 /** object name of one file of a sweep's output folder in REPORTS_STORE */
 export const reportObject = (sweepId: string, file: string) => `${sweepId}/${file}`;
 
-export const SWEEP_ID_PATTERN = /^[A-Za-z0-9_:-]{1,200}$/;
-
 export function sweepKey(sweepId: string): string {
-  if (!SWEEP_ID_PATTERN.test(sweepId)) throw new Error(`sweep id "${sweepId}": only letters, digits, '_', '-' and ':' are allowed`);
-  return sweepId.replaceAll(':', '=');
+  return checkSweepId(sweepId).replaceAll(':', '=');
 }
 
 export function sweepIdFromKey(key: string): string {

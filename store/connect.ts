@@ -1,6 +1,7 @@
 // Connecting to NATS: a short first-connect timeout with a one-line error naming the server,
 // then unlimited reconnects (a restarted nats-server must not end a trial or the aggregator).
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { firstLine } from '../core/error-message.js';
 
 export interface NatsConnectOptions {
   servers: string[];
@@ -12,8 +13,7 @@ export interface NatsConnectOptions {
 
 export class NatsUnreachableError extends Error {
   constructor(servers: string[], cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super(`cannot reach NATS at ${servers.join(', ')}: ${why.split('\n')[0]}`);
+    super(`cannot reach NATS at ${servers.join(', ')}: ${firstLine(cause)}`);
     this.name = 'NatsUnreachableError';
   }
 }

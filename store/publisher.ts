@@ -5,6 +5,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { eventsSubject, isEvent, messageId, metricsSubject, type BusMessage } from '../core/messages.js';
+import { backoff, retry } from '../core/retry.js';
+import { errorMessage } from '../core/error-message.js';
 
 export interface PublisherOptions {
   /** publishes awaiting their acknowledgement at once */
@@ -87,20 +89,19 @@ export class JetStreamPublisher {
     const payload = JSON.stringify(m);
     const msgID = streamMessageId(m);
     const deadline = Date.now() + this.giveUpAfterMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const ack = await this.js.publish(subject, payload, { msgID, timeout: this.ackTimeoutMs });
-        this.stats.published++;
-        if (ack.duplicate) this.stats.duplicates++;
-        return;
-      } catch (err) {
-        if (Date.now() >= deadline) {
-          this.failure ??= new Error(`could not store ${msgID} on ${subject} within ${this.giveUpAfterMs} ms: ${(err as Error).message}`);
-          return;
-        }
-        this.stats.retries++;
-        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(attempt, 6))));
-      }
+    try {
+      const ack = await retry(() => this.js.publish(subject, payload, { msgID, timeout: this.ackTimeoutMs }), {
+        delayMs: backoff(50, 2000),
+        retryIf: () => {
+          if (Date.now() >= deadline) return false;
+          this.stats.retries++;
+          return true;
+        },
+      });
+      this.stats.published++;
+      if (ack.duplicate) this.stats.duplicates++;
+    } catch (err) {
+      this.failure ??= new Error(`could not store ${msgID} on ${subject} within ${this.giveUpAfterMs} ms: ${errorMessage(err)}`);
     }
   }
 }

@@ -6,6 +6,7 @@ import { jetstream, jetstreamManager, DeliverPolicy, type JsMsg } from '@nats-io
 import {
   EVENTS_STREAM, METRICS_STREAM, eventsSubject, metricsSubject, messageId, type MetricMessage, type TrialEvent, type BusMessage,
 } from '../core/messages.js';
+import { isNotFound } from './streams.js';
 
 export interface StoredMessage<T> {
   seq: number;
@@ -67,7 +68,7 @@ export async function lastTrialEvent(nc: NatsConnection, sweepId: string, trialI
     const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(sweepId, trialId) });
     return m ? m.json<TrialEvent>() : null;
   } catch (err) {
-    if (/no message found|not found/i.test((err as Error).message)) return null;
+    if (isNotFound(err)) return null; // no such stream yet: no events either
     throw err;
   }
 }

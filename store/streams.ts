@@ -1,8 +1,8 @@
 // The two JetStream streams (docs/architecture.md). File storage; the duplicate window is set explicitly
 // because message-id dedup is what makes a retried trainer or a reconnect harmless.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
-import { EVENTS_STREAM, METRICS_STREAM } from '../core/messages.js';
+import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
+import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS } from '../core/messages.js';
 
 export interface StreamSettings {
   /** how long a message id is remembered for dedup (default 20 min) */
@@ -24,8 +24,8 @@ export function streamConfigs(s: StreamSettings = {}): Array<Partial<StreamConfi
     num_replicas: 1,
   };
   return [
-    { name: METRICS_STREAM, subjects: ['sweep.metrics.>'], description: 'one message per evaluation point of a trial', ...common },
-    { name: EVENTS_STREAM, subjects: ['sweep.events.>'], description: 'trial lifecycle events', ...common },
+    { name: METRICS_STREAM, subjects: [METRICS_SUBJECTS], description: 'one message per evaluation point of a trial', ...common },
+    { name: EVENTS_STREAM, subjects: [EVENTS_SUBJECTS], description: 'trial lifecycle events', ...common },
   ];
 }
 
@@ -44,7 +44,7 @@ export async function ensureStreams(nc: NatsConnection, s: StreamSettings = {}):
         await jsm.streams.add(cfg);
       } catch (err) {
         // Another process created it between our info and add.
-        if (!/already in use|exists/i.test(String((err as Error).message))) throw err;
+        if (!isAlreadyExists(err)) throw err;
       }
     } else if (existing.duplicate_window !== cfg.duplicate_window || existing.max_age !== cfg.max_age) {
       await jsm.streams.update(cfg.name, { duplicate_window: cfg.duplicate_window, max_age: cfg.max_age });
@@ -52,7 +52,29 @@ export async function ensureStreams(nc: NatsConnection, s: StreamSettings = {}):
   }
 }
 
+// JetStream API error codes (nats-server's errors.json) beyond those @nats-io/jetstream names.
+const ALREADY_EXISTS_CODES: ReadonlySet<number> = new Set([
+  10058, // JSStreamNameExistErr: stream name already in use with a different configuration
+  10013, // JSConsumerNameExistErr: consumer name already in use
+  10105, // JSConsumerExistingActiveErr: consumer already exists and is still active
+  10148, // JSConsumerAlreadyExists
+]);
+const NOT_FOUND_CODES: ReadonlySet<number> = new Set([
+  JetStreamApiCodes.StreamNotFound, JetStreamApiCodes.ConsumerNotFound, JetStreamApiCodes.NoMessageFound,
+]);
+
+/** A stream, consumer or message that does not exist. */
 export function isNotFound(err: unknown): boolean {
-  const e = err as { code?: unknown; api_error?: { err_code?: number; code?: number }; message?: string };
-  return e?.api_error?.code === 404 || /not found/i.test(String(e?.message ?? ''));
+  return err instanceof JetStreamApiError && NOT_FOUND_CODES.has(err.code);
+}
+
+/** A stream or consumer created meanwhile by another process. */
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof JetStreamApiError && ALREADY_EXISTS_CODES.has(err.code);
+}
+
+/** A compare-and-set refused: the KV key or stream subject has moved on (another writer). */
+export function isWrongLastSequence(err: unknown): boolean {
+  return err instanceof JetStreamApiError
+    && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 }

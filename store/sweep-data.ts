@@ -5,7 +5,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ResolvedSweep } from '../core/config/spec.js';
 import type { MetricMessage, TrialEvent } from '../core/messages.js';
-import type { TrialRecord, TrialResult } from '../core/outcome.js';
+import { trialRecord, type TrialRecord, type TrialResult } from '../core/outcome.js';
 import { SweepOutput } from '../core/output/folder.js';
 import type { TrialPlan } from '../core/search/strategy.js';
 import { readSweepEvents, readSweepMetrics } from './reader.js';
@@ -47,7 +47,7 @@ export async function collectSweep(nc: NatsConnection, sweepId: string, resolve:
   for (const plan of plans) {
     const r = resultFromEvents(plan.id, byTrial.get(plan.id) ?? []);
     if (!r || r.outcome === 'cancelled') continue;
-    // Same fields, same order as the embedded runner's records.
+    // The result fields alone (not the attempt and time resultFromEvents adds).
     const result: TrialResult = {
       trialId: r.trialId, outcome: r.outcome, step: r.step, final: r.final, backend: r.backend,
       lrConvention: r.lrConvention, durationMs: r.durationMs,
@@ -56,10 +56,7 @@ export async function collectSweep(nc: NatsConnection, sweepId: string, resolve:
     if (r.divergence) result.divergence = r.divergence;
     if (r.giantStep) result.giantStep = r.giantStep;
     if (r.continual) result.continual = r.continual;
-    records.push({
-      id: plan.id, sweepId, ...result, trialId: plan.id, config: plan.config, axes: plan.axes,
-      attempt: r.attempt, finishedAt: r.time ?? new Date(0).toISOString(),
-    });
+    records.push(trialRecord(sweepId, plan, result, r.attempt, r.time ?? new Date(0).toISOString()));
   }
   const recorded = new Set(records.map((r) => r.id));
   const metrics = (await readSweepMetrics(nc, sweepId)).filter((m) => recorded.has(m.trialId));

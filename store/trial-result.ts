@@ -2,9 +2,7 @@
 // terminal event of the latest attempt (finished / diverged / failed / cancelled), completed by
 // that attempt's `started` event.
 import type { TrialEvent } from '../core/messages.js';
-import type { Outcome, TrialResult } from '../core/outcome.js';
-
-const OUTCOME_OF: Record<string, Outcome> = { finished: 'succeeded', diverged: 'diverged', failed: 'failed', cancelled: 'cancelled' };
+import { outcomeOfEvent, type TrialResult } from '../core/outcome.js';
 
 export interface ResultWithAttempt extends TrialResult {
   attempt: number;
@@ -16,7 +14,7 @@ export interface ResultWithAttempt extends TrialResult {
 export function resultFromEvents(trialId: string, events: TrialEvent[]): ResultWithAttempt | undefined {
   let terminal: TrialEvent | undefined;
   for (const e of events) {
-    if (e.trialId !== trialId || !(e.event in OUTCOME_OF)) continue;
+    if (e.trialId !== trialId || !outcomeOfEvent(e.event)) continue;
     if (!terminal || (e.attempt ?? 1) >= (terminal.attempt ?? 1)) terminal = e;
   }
   if (!terminal) return undefined;
@@ -24,7 +22,7 @@ export function resultFromEvents(trialId: string, events: TrialEvent[]): ResultW
   const started = [...events].reverse().find((e) => e.trialId === trialId && e.event === 'started' && (e.attempt ?? 1) <= attempt);
   const r: ResultWithAttempt = {
     trialId,
-    outcome: OUTCOME_OF[terminal.event],
+    outcome: outcomeOfEvent(terminal.event)!,
     step: terminal.step ?? terminal.final?.step ?? 0,
     final: terminal.final ?? { step: terminal.step ?? 0 },
     backend: terminal.backend ?? started?.backend ?? 'unknown',

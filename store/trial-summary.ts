@@ -2,7 +2,8 @@
 // same message twice gives the same summary (evaluation points are a set of steps, events keep
 // the latest attempt), so a redelivered or re-published message never double-counts.
 import { isEvent, type BusMessage, type FinalMetrics, type MetricMessage, type TrialEvent } from '../core/messages.js';
-import type { Outcome } from '../core/outcome.js';
+import { outcomeOfEvent, type Outcome } from '../core/outcome.js';
+import { parseBusMessage } from '../core/message-schema.js';
 
 export type TrialStatus = 'running' | Outcome;
 
@@ -31,7 +32,6 @@ export function emptySummary(sweepId: string, trialId: string): TrialSummary {
   return { sweepId, trialId, status: 'running', metrics: 0, steps: [] };
 }
 
-const TERMINAL: Record<string, Outcome> = { finished: 'succeeded', diverged: 'diverged', failed: 'failed', cancelled: 'cancelled' };
 
 function insertSorted(steps: number[], step: number): boolean {
   let lo = 0;
@@ -66,7 +66,7 @@ function applyEvent(s: TrialSummary, e: TrialEvent): void {
   const attempt = e.attempt ?? 1;
   // An event of an older attempt never overrides what a newer attempt reported.
   if (s.attempt !== undefined && attempt < s.attempt) return;
-  const terminal = TERMINAL[e.event];
+  const terminal = outcomeOfEvent(e.event);
   if (s.attempt === attempt && s.status !== 'running' && !terminal) return;
   s.attempt = attempt;
   if (e.backend) s.backend = e.backend;
@@ -95,11 +95,5 @@ export function applyMessage(prev: TrialSummary | undefined, m: BusMessage): Tri
 
 /** Checks the fields every message needs; returns a one-line problem or undefined. */
 export function messageProblem(m: unknown): string | undefined {
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'not a JSON object';
-  const o = m as Record<string, unknown>;
-  if (typeof o.sweepId !== 'string' || !o.sweepId) return 'sweepId: missing';
-  if (typeof o.trialId !== 'string' || !o.trialId) return 'trialId: missing';
-  if (typeof o.event === 'string') return undefined;
-  if (typeof o.step !== 'number' || !Number.isInteger(o.step) || o.step < 0) return 'step: must be a non-negative integer';
-  return undefined;
+  return parseBusMessage(m).problem;
 }

@@ -4,19 +4,27 @@
 // is stored (compare-and-set on the key's revision, so several aggregators may share the
 // consumer); a redelivered message leaves the summary unchanged (see trial-summary.ts).
 // Run standalone: `node dist/workers/aggregator.js [--nats URL] [--metrics-port N [--metrics-host H]]
-// [--durable NAME] [--ack-wait-ms N]`, or in-process by the
-// orchestrator worker.
+// [--durable NAME] [--ack-wait-ms N]` (options by commander, SWEEP_* settings by
+// workers/process-env.ts), or in-process by the orchestrator worker.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { EVENTS_STREAM, METRICS_STREAM, type BusMessage } from '../core/messages.js';
+import { LRUCache } from 'lru-cache';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, type BusMessage } from '../core/messages.js';
 import { openTrialsKv, trialKey } from '../store/buckets.js';
 import { connectNats, parseServers } from '../store/connect.js';
-import { ensureStreams, isNotFound } from '../store/streams.js';
-import { applyMessage, messageProblem, type TrialSummary } from '../store/trial-summary.js';
+import { ensureStreams, isAlreadyExists, isNotFound, isWrongLastSequence } from '../store/streams.js';
+import { applyMessage, type TrialSummary } from '../store/trial-summary.js';
+import { parseBusMessage } from '../core/message-schema.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
+import { parseEnv } from '../core/env.js';
+import { backoff, retry } from '../core/retry.js';
+import { sleep } from '../core/sleep.js';
+import { aggregatorEnvSchema, reportEnvError } from './process-env.js';
+import { errorMessage, firstLine } from '../core/error-message.js';
 
 export const AGGREGATOR_DURABLE = 'sweep-aggregator';
 type StreamKind = 'metrics' | 'events';
@@ -53,7 +61,7 @@ export class Aggregator {
     const kv = await openTrialsKv(opts.nc);
     const agg = new Aggregator(opts, kv);
     const durable = opts.durable ?? AGGREGATOR_DURABLE;
-    for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, 'sweep.metrics.>'], ['events', EVENTS_STREAM, 'sweep.events.>']] as const) {
+    for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, METRICS_SUBJECTS], ['events', EVENTS_STREAM, EVENTS_SUBJECTS]] as const) {
       const consumer = await durableConsumer(opts.nc, stream, durable, filter, opts.ackWaitMs ?? 30_000, 4 * agg.batchSize);
       const part = new StreamPart(agg, kind, stream, consumer);
       agg.parts.push(part);
@@ -115,9 +123,11 @@ export class Aggregator {
    * changed the key meanwhile, the update is refused and redone from the stored value.
    */
   async store(key: string, msgs: BusMessage[], running: () => boolean): Promise<TrialSummary | undefined> {
-    for (let attempt = 0; running(); attempt++) {
-      try {
-        let known = attempt === 0 ? this.known.get(key) : undefined;
+    const stopping = new Error('stopping');
+    try {
+      return await retry(async (attempt) => {
+        if (!running()) throw stopping;
+        let known = attempt === 0 ? this.known.peek(key) : undefined;
         if (!known) {
           const entry = await this.kv.get(key);
           const live = !!entry && entry.operation === 'PUT' && entry.length > 0;
@@ -129,26 +139,30 @@ export class Aggregator {
         const revision = known.revision ? await this.kv.update(key, value, known.revision) : await this.kv.create(key, value);
         this.remember(key, revision, next!);
         return next;
-      } catch (err) {
-        this.known.delete(key);
-        if (/wrong last sequence|key exists/i.test(String((err as Error).message))) this.stats.conflicts++;
-        else {
-          callHook(this.opts.hooks, 'apiError', 'nats');
-          if (attempt % 20 === 5) this.log(`storing ${key}: ${(err as Error).message} (retrying)`);
-        }
-        if (attempt > 0) await sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
-      }
+      }, {
+        // a conflict is retried at once from the stored value; then with growing pauses
+        delayMs: backoff(20, 1000, 1),
+        retryIf: (err, attempt) => {
+          if (err === stopping) return false;
+          this.known.delete(key);
+          if (isWrongLastSequence(err)) this.stats.conflicts++;
+          else {
+            callHook(this.opts.hooks, 'apiError', 'nats');
+            if (attempt % 20 === 5) this.log(`storing ${key}: ${errorMessage(err)} (retrying)`);
+          }
+          return true;
+        },
+      });
+    } catch {
+      return undefined; // stopping: the messages stay unacknowledged and come back
     }
-    return undefined;
   }
 
-  private readonly known = new Map<string, { revision: number; summary: TrialSummary | undefined }>();
+  /** the last summary this process stored per trial; the least recently stored are forgotten first */
+  private readonly known = new LRUCache<string, { revision: number; summary: TrialSummary | undefined }>({ max: KNOWN_SUMMARIES });
 
   private remember(key: string, revision: number, summary: TrialSummary): void {
-    this.known.delete(key);
     this.known.set(key, { revision, summary });
-    // Bounded: forget the least recently stored trials first.
-    if (this.known.size > KNOWN_SUMMARIES) this.known.delete(this.known.keys().next().value!);
   }
 }
 
@@ -214,15 +228,15 @@ class StreamPart {
   private async handle(batch: JsMsg[]): Promise<void> {
     const groups = new Map<string, { msgs: JsMsg[]; parsed: BusMessage[] }>();
     for (const m of batch) {
-      let parsed: unknown;
+      let parsed: BusMessage | undefined;
       let problem: string | undefined;
       let key = '';
       try {
-        parsed = m.json();
-        problem = messageProblem(parsed);
-        if (!problem) key = trialKey((parsed as BusMessage).sweepId, (parsed as BusMessage).trialId);
+        ({ message: parsed, problem } = parseBusMessage(m.json()));
+        if (parsed) key = trialKey(parsed.sweepId, parsed.trialId);
       } catch (err) {
-        problem = (err as Error).message;
+        // not JSON, or a sweep id that cannot be a key
+        problem = errorMessage(err);
       }
       if (problem) {
         // Malformed: redelivering cannot help.
@@ -234,7 +248,7 @@ class StreamPart {
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { msgs: [], parsed: [] }));
       g.msgs.push(m);
-      g.parsed.push(parsed as BusMessage);
+      g.parsed.push(parsed!);
     }
     const entries = [...groups.entries()];
     const running = () => this.running;
@@ -278,26 +292,29 @@ async function durableConsumer(nc: NatsConnection, stream: string, durable: stri
         max_ack_pending: maxAckPending,
       });
     } catch (e) {
-      if (!/already in use|exists/i.test(String((e as Error).message))) throw e;
+      if (!isAlreadyExists(e)) throw e;
     }
   }
   return jetstream(nc).consumers.get(stream, durable);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 async function main(argv: string[]): Promise<number> {
-  const i = argv.indexOf('--nats');
-  const servers = parseServers(i >= 0 ? argv[i + 1] : process.env.SWEEP_NATS_URL ?? 'nats://127.0.0.1:4222');
-  const flag = (name: string) => { const k = argv.indexOf(name); return k >= 0 ? argv[k + 1] : undefined; };
+  const env = parseEnv(aggregatorEnvSchema);
+  const program = new Command('aggregator')
+    .description('keeps one summary per trial in the SWEEP_TRIALS KV bucket, from the metric and event streams')
+    .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL)')
+    .option('--durable <name>', 'durable consumer name (aggregators sharing it share the work)')
+    .option('--ack-wait-ms <n>', 'redelivery delay of a message handed out but not acknowledged', (v) => positiveNumber(v, '--ack-wait-ms'))
+    .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (env SWEEP_METRICS_PORT; none by default)')
+    .option('--metrics-host <host>', 'address of the /metrics endpoint (env SWEEP_METRICS_HOST; default 127.0.0.1)')
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{ nats?: string; durable?: string; ackWaitMs?: number; metricsPort?: string; metricsHost?: string }>();
+  const servers = o.nats ? parseServers(o.nats) : env.SWEEP_NATS_URL ?? ['nats://127.0.0.1:4222'];
   // Prometheus /metrics (--metrics-port / SWEEP_METRICS_PORT), see workers/telemetry.
-  const telemetry = await telemetryFromFlags({ port: flag('--metrics-port'), host: flag('--metrics-host') }, { service: 'aggregator' });
-  const ackWait = flag('--ack-wait-ms');
-  if (ackWait !== undefined && !(Number(ackWait) > 0)) throw new Error(`--ack-wait-ms: must be a positive number, got "${ackWait}"`);
+  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'aggregator' });
   const nc = await connectNats({ servers, name: 'sweep-aggregator' });
-  const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks, durable: flag('--durable'), ...(ackWait ? { ackWaitMs: Number(ackWait) } : {}) });
+  const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks, durable: o.durable, ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}) });
   process.stderr.write(`aggregator: consuming ${METRICS_STREAM} and ${EVENTS_STREAM} on ${servers.join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -309,9 +326,18 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+function positiveNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError(`${flag}: must be a positive number, got "${v}"`);
+  return n;
+}
+
 if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    process.stderr.write(`aggregator: ${(err as Error).message.split('\n')[0]}\n`);
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    const bad = reportEnvError('aggregator', err);
+    if (bad !== undefined) process.exit(bad);
+    process.stderr.write(`aggregator: ${firstLine(err)}\n`);
     process.exit(1);
   });
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/errors.js';
 import { commands } from './commands/index.js';
 import { isEntryPoint } from './entry-point.js';
+import { firstLine } from '../core/error-message.js';
 import { UsageError } from './usage-error.js';
 
 export function reportError(err: unknown): number {
@@ -21,8 +22,7 @@ export function reportError(err: unknown): number {
     console.error(`sweep: ${err.message}`);
     return 2;
   }
-  const msg = err instanceof Error ? err.message : String(err);
-  console.error(`sweep: ${msg.split('\n')[0]}`);
+  console.error(`sweep: ${firstLine(err)}`);
   return 1;
 }
 

@@ -27,6 +27,9 @@ import { Aggregator } from './aggregator.js';
 import { openSummariesKv } from '../store/buckets.js';
 import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
 import { isEntryPoint } from './entry-point.js';
+import { firstLine } from '../core/error-message.js';
+import { parseEnv } from '../core/env.js';
+import { orchestratorEnvSchema, reportEnvError } from './process-env.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -78,9 +81,10 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const nc = await connectNats({ servers: s.natsServers, name: 'sweep-orchestrator', timeoutMs: s.connectTimeoutMs });
   let connection: NativeConnection | undefined;
   let aggregator: Aggregator | undefined;
+  let executors: Map<string, TrialExecutor> | undefined;
   try {
     await ensureStreams(nc, opts.streams);
-    const executors = opts.executors ?? await buildExecutors({
+    executors = opts.executors ?? await buildExecutors({
       nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks, temporal: { address: s.temporalAddress, namespace: s.namespace },
     });
     aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
@@ -101,21 +105,32 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     const running = worker.run();
     const conn = connection;
     const agg = aggregator;
+    const offered = executors;
     let stopped: Promise<void> | undefined;
+    // Everything the worker started is stopped, so the process can end without process.exit.
     const shutdown = () => (stopped ??= (async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
+      await closeExecutors(offered);
       await agg?.stop();
       await conn.close();
       await nc.drain().catch(() => undefined);
     })());
     return { worker, nc, aggregator, executors, run: () => running, shutdown };
   } catch (err) {
+    if (executors) await closeExecutors(executors);
     await aggregator?.stop().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await nc.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** Closes every executor; one that fails to close does not keep the others open. */
+async function closeExecutors(executors: Map<string, TrialExecutor>): Promise<void> {
+  await Promise.all([...executors.values()].map((ex) => ex.close().catch((err: unknown) => {
+    process.stderr.write(`orchestrator: closing the ${ex.name} executor: ${firstLine(err)}\n`);
+  })));
 }
 
 /**
@@ -168,12 +183,12 @@ async function main(argv: string[]): Promise<number> {
     await writeWorkflowBundle(o.bundleOnly);
     return 0;
   }
-  installRuntime();
+  const env = parseEnv(orchestratorEnvSchema);
+  installRuntime(env.SWEEP_LOG_LEVEL ?? 'WARN');
   const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'orchestrator' });
-  const trainerNats = o.trainerNats ?? process.env.SWEEP_TRAINER_NATS_URL;
   const orch = await startOrchestrator({
     temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
-    trainerNats: trainerNats ? parseServers(trainerNats) : undefined, maxTrials: o.maxTrials, localMode: o.localMode,
+    trainerNats: o.trainerNats ? parseServers(o.trainerNats) : env.SWEEP_TRAINER_NATS_URL, maxTrials: o.maxTrials, localMode: o.localMode,
     workflowBundlePath: o.workflowBundle, aggregator: o.aggregator, hooks: telemetry?.hooks,
   });
   // A restarted worker finds the previous run of a schedule among the stored summaries.
@@ -196,9 +211,19 @@ function positiveInt(v: string, flag: string): number {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+  // A clean shutdown leaves nothing running: the process ends by itself (no process.exit), so a
+  // timer or connection left open shows up as a worker that does not exit. SWEEP_REPORT_HANDLES=1
+  // names what is still open a moment after shutdown (the report's own timer does not hold it).
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    if (process.env.SWEEP_REPORT_HANDLES === '1') {
+      setTimeout(() => process.stderr.write(`orchestrator: still open after shutdown: ${process.getActiveResourcesInfo().join(', ')}\n`), 1000).unref();
+    }
+  }, (err) => {
     if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(err.exitCode === 0 ? 0 : 2);
-    process.stderr.write(`orchestrator: ${(err as Error).message.split('\n')[0]}\n`);
+    const bad = reportEnvError('orchestrator', err);
+    if (bad !== undefined) process.exit(bad);
+    process.stderr.write(`orchestrator: ${firstLine(err)}\n`);
     process.exit(1);
   });
 }

@@ -13,48 +13,18 @@
 // (retryable); 2 invalid launch or config (not retried); 143 stopped by SIGTERM/SIGINT or by
 // the parent process going away. On SIGTERM the trial stops at its next step and the messages
 // already produced are flushed before exiting.
-import { readFileSync } from 'node:fs';
-import { ConfigError, formatIssues } from '../core/config/errors.js';
-import { trialConfigSchema } from '../core/config/trial.js';
-import { trialId as idOf } from '../core/ids.js';
+import { ConfigError } from '../core/config/errors.js';
+import { parseEnv } from '../core/env.js';
 import { initBackend } from '../core/backend/backend.js';
 import { TRAINER_EXIT, type TrialLaunch } from '../activities/executor.js';
-import { connectNats, parseServers } from '../store/connect.js';
+import { connectNats } from '../store/connect.js';
 import { trainAndPublish } from '../activities/train-and-publish.js';
 import { isEntryPoint } from './entry-point.js';
+import { reportEnvError, trainerEnvSchema } from './process-env.js';
+import { readLaunch } from './trainer-launch.js';
+import { firstLine } from '../core/error-message.js';
 
-/** Reads and checks a launch file ("-": standard input); throws ConfigError naming the problem. */
-export function readLaunch(path: string, env: NodeJS.ProcessEnv = process.env): TrialLaunch {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError([`(file): cannot read launch file: ${(err as Error).message.split('\n')[0]}`], path === '-' ? 'stdin' : path);
-  }
-  return parseLaunch(raw, path, env);
-}
-
-export function parseLaunch(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): TrialLaunch {
-  const problems: string[] = [];
-  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (typeof o.sweepId !== 'string' || !/^[A-Za-z0-9_:-]+$/.test(o.sweepId)) problems.push('sweepId: must be letters, digits, _, - or :');
-  if (typeof o.trialId !== 'string' || !/^[0-9a-f]{16}$/.test(o.trialId)) problems.push('trialId: must be 16 hex digits');
-  const attempt = env.SWEEP_ATTEMPT !== undefined ? Number(env.SWEEP_ATTEMPT) : o.attempt ?? 1;
-  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) problems.push('attempt: must be a positive integer');
-  const parsed = trialConfigSchema.safeParse(o.config);
-  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, ['config']));
-  const natsRaw = o.nats as { servers?: unknown } | undefined;
-  const servers = env.SWEEP_NATS_URL ? parseServers(env.SWEEP_NATS_URL)
-    : Array.isArray(natsRaw?.servers) ? natsRaw!.servers.filter((s): s is string => typeof s === 'string') : [];
-  if (!servers.length) problems.push('nats.servers: no NATS server given (or set SWEEP_NATS_URL)');
-  if (!problems.length && idOf(parsed.data!) !== o.trialId) problems.push(`trialId: ${String(o.trialId)} is not the id of this config (${idOf(parsed.data!)})`);
-  if (problems.length) throw new ConfigError(problems, source);
-  const launch: TrialLaunch = {
-    sweepId: o.sweepId as string, trialId: o.trialId as string, attempt: attempt as number, config: parsed.data!, nats: { servers },
-  };
-  if (o.kubernetes) launch.kubernetes = o.kubernetes as TrialLaunch['kubernetes'];
-  return launch;
-}
+export { parseLaunch, readLaunch } from './trainer-launch.js';
 
 /** Progress reports to a parent process over IPC (the local executor). */
 export interface TrainerProgressMessage {
@@ -68,12 +38,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('usage: trainer LAUNCH.json\n');
     return TRAINER_EXIT.invalid;
   }
+  const env = parseEnv(trainerEnvSchema);
   let launch: TrialLaunch;
   try {
-    launch = readLaunch(file);
+    launch = readLaunch(file, { natsServers: env.SWEEP_NATS_URL, attempt: env.SWEEP_ATTEMPT });
   } catch (err) {
-    const e = err as ConfigError;
-    process.stderr.write(`trainer: invalid ${e.source ?? 'launch'}: ${e.problems?.join('; ') ?? e.message}\n`);
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`trainer: invalid ${err.source ?? 'launch'}: ${err.problems.join('; ')}\n`);
     return TRAINER_EXIT.invalid;
   }
 
@@ -113,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
 
 if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    process.stderr.write(`trainer: ${(err as Error).message.split('\n')[0]}\n`);
+    // a bad SWEEP_* setting: one line naming it, exit 2 (TRAINER_EXIT.invalid)
+    const bad = reportEnvError('trainer', err);
+    if (bad !== undefined) process.exit(bad);
+    process.stderr.write(`trainer: ${firstLine(err)}\n`);
     process.exit(TRAINER_EXIT.error);
   });
 }

@@ -10,6 +10,7 @@ import {
   isCancellation, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
 } from '@temporalio/workflow';
 import type { TrialPlan } from '../core/search/strategy.js';
+import { errorMessage } from '../core/error-message.js';
 import { pauseSignal, progressQuery, reportBySignal, resumeSignal, trialDoneSignal } from './definitions.js';
 import { trialWorkflow } from './trial.js';
 import {
@@ -100,7 +101,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       },
       (err) => {
         starting--;
-        finish({ trialId: p.id, outcome: 'failed', step: 0, attempt: 0, error: `could not start the trial workflow: ${(err as Error).message}` });
+        finish({ trialId: p.id, outcome: 'failed', step: 0, attempt: 0, error: `could not start the trial workflow: ${errorMessage(err)}` });
       },
     );
   };
@@ -184,5 +185,5 @@ function doneFromError(trialId: string, err: unknown): TrialDone {
     return { trialId, outcome: 'cancelled', step: 0, attempt: 0 };
   }
   const cause = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
-  return { trialId, outcome: 'failed', step: 0, attempt: 0, error: cause instanceof Error ? cause.message : String(cause) };
+  return { trialId, outcome: 'failed', step: 0, attempt: 0, error: errorMessage(cause) };
 }

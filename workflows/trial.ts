@@ -7,6 +7,7 @@ import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
   isCancellation, proxyActivities, setHandler,
 } from '@temporalio/workflow';
+import { errorMessage } from '../core/error-message.js';
 import { reportBySignal, trialDoneSignal } from './definitions.js';
 import { NON_RETRYABLE_TYPES, type SweepActivities, type TrialDone, type TrialInput } from './types.js';
 
@@ -71,5 +72,5 @@ function describeFailure(err: unknown, maxAttempts: number): { message: string; 
     const attempt = typeof d?.attempt === 'number' ? d.attempt : cause.nonRetryable ? 1 : maxAttempts;
     return { message: cause.message, attempt };
   }
-  return { message: cause instanceof Error ? cause.message : String(cause), attempt: maxAttempts };
+  return { message: errorMessage(cause), attempt: maxAttempts };
 }

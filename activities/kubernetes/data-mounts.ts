@@ -4,7 +4,9 @@
 // paths in a spec mean the first of them.
 import type { V1Job } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { ConfigError, formatIssues } from '../../core/config/errors.js';
+import { formatIssues } from '../../core/config/errors.js';
+import { EnvError } from '../../core/env.js';
+import { errorMessage } from '../../core/error-message.js';
 import { DATA_ROOTS_ENV } from '../../core/tasks/file/data-roots.js';
 
 export const DATA_MOUNTS_ENV = 'SWEEP_TRAINER_DATA';
@@ -25,7 +27,7 @@ export const dataMountSchema = z.strictObject({
 
 export type DataMount = z.output<typeof dataMountSchema>;
 
-/** SWEEP_TRAINER_DATA (a JSON array) → mounts; a bad value is a ConfigError naming the variable. */
+/** SWEEP_TRAINER_DATA (a JSON array) → mounts; a bad value is an EnvError (a ConfigError) naming the variable. */
 export function dataMountsFromEnv(env: NodeJS.ProcessEnv = process.env): DataMount[] {
   const text = env[DATA_MOUNTS_ENV];
   if (!text) return [];
@@ -33,13 +35,13 @@ export function dataMountsFromEnv(env: NodeJS.ProcessEnv = process.env): DataMou
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError([`${DATA_MOUNTS_ENV}: not JSON: ${(err as Error).message}`], 'environment');
+    throw new EnvError([`${DATA_MOUNTS_ENV}: not JSON: ${errorMessage(err)}`]);
   }
   const parsed = z.array(dataMountSchema).safeParse(raw);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, [DATA_MOUNTS_ENV]), 'environment');
+  if (!parsed.success) throw new EnvError(formatIssues(parsed.error.issues, [DATA_MOUNTS_ENV]));
   const names = parsed.data.map((m) => m.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new ConfigError([`${DATA_MOUNTS_ENV}: volume name ${dup} appears twice`], 'environment');
+  if (dup) throw new EnvError([`${DATA_MOUNTS_ENV}: volume name ${dup} appears twice`]);
   return parsed.data;
 }
 

@@ -15,6 +15,7 @@ import { KubeApi, apiStatus, describeApiError, type KubeApiOptions } from './kub
 import { podLogTail } from './logs.js';
 import { ANNOTATIONS, LABELS } from './names.js';
 import { JobWatchHub, WatchRefusedError, type WatchHubOptions } from './watch-hub.js';
+import { errorMessage } from '../../core/error-message.js';
 
 export interface KubernetesExecutorOptions extends KubeApiOptions, WatchHubOptions {
   kubeConfig: KubeConfig;
@@ -54,6 +55,7 @@ export class KubernetesExecutor implements TrialExecutor {
   readonly name = 'kubernetes';
   readonly api: KubeApi;
   private readonly hubs = new Map<string, JobWatchHub>();
+  private readonly closers: Array<() => Promise<void>> = [];
   private readonly schemaDefaults = kubernetesExecutionSchema.parse({});
 
   constructor(private readonly opts: KubernetesExecutorOptions) {
@@ -98,7 +100,7 @@ export class KubernetesExecutor implements TrialExecutor {
     try {
       built = buildTrialJob({ ...launch, nats: { servers: this.opts.natsServers ?? launch.nats.servers } }, k, this.opts.dataMounts);
     } catch (err) {
-      return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: `cannot build the trial Job: ${(err as Error).message}` } };
+      return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: `cannot build the trial Job: ${errorMessage(err)}` } };
     }
     const hub = this.hub(k.namespace);
     // no handle yet: the Job followed may turn out to be an earlier attempt's (adoption)
@@ -270,8 +272,18 @@ export class KubernetesExecutor implements TrialExecutor {
     }
   }
 
-  /** Stops the shared watches (worker shutdown). */
+  /**
+   * Has `close` run when the executor closes, before its own watches stop: what was built
+   * around the executor (its garbage collector, that one's Temporal connection) ends with it.
+   */
+  closeWith(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  /** Stops what was attached by closeWith, then the shared watches (worker shutdown). Idempotent. */
   async close(): Promise<void> {
+    const closers = this.closers.splice(0);
+    for (const close of closers) await close();
     await Promise.all([...this.hubs.values()].map((h) => h.stop()));
     this.hubs.clear();
     this.api.close();

@@ -17,13 +17,15 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, formatIssues } from '../../core/config/errors.js';
+import { formatIssues } from '../../core/config/errors.js';
+import { EnvError } from '../../core/env.js';
 import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/config/execution.js';
 import type { ExecutorSettings } from '../executor-settings.js';
 import { callHook } from '../telemetry.js';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './executor.js';
 import { JobGarbageCollector, temporalSweepLiveness } from './gc.js';
 import { dataMountsFromEnv } from './data-mounts.js';
+import { errorMessage, firstLine } from '../../core/error-message.js';
 
 export const KUBE_ENV = {
   namespace: 'SWEEP_KUBE_NAMESPACE',
@@ -55,11 +57,11 @@ function num(env: NodeJS.ProcessEnv, key: string, min: number): number | undefin
   const raw = env[key];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError([`${key}: must be a number >= ${min}, got "${raw}"`], 'environment');
+  if (!Number.isFinite(n) || n < min) throw new EnvError([`${key}: must be a number >= ${min}, got "${raw}"`]);
   return n;
 }
 
-/** Executor options from the environment; a bad value is a ConfigError naming the variable. */
+/** Executor options from the environment; a bad value is an EnvError (a ConfigError) naming the variable. */
 export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saDir = SA_DIR): Omit<KubernetesExecutorOptions, 'kubeConfig'> & { gcIntervalS: number; gcAlways: boolean } {
   let defaults: Partial<KubernetesExecution> = {};
   if (env[KUBE_ENV.defaults]) {
@@ -67,11 +69,11 @@ export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saD
     try {
       raw = JSON.parse(env[KUBE_ENV.defaults]!);
     } catch (err) {
-      throw new ConfigError([`${KUBE_ENV.defaults}: not JSON: ${(err as Error).message}`], 'environment');
+      throw new EnvError([`${KUBE_ENV.defaults}: not JSON: ${errorMessage(err)}`]);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${KUBE_ENV.defaults}: must be a JSON object`], 'environment');
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EnvError([`${KUBE_ENV.defaults}: must be a JSON object`]);
     const parsed = kubernetesExecutionSchema.safeParse(raw);
-    if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, [KUBE_ENV.defaults]), 'environment');
+    if (!parsed.success) throw new EnvError(formatIssues(parsed.error.issues, [KUBE_ENV.defaults]));
     // only the keys actually given: the others keep the spec's own values
     const given = new Set(Object.keys(raw));
     defaults = Object.fromEntries(Object.entries(parsed.data).filter(([key]) => given.has(key))) as Partial<KubernetesExecution>;
@@ -81,7 +83,7 @@ export function executorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, saD
   const namespace = env[KUBE_ENV.namespace] || (existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined);
   if (namespace) {
     const ok = kubernetesExecutionSchema.shape.namespace.safeParse(namespace);
-    if (!ok.success) throw new ConfigError([`${KUBE_ENV.namespace}: "${namespace}" is not a DNS-1123 label`], 'environment');
+    if (!ok.success) throw new EnvError([`${KUBE_ENV.namespace}: "${namespace}" is not a DNS-1123 label`]);
     defaults.namespace = namespace;
   }
   return {
@@ -102,10 +104,15 @@ export async function kubernetesExecutorFactory(s: ExecutorSettings): Promise<Ku
   const { gcIntervalS, gcAlways, ...opts } = executorOptionsFromEnv(env);
   const executor = new KubernetesExecutor({ kubeConfig, ...opts, onError: () => callHook(s.hooks, 'apiError', 'kubernetes') });
   if (gcIntervalS > 0 && s.temporal) {
-    const client = new Client({ connection: Connection.lazy({ address: s.temporal.address }), namespace: s.temporal.namespace });
+    const connection = Connection.lazy({ address: s.temporal.address });
+    const client = new Client({ connection, namespace: s.temporal.namespace });
     const namespace = executor.defaultNamespace;
-    new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000, onlyIfWatching: !gcAlways })
-      .start(undefined, (err) => console.error(`sweep: Job garbage collection failed: ${(err as Error).message?.split('\n')[0]}`));
+    const gc = new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000, onlyIfWatching: !gcAlways });
+    gc.start(undefined, (err) => console.error(`sweep: Job garbage collection failed: ${firstLine(err)}`));
+    executor.closeWith(async () => {
+      await gc.stop();
+      await connection.close();
+    });
   }
   return executor;
 }

@@ -47,14 +47,16 @@ export interface GcPass {
 export class JobGarbageCollector {
   private timer?: NodeJS.Timeout;
   private running?: Promise<GcPass>;
+  /** aborts a pass still waiting for the API server when the collector stops */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly executor: KubernetesExecutor, private readonly opts: JobGcOptions) {}
 
   /** One pass over the namespace's trial Jobs. */
-  async collect(now = Date.now()): Promise<GcPass> {
+  async collect(now = Date.now(), signal?: AbortSignal): Promise<GcPass> {
     if (this.opts.onlyIfWatching && !this.executor.watching(this.opts.namespace)) return { deleted: [], unknown: [] };
     const hub = this.executor.hub(this.opts.namespace);
-    await hub.ready();
+    await hub.ready(signal);
     const minAge = this.opts.minAgeMs ?? 10 * 60_000;
     const bySweep = new Map<string, string[]>();
     for (const job of hub.allJobs()) {
@@ -66,6 +68,7 @@ export class JobGarbageCollector {
     }
     const pass: GcPass = { deleted: [], unknown: [] };
     for (const [sweep, jobs] of bySweep) {
+      if (signal?.aborted) break;
       const state = await this.opts.liveness(sweep);
       if (state === 'unknown') pass.unknown.push(sweep);
       if (state !== 'over') continue;
@@ -85,16 +88,18 @@ export class JobGarbageCollector {
   start(onPass?: (p: GcPass) => void, onError?: (e: unknown) => void): void {
     const run = () => {
       if (this.running) return;
-      this.running = this.collect();
-      this.running.then((p) => onPass?.(p), (e) => onError?.(e)).finally(() => { this.running = undefined; });
+      this.running = this.collect(Date.now(), this.stopping.signal);
+      this.running.then((p) => onPass?.(p), (e) => { if (!this.stopping.signal.aborted) onError?.(e); }).finally(() => { this.running = undefined; });
     };
     this.timer = setInterval(run, this.opts.intervalMs ?? 5 * 60_000);
     this.timer.unref();
   }
 
+  /** Stops the timer and ends a pass in progress (one waiting for an unreachable API server too). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping.abort();
     await this.running?.catch(() => undefined);
   }
 }

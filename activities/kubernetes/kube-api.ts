@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { TokenBucket } from './rate-limiter.js';
+import { backoff, retry } from '../../core/retry.js';
+import { firstLine } from '../../core/error-message.js';
 
 export interface KubeApiOptions {
   /** sustained API calls per second (default 50) */
@@ -41,7 +43,7 @@ export function isTransient(err: unknown): boolean {
 /** "403 Forbidden: jobs.batch is forbidden: User … cannot create …" — one line. */
 export function describeApiError(err: unknown): string {
   const status = apiStatus(err);
-  if (status === undefined) return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  if (status === undefined) return firstLine(err);
   const body = (err as { body?: unknown }).body;
   let message = '';
   let reason = '';
@@ -57,7 +59,7 @@ export function describeApiError(err: unknown): string {
     message = String((body as { message?: unknown }).message ?? '');
     reason = String((body as { reason?: unknown }).reason ?? '');
   }
-  return `${status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`.split('\n')[0];
+  return firstLine(`${status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`);
 }
 
 function retryAfterMs(err: unknown): number | undefined {
@@ -65,15 +67,6 @@ function retryAfterMs(err: unknown): number | undefined {
   const v = h?.['retry-after'] ?? h?.['Retry-After'];
   const n = v === undefined ? NaN : Number(v);
   return Number.isFinite(n) ? n * 1000 : undefined;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(signal.reason); return; }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(signal!.reason); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 type AgentFactory = (cluster: { server?: string; proxyUrl?: string } | null, opts: Record<string, unknown>) => Agent;
@@ -154,17 +147,20 @@ export class KubeApi {
   /** Runs `fn` under the rate limit, retrying transient failures (unless `retry` is false). */
   async call<T>(op: string, fn: () => Promise<T>, opts: { signal?: AbortSignal; retry?: boolean } = {}): Promise<T> {
     const deadline = Date.now() + this.retryForMs;
-    let delay = 200;
-    for (;;) {
+    const delay = backoff(200, 5000);
+    return retry(async () => {
       await this.admit(op, opts.signal);
       try {
         return await fn();
       } catch (err) {
         this.failed(op, err);
-        if (opts.retry === false || !isTransient(err) || Date.now() + delay > deadline || opts.signal?.aborted) throw err;
-        await sleep(retryAfterMs(err) ?? delay, opts.signal);
-        delay = Math.min(delay * 2, 5000);
+        throw err;
       }
-    }
+    }, {
+      // the server's Retry-After (429, 503) wins over our own pace
+      delayMs: (attempt, err) => retryAfterMs(err) ?? delay(attempt),
+      retryIf: (err, attempt) => opts.retry !== false && isTransient(err) && Date.now() + delay(attempt) <= deadline && !opts.signal?.aborted,
+      signal: opts.signal,
+    });
   }
 }

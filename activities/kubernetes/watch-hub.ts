@@ -7,6 +7,7 @@
 import { ListWatch, Watch, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { describeApiError, type KubeApi } from './kube-api.js';
 import { LABELS, MANAGED_SELECTOR } from './names.js';
+import { pause } from '../../core/sleep.js';
 
 export interface JobView {
   name: string;
@@ -181,11 +182,7 @@ export class JobWatchHub {
       if (refused) throw new WatchRefusedError(`cannot list and watch trial Jobs and pods in namespace ${this.namespace}: ${refused.lastError}`);
       if (this.jobs.listed && this.pods.listed) return;
       if (signal?.aborted) throw signal.reason;
-      await new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
-        const t = setTimeout(done, 200);
-        signal?.addEventListener('abort', done, { once: true });
-      });
+      await pause(200, signal);
     }
   }
 

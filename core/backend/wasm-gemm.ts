@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { firstLine } from '../error-message.js';
 
 interface GemmExports {
   sgemm(M: number, N: number, K: number, a: number, transA: number, b: number, transB: number, c: number, alpha: number, scratch: number): void;
@@ -93,7 +94,7 @@ export function installWasmGemm(): string | null {
     build = chooseGemmBuild();
   } catch (err) {
     // a packaging fault, not a reason to stop training: the stock kernel works, only slower
-    installed = `gemm: stock (${(err as Error).message.split('\n')[0]})`;
+    installed = `gemm: stock (${firstLine(err)})`;
     return installed;
   }
   const stock = tf.getKernel('BatchMatMul', 'wasm');

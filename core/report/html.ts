@@ -7,6 +7,7 @@ import type { SeriesMap } from '../analysis/series.js';
 import type { Summary } from '../analysis/summary.js';
 import * as charts from './charts.js';
 import { renderSvg, type ChartSpec } from './render-chart.js';
+import { errorMessage } from '../error-message.js';
 
 /** At most this many charts per kind (a sweep can have hundreds of groups). */
 const MAX_PER_KIND = 8;
@@ -54,7 +55,7 @@ export async function renderReport(summary: Summary, trialsIn: TrialRecord[], se
       try {
         out.push(`<div class="chart">${await renderSvg(spec)}</div>`);
       } catch (e) {
-        problems.push(`a chart could not be drawn: ${e instanceof Error ? e.message : String(e)}`);
+        problems.push(`a chart could not be drawn: ${errorMessage(e)}`);
       }
     }
     return out.length ? `<div class="charts">${out.join('\n')}</div>` : '';

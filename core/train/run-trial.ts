@@ -5,7 +5,7 @@
 import { ConfigError, formatIssues } from '../config/errors.js';
 import { trialConfigSchema, type TrialConfig } from '../config/trial.js';
 import type { BusMessage, TrialEvent, TrialEventKind } from '../messages.js';
-import type { Outcome, TrialResult } from '../outcome.js';
+import { OUTCOME_EVENT, type TrialResult } from '../outcome.js';
 import { createTask } from '../tasks/index.js';
 import type { Task } from '../tasks/task.js';
 import type { DataAccess } from '../tasks/file/data-roots.js';
@@ -15,6 +15,7 @@ import { trainGiantStep } from './giant-step.js';
 import { Cancelled, Diverged } from './signals.js';
 import { FinalTracker, trainStandard } from './standard.js';
 import { Trainer } from './trainer.js';
+import { errorMessage } from '../error-message.js';
 
 export { initBackend, activeBackend } from '../backend/backend.js';
 
@@ -29,10 +30,6 @@ export interface TrialContext {
   /** folders a `file` task may read, and what relative paths mean (default: SWEEP_DATA_ROOTS) */
   data?: DataAccess;
 }
-
-const TERMINAL: Record<Outcome, TrialEventKind> = {
-  succeeded: 'finished', diverged: 'diverged', failed: 'failed', cancelled: 'cancelled',
-};
 
 export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<TrialResult> {
   const started = performance.now();
@@ -87,7 +84,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
     } else {
       result.outcome = 'failed';
       result.step = tracker.final.step;
-      result.error = err instanceof Error ? err.message : String(err);
+      result.error = errorMessage(err);
     }
   } finally {
     trainer?.dispose();
@@ -100,6 +97,6 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
   if (result.divergence) terminal.divergence = result.divergence;
   if (result.continual) terminal.continual = result.continual;
   if (result.giantStep) terminal.giantStep = result.giantStep;
-  await ctx.emit(event(TERMINAL[result.outcome], terminal));
+  await ctx.emit(event(OUTCOME_EVENT[result.outcome], terminal));
   return result;
 }

@@ -55,7 +55,6 @@ async function startWorker(opts: { shutdownGraceMs?: number } = {}): Promise<Orc
 async function stopWorker(o: Orchestrator | undefined): Promise<void> {
   if (!o) return;
   await o.shutdown().catch(() => undefined);
-  for (const ex of o.executors.values()) if (ex instanceof KubernetesExecutor) await ex.close();
 }
 
 before(async () => {

@@ -75,6 +75,9 @@ class KillFirstAttempt implements TrialExecutor {
   run(launch: TrialLaunch, ctx: ExecutorContext) {
     return this.inner.run(launch, ctx);
   }
+  close() {
+    return this.inner.close();
+  }
 }
 
 const victims = new Set<string>();

@@ -43,6 +43,9 @@ class CrashFirstAttempt implements TrialExecutor {
   run(launch: TrialLaunch, ctx: ExecutorContext) {
     return this.inner.run(launch, ctx);
   }
+  close() {
+    return this.inner.close();
+  }
 }
 let victims = new Set<string>();
 const crashing = new CrashFirstAttempt(() => victims);

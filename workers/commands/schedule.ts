@@ -2,7 +2,7 @@
 // the previous sweep of the schedule still runs is skipped).
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
-import { checkScheduleName } from '../../client/schedules.js';
+import { ScheduleCronError, ScheduleExistsError, ScheduleNameError, checkScheduleName } from '../../client/schedules.js';
 import { UsageError } from '../usage-error.js';
 import { withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 
@@ -20,7 +20,8 @@ export function register(program: Command): void {
       try {
         checkScheduleName(name);
       } catch (err) {
-        throw new UsageError((err as Error).message);
+        if (err instanceof ScheduleNameError) throw new UsageError(err.message);
+        throw err;
       }
       const spec = await SweepClient.readSpec(file);
       SweepClient.validate(spec, !!flags.yes);
@@ -28,9 +29,8 @@ export function register(program: Command): void {
         try {
           await client.createSchedule(name, flags.cron, spec, { yes: !!flags.yes });
         } catch (err) {
-          const msg = (err as Error).message;
-          if (/already (exists|running)/i.test(msg) || (err as Error).name === 'ScheduleAlreadyRunning') throw new UsageError(`schedule "${name}" already exists (delete it first)`);
-          if (/invalid.*cron|cron/i.test(msg)) throw new UsageError(`--cron: ${msg}`);
+          if (err instanceof ScheduleExistsError) throw new UsageError(err.message);
+          if (err instanceof ScheduleCronError) throw new UsageError(`--cron: ${err.message}`);
           throw err;
         }
         const info = await client.describeSchedule(name);

@@ -5,6 +5,7 @@ import { SweepClient } from '../../client/sweep-client.js';
 import { UsageError } from '../usage-error.js';
 import { exitCodeFor, statusLine, withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 import { followSweep } from './watch.js';
+import { SWEEP_ID_PATTERN } from '../../core/sweep-id.js';
 
 interface SubmitFlags extends ConnectionFlags {
   wait?: boolean;
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .action(async (file: string, flags: SubmitFlags) => {
       const spec = await SweepClient.readSpec(file);
       SweepClient.validate(spec, !!flags.yes); // before any connection: errors are about the spec
-      if (flags.id !== undefined && !/^[A-Za-z0-9_:-]{1,200}$/.test(flags.id)) throw new UsageError(`--id: "${flags.id}" may hold only letters, digits, '_', '-' and ':'`);
+      if (flags.id !== undefined && !SWEEP_ID_PATTERN.test(flags.id)) throw new UsageError(`--id: "${flags.id}" may hold only letters, digits, '_', '-' and ':'`);
       await withClient(flags, async (client) => {
         const s = await client.submit(spec, { yes: !!flags.yes, ...(flags.id ? { sweepId: flags.id } : {}) });
         console.log(s.sweepId);

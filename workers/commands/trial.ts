@@ -11,6 +11,7 @@ import { trialId as idOf } from '../../core/ids.js';
 import type { BusMessage } from '../../core/messages.js';
 import { UsageError } from '../usage-error.js';
 import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
+import { firstLine } from '../../core/error-message.js';
 
 interface TrialFlags extends DataFlags {
   sweepId?: string;
@@ -29,7 +30,7 @@ export async function loadTrialConfig(file: string): Promise<TrialConfig> {
   try {
     raw = parseYaml(text); // JSON is YAML
   } catch (err) {
-    throw new ConfigError([`not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`], `trial config ${file}`);
+    throw new ConfigError([`not valid YAML or JSON: ${firstLine(err)}`], `trial config ${file}`);
   }
   const parsed = trialConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), `trial config ${file}`);

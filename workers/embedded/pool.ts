@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { BackendConfig } from '../../core/config/trial.js';
 import { isEvent, type BusMessage, type FinalMetrics } from '../../core/messages.js';
 import type { TrialResult } from '../../core/outcome.js';
+import { parseBusMessage } from '../../core/message-schema.js';
 import type { RunRequest, TrialJob, WorkerReport } from './protocol.js';
 import type { DataAccess } from '../../core/tasks/file/data-roots.js';
 
@@ -127,7 +128,12 @@ export class WorkerPool {
     const r = worker.running;
     if (!r) return;
     if (m.type === 'bus') {
-      const msg = m.message;
+      const { message: msg, problem } = parseBusMessage(m.message);
+      if (!msg) {
+        // kept for the failure message, should the worker then die
+        worker.tail.push(`dropped a malformed message of trial ${r.job.trialId}: ${problem}`);
+        return;
+      }
       if (isEvent(msg)) {
         if (msg.event === 'started') {
           r.backend = msg.backend;

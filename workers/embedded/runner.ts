@@ -7,7 +7,7 @@ import type { AnalyzeFolderResult } from '../../core/analysis/folder.js';
 import type { ResolvedSweep } from '../../core/config/spec.js';
 import type { BackendConfig } from '../../core/config/trial.js';
 import { isEvent } from '../../core/messages.js';
-import { OUTCOMES, type Outcome, type TrialRecord, type TrialResult } from '../../core/outcome.js';
+import { OUTCOMES, trialRecord, type Outcome, type TrialResult } from '../../core/outcome.js';
 import { SweepOutput, type Cleanup } from '../../core/output/folder.js';
 import { describeHolder, FolderLock } from '../../core/output/lock.js';
 import { createStrategy } from '../../core/grid/strategy.js';
@@ -163,16 +163,7 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   if (foreign) opts.progress.log(`note: ${foreign} trial${foreign === 1 ? '' : 's'} in ${opts.out} are not part of this spec's grid (kept)`);
 
   const record = (plan: TrialPlan, result: TrialResult) => {
-    const rec: TrialRecord = {
-      id: plan.id,
-      sweepId,
-      ...result,
-      trialId: plan.id,
-      config: plan.config,
-      axes: plan.axes,
-      attempt: 1,
-      finishedAt: new Date().toISOString(),
-    };
+    const rec = trialRecord(sweepId, plan, result, 1, new Date().toISOString());
     output.writeRecord(rec);
     state.finished[plan.id] = finishedTrial(rec);
     done++;

@@ -2,30 +2,28 @@
 // the most recent; when more than `capacity` keys are held, the least recently touched is
 // evicted and its series are removed. This is what keeps per-sweep series bounded however
 // many sweeps a long-running worker sees.
-export class RecentKeys {
-  private readonly order = new Map<string, true>();
+import { LRUCache } from 'lru-cache';
 
-  constructor(readonly capacity: number, private readonly onEvict: (key: string) => void) {
+export class RecentKeys {
+  private readonly order: LRUCache<string, true>;
+
+  constructor(readonly capacity: number, onEvict: (key: string) => void) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`telemetry: capacity must be a whole number >= 1, got ${capacity}`);
+    this.order = new LRUCache<string, true>({ max: capacity, dispose: (_v, key, reason) => { if (reason === 'evict') onEvict(key); } });
   }
 
   /** Marks `key` as most recently active, evicting the oldest keys beyond capacity. */
   touch(key: string): void {
-    this.order.delete(key);
     this.order.set(key, true);
-    while (this.order.size > this.capacity) {
-      const oldest = this.order.keys().next().value as string;
-      this.order.delete(oldest);
-      this.onEvict(oldest);
-    }
   }
 
   has(key: string): boolean {
     return this.order.has(key);
   }
 
+  /** least recently touched first */
   keys(): string[] {
-    return [...this.order.keys()];
+    return [...this.order.rkeys()];
   }
 
   get size(): number {

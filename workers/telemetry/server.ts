@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { errorMessage } from '../../core/error-message.js';
 
 export interface MetricsServer {
   host: string;
@@ -33,7 +34,7 @@ export async function startMetricsServer(registry: Registry, opts: { port?: numb
     }
     registry.metrics().then(
       (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : body),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${(err as Error).message}\n`),
+      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${errorMessage(err)}\n`),
     );
   });
   // A scrape must never keep the process alive or wait on an idle keep-alive socket at close.

@@ -1,0 +1,53 @@
+// The trainer's input: a TrialLaunch (activities/executor.ts) as JSON, from a file or stdin,
+// checked by a strict schema that reports every problem by path. The environment may override
+// the NATS servers and the attempt (a trial pod learns both from its Job).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, formatIssues } from '../core/config/errors.js';
+import { kubernetesExecutionSchema } from '../core/config/execution.js';
+import { trialConfigSchema } from '../core/config/trial.js';
+import { firstLine } from '../core/error-message.js';
+import { trialId as idOf } from '../core/ids.js';
+import { SWEEP_ID_PATTERN } from '../core/sweep-id.js';
+import type { TrialLaunch } from '../activities/executor.js';
+
+export const trialLaunchSchema = z.strictObject({
+  sweepId: z.string().regex(SWEEP_ID_PATTERN, 'must be letters, digits, _, - or :'),
+  trialId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+  attempt: z.number().int().min(1, 'must be a positive integer').default(1),
+  config: trialConfigSchema,
+  nats: z.strictObject({ servers: z.array(z.string()) }).optional(),
+  kubernetes: kubernetesExecutionSchema.optional(),
+});
+
+/** What the environment overrides (SWEEP_NATS_URL, SWEEP_ATTEMPT; see workers/process-env.ts). */
+export interface LaunchOverrides {
+  natsServers?: string[];
+  attempt?: number;
+}
+
+/** Reads and checks a launch file ("-": standard input); throws ConfigError naming the problems. */
+export function readLaunch(path: string, overrides: LaunchOverrides = {}): TrialLaunch {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`(file): cannot read launch file: ${firstLine(err)}`], path === '-' ? 'stdin' : path);
+  }
+  return parseLaunch(raw, path, overrides);
+}
+
+export function parseLaunch(raw: unknown, source: string, overrides: LaunchOverrides = {}): TrialLaunch {
+  const parsed = trialLaunchSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), source);
+  const o = parsed.data;
+  const servers = overrides.natsServers ?? o.nats?.servers ?? [];
+  const problems: string[] = [];
+  if (!servers.length) problems.push('nats.servers: no NATS server given (or set SWEEP_NATS_URL)');
+  const id = idOf(o.config);
+  if (id !== o.trialId) problems.push(`trialId: ${o.trialId} is not the id of this config (${id})`);
+  if (problems.length) throw new ConfigError(problems, source);
+  const launch: TrialLaunch = { sweepId: o.sweepId, trialId: o.trialId, attempt: overrides.attempt ?? o.attempt, config: o.config, nats: { servers } };
+  if (o.kubernetes) launch.kubernetes = o.kubernetes;
+  return launch;
+}
