@@ -1,7 +1,8 @@
 // The `grid` section of a spec: axes (dotted path → values) and `zip` groups of axes that vary
 // together. Points are numbered in a fixed order: groups in written order, the first slowest.
 import { axisValues, type AxisValues } from './axes.js';
-import { isPlainObject, isUnder } from './paths.js';
+import { RESERVED_KEYS } from '../config/spec-limits.js';
+import { isPlainObject, isUnder, splitPath } from './paths.js';
 
 export interface Axis extends AxisValues {
   /** dotted path into the trial config, e.g. "model.width" */
@@ -31,6 +32,11 @@ const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 function readAxis(path: string, raw: unknown, where: string, problems: string[]): Axis | undefined {
   if (!PATH_RE.test(path)) {
     problems.push(`${where}: not a dotted path into the trial config (e.g. model.width)`);
+    return undefined;
+  }
+  const reserved = splitPath(path).find((k) => RESERVED_KEYS.has(k));
+  if (reserved) {
+    problems.push(`${where}: "${reserved}" cannot be a key (it names the object prototype)`);
     return undefined;
   }
   const v = axisValues(raw, where, problems);
