@@ -17,11 +17,3 @@ export const MAX_ALIAS_COUNT = 100;
 export const MAX_AXIS_VALUES = 100_000;
 /** Object keys that would reach a prototype when set by path; never config keys. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** "1.0 MiB", "47.3 MB": sizes as people read them in messages. */
-export function formatBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
-}

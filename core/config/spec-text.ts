@@ -6,7 +6,8 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, issuePath } from './errors.js';
 import { duplicateJsonKeys } from './json-keys.js';
-import { formatBytes, MAX_ALIAS_COUNT, MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES } from './spec-limits.js';
+import { formatBytes } from './quantities.js';
+import { MAX_ALIAS_COUNT, MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES } from './spec-limits.js';
 
 /** `bytes` undefined: a stream that went over the limit before its end. */
 const tooLarge = (bytes?: number) =>
