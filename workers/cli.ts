@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/errors.js';
 import { commands } from './commands/index.js';
+import { IntegerOptionError } from './integer-option.js';
 import { isEntryPoint } from './entry-point.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,7 +18,7 @@ export function reportError(err: unknown): number {
     for (const p of rest) console.error(`  ${p}`);
     return 2;
   }
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof IntegerOptionError) {
     console.error(`sweep: ${err.message}`);
     return 2;
   }

@@ -27,6 +27,7 @@ import { Aggregator } from './aggregator.js';
 import { openSummariesKv } from '../store/buckets.js';
 import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
 import { isEntryPoint } from './entry-point.js';
+import { parseIntegerOption } from './integer-option.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -190,9 +191,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: must be a positive integer, got "${v}"`);
-  return n;
+  return parseIntegerOption(v, flag, 1);
 }
 
 if (isEntryPoint(import.meta.url)) {
