@@ -7,27 +7,40 @@ import YAML from 'yaml';
 import { ConfigError, issuePath } from './errors.js';
 import { duplicateJsonKeys } from './json-keys.js';
 import { formatBytes } from './quantities.js';
-import { MAX_ALIAS_COUNT, MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES } from './spec-limits.js';
+import { MAX_ALIAS_COUNT, MAX_AXIS_VALUES, MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES } from './spec-limits.js';
 
 /** `bytes` undefined: a stream that went over the limit before its end. */
 const tooLarge = (bytes?: number) =>
   `(file): ${bytes === undefined ? 'more' : `${formatBytes(bytes)} is more`} than the ${formatBytes(MAX_SPEC_BYTES)} a spec may have; use generators such as {logspace: [from, to, num]} for long axes`;
 
+const CONTROL_TOKENS = new Set([YAML.CST.DOCUMENT, YAML.CST.SCALAR, YAML.CST.FLOW_END]);
 const NODE_TOKENS = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'alias', 'flow-seq-start', 'flow-map-start']);
 
-/** Over-limit YAML found by lexing alone (fast): too many values, or flow lists nested too deep. */
+/**
+ * Over-limit YAML found by lexing alone, several times faster than parsing: too many values, a
+ * `[...]` list longer than an axis may be, or `[`/`{` nested too deep (the parser recurses on them).
+ */
 function lexicalProblem(text: string): string | undefined {
   let nodes = 0;
-  let depth = 0;
+  // items so far of each open flow collection (-1: a mapping, not counted)
+  const open: number[] = [];
+  let offset = 0;
+  const line = () => text.slice(0, offset).split('\n').length;
   for (const token of new YAML.Lexer().lex(text)) {
     const type = YAML.CST.tokenType(token);
+    // the lexer's own markers (document, scalar, flow-error) are not source text
+    if (!CONTROL_TOKENS.has(token)) offset += token.length;
     if (!type) continue;
     if (NODE_TOKENS.has(type) && ++nodes > MAX_SPEC_NODES) {
       return `(top level): more than ${MAX_SPEC_NODES} values (the limit for a spec); use generators such as {logspace: [from, to, num]} for long axes`;
     }
     if (type === 'flow-seq-start' || type === 'flow-map-start') {
-      if (++depth > MAX_SPEC_DEPTH) return `(top level): lists or mappings nested more than ${MAX_SPEC_DEPTH} levels deep (the limit for a spec)`;
-    } else if (type === 'flow-seq-end' || type === 'flow-map-end') depth--;
+      open.push(type === 'flow-seq-start' ? 1 : -1);
+      if (open.length > MAX_SPEC_DEPTH) return `(top level): lists or mappings nested more than ${MAX_SPEC_DEPTH} levels deep (the limit for a spec)`;
+    } else if (type === 'flow-seq-end' || type === 'flow-map-end') open.pop();
+    else if (type === 'comma' && open.length && open[open.length - 1] > 0 && ++open[open.length - 1] > MAX_AXIS_VALUES) {
+      return `line ${line()}: a list of more than ${MAX_AXIS_VALUES} values (the most one grid axis may have)`;
+    }
   }
   return undefined;
 }
