@@ -23,8 +23,6 @@ export interface ResourceEstimate {
   /** copies of the parameters held at once */
   copies: number;
   bytes: number;
-  /** the config path whose value dominates the estimate */
-  path: (string | number)[];
   /** "parameters 2.1 GiB, data 1.0 GiB, ..." */
   detail: string;
 }
@@ -33,7 +31,6 @@ export interface ResourceEstimate {
 function taskShape(config: TrialConfig) {
   const task = config.task;
   const data = task.kind === 'continual' ? task.base : task;
-  const prefix = task.kind === 'continual' ? ['task', 'base'] : ['task'];
   let inputDim = 0, outputDim = 0, teacher = 0;
   switch (data.kind) {
     case 'teacher-mlp': {
@@ -51,7 +48,46 @@ function taskShape(config: TrialConfig) {
   const trainSize = data.kind === 'file' ? 0 : data.trainSize;
   const testSize = data.kind === 'file' ? 0 : data.testSize;
   const copies = task.kind === 'continual' ? task.tasks : 1;
-  return { inputDim, outputDim, trainSize, testSize, teacher, copies, prefix };
+  return { inputDim, outputDim, trainSize, testSize, teacher, copies };
+}
+
+/** Config values the estimate grows with; the one to name is found by lowering each in turn. */
+const SIZE_PATHS = [
+  'model.width', 'model.depth', 'task.inputDim', 'task.outputDim', 'task.classes', 'task.trainSize', 'task.testSize',
+  'task.teacherWidth', 'task.teacherDepth', 'task.harmonics', 'task.tasks', 'task.base.inputDim', 'task.base.outputDim',
+  'task.base.classes', 'task.base.trainSize', 'task.base.testSize', 'task.base.teacherWidth', 'task.base.teacherDepth',
+  'train.batchSize', 'measure.sharpness.batchSize', 'measure.sharpness.iterations', 'giantStep.alpha', 'giantStep.readoutSize',
+];
+
+/** Depths go down to 2 (depth 1 has no hidden width, which would make any depth look responsible). */
+const floorOf = (path: string) => (path.endsWith('epth') ? 2 : 1);
+
+/** The path of the value whose reduction (to 1, depths to 2) lowers the estimate most: the one a message names. */
+function dominantPath(config: TrialConfig, centered: boolean): string[] {
+  let best: string[] = ['model', 'width'];
+  let lowest = Infinity;
+  for (const path of SIZE_PATHS) {
+    const keys = path.split('.');
+    const smaller = withValue(config, keys, floorOf(path));
+    if (!smaller) continue;
+    const bytes = estimateTrial(smaller, centered).bytes;
+    if (bytes < lowest) {
+      lowest = bytes;
+      best = keys;
+    }
+  }
+  return best;
+}
+
+/** A copy of `config` with the number at `keys` set to `value`, or undefined when there is none. */
+function withValue(config: TrialConfig, keys: string[], value: number): TrialConfig | undefined {
+  const copy = (obj: unknown, i: number): unknown => {
+    if (typeof obj !== 'object' || obj === null || !Object.hasOwn(obj, keys[i])) return undefined;
+    const cur = (obj as Record<string, unknown>)[keys[i]];
+    const next = i === keys.length - 1 ? (typeof cur === 'number' && cur > value ? value : undefined) : copy(cur, i + 1);
+    return next === undefined ? undefined : { ...obj, [keys[i]]: next };
+  };
+  return copy(config, 0) as TrialConfig | undefined;
 }
 
 export function estimateTrial(config: TrialConfig, centered: boolean): ResourceEstimate {
@@ -74,40 +110,35 @@ export function estimateTrial(config: TrialConfig, centered: boolean): ResourceE
 
   const dataBytes = (t.trainSize + t.testSize) * (t.inputDim + t.outputDim) * F32 * 2 * t.copies;
 
-  const rowsOf: [number, (string | number)[]][] = [
-    [config.train.batchSize > 0 ? config.train.batchSize : t.trainSize, ['train', 'batchSize']],
-    [Math.min(EVAL_CHUNK_ROWS, Math.max(t.trainSize, t.testSize)), [...t.prefix, t.trainSize >= t.testSize ? 'trainSize' : 'testSize']],
-  ];
-  if (sharpness) rowsOf.push([sharpness.batchSize, ['measure', 'sharpness', 'batchSize']]);
   const gs = config.giantStep;
-  if (gs) {
-    rowsOf.push([Math.round(gs.alpha * t.inputDim), ['giantStep', 'alpha']]);
-    rowsOf.push([gs.readoutSize > 0 ? gs.readoutSize : 4 * width, ['giantStep', 'readoutSize']]);
-  }
-  const [rows, rowsPath] = rowsOf.reduce((a, b) => (b[0] > a[0] ? b : a));
+  const rows = Math.max(
+    config.train.batchSize > 0 ? config.train.batchSize : t.trainSize,
+    Math.min(EVAL_CHUNK_ROWS, Math.max(t.trainSize, t.testSize)),
+    sharpness ? sharpness.batchSize : 0,
+    gs ? Math.round(gs.alpha * t.inputDim) : 0,
+    gs ? (gs.readoutSize > 0 ? gs.readoutSize : 4 * width) : 0,
+  );
   const activationBytes = rows * units * F32 * ACTIVATION_COPIES;
   const readoutBytes = gs ? width * width * F64 * 2 : 0;
 
-  // the path to name: the value behind the largest part
-  const widest = t.inputDim > width ? [...t.prefix, 'inputDim'] : ['model', 'width'];
-  const parts: [string, number, (string | number)[]][] = [
-    [`parameters ${formatCount(parameters)} × ${F32} bytes × ${copies} copies`, paramBytes, widest],
-    ['data', dataBytes, [...t.prefix, t.trainSize >= t.testSize ? 'trainSize' : 'testSize']],
-    [`activations of ${formatCount(rows)} rows`, activationBytes, rowsPath],
-    ['teacher', t.teacher, [...t.prefix, 'inputDim']],
-    ['readout', readoutBytes, ['model', 'width']],
+  const parts: [string, number][] = [
+    [`parameters ${formatCount(parameters)} × ${F32} bytes × ${copies} copies`, paramBytes],
+    ['data', dataBytes],
+    [`activations of ${formatCount(rows)} rows × ${formatCount(units)} units`, activationBytes],
+    ['teacher', t.teacher],
+    ['readout', readoutBytes],
   ];
   const bytes = parts.reduce((a, p) => a + p[1], 0);
-  const top = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
   const detail = parts.filter((p) => p[1] > 0).sort((a, b) => b[1] - a[1]).map((p) => `${p[0]}: ${formatBytes(p[1])}`).join(', ');
-  return { parameters, copies, bytes, path: top[2], detail };
+  return { parameters, copies, bytes, detail };
 }
 
 /** Evaluation points a trial records (an upper bound of core/train/schedule.ts's plan). */
 export function evaluationPoints(config: TrialConfig): number {
   const steps = config.train.steps;
   const every = (k: number) => (k > 0 ? Math.floor(steps / k) : 0);
-  return 2 + config.train.logEvalPoints + every(config.train.evalEvery) + every(config.measure.sharpness?.every ?? 0)
+  // log-spaced points are distinct steps, so never more than there are steps
+  return 2 + Math.min(config.train.logEvalPoints, steps) + every(config.train.evalEvery) + every(config.measure.sharpness?.every ?? 0)
     + Math.min(config.measure.coordCheck?.steps ?? 0, steps);
 }
 
@@ -122,7 +153,7 @@ export function resourceIssues(config: TrialConfig, centered: boolean): Resource
   const est = estimateTrial(config, centered);
   if (!(est.bytes <= MAX_TRIAL_BYTES)) {
     issues.push({
-      path: est.path,
+      path: dominantPath(config, centered),
       message: `the trial would need about ${formatBytes(est.bytes)} of memory (${est.detail}), more than the ${formatBytes(MAX_TRIAL_BYTES)} a trial may use`,
     });
   }
