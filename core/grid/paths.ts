@@ -29,8 +29,12 @@ export function setPath(obj: Json, path: string | readonly string[], value: unkn
   const keys = typeof path === 'string' ? splitPath(path) : path;
   const root: Json = { ...obj };
   let cur = root;
-  // defined, not assigned: assigning to a key such as __proto__ would replace the prototype
-  const put = (o: Json, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  // `__proto__` is defined, not assigned: assigning it would replace the prototype (only this
+  // key has an inherited setter; assignment is the fast path for every other key)
+  const put = (o: Json, k: string, v: unknown) => {
+    if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else o[k] = v;
+  };
   for (let i = 0; i < keys.length - 1; i++) {
     const next = Object.hasOwn(cur, keys[i]) ? cur[keys[i]] : undefined;
     const copy: Json = isPlainObject(next) ? { ...next } : {};
