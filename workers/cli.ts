@@ -9,13 +9,19 @@ import { IntegerOptionError } from './integer-option.js';
 import { isEntryPoint } from './entry-point.js';
 import { UsageError } from './usage-error.js';
 
+/** Lines of problems printed after the first one. */
+export const MAX_SHOWN = 50;
+
 export function reportError(err: unknown): number {
   if (process.env.SWEEP_DEBUG && err instanceof Error) console.error(err.stack);
   if (err instanceof ConfigError) {
     const [first, ...rest] = err.problems;
-    // Every problem on its own line: all errors at once, each naming its path.
+    // Every problem on its own line: all errors at once, each naming its path (up to a screenful:
+    // a mapping of 10⁵ unknown keys should not print 10⁵ lines).
     console.error(`sweep: invalid ${err.source ?? 'input'}: ${first}${rest.length ? ` (and ${rest.length} more)` : ''}`);
-    for (const p of rest) console.error(`  ${p}`);
+    const shown = rest.length > MAX_SHOWN ? rest.slice(0, MAX_SHOWN - 1) : rest;
+    for (const p of shown) console.error(`  ${p}`);
+    if (shown.length < rest.length) console.error(`  … ${rest.length - shown.length} more not shown`);
     return 2;
   }
   if (err instanceof UsageError || err instanceof IntegerOptionError) {

@@ -10,8 +10,13 @@ import { formatBytes } from './quantities.js';
 import { MAX_ALIAS_COUNT, MAX_AXIS_VALUES, MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES } from './spec-limits.js';
 
 /** `bytes` undefined: a stream that went over the limit before its end. */
-const tooLarge = (bytes?: number) =>
-  `(file): ${bytes === undefined ? 'more' : `${formatBytes(bytes)} is more`} than the ${formatBytes(MAX_SPEC_BYTES)} a spec may have; use generators such as {logspace: [from, to, num]} for long axes`;
+const tooLarge = (bytes?: number) => {
+  // exact bytes when the rounded sizes would read the same ("1.0 MiB is more than the 1.0 MiB")
+  const exact = bytes !== undefined && formatBytes(bytes) === formatBytes(MAX_SPEC_BYTES);
+  const size = bytes === undefined ? 'more' : `${exact ? `${bytes} bytes` : formatBytes(bytes)} is more`;
+  const limit = exact ? `${MAX_SPEC_BYTES} bytes` : formatBytes(MAX_SPEC_BYTES);
+  return `(file): ${size} than the ${limit} a spec may have; use generators such as {logspace: [from, to, num]} for long axes`;
+};
 
 const CONTROL_TOKENS = new Set([YAML.CST.DOCUMENT, YAML.CST.SCALAR, YAML.CST.FLOW_END]);
 const NODE_TOKENS = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'alias', 'flow-seq-start', 'flow-map-start']);
@@ -24,6 +29,10 @@ function lexicalProblem(text: string): string | undefined {
   let nodes = 0;
   // items so far of each open flow collection (-1: a mapping, not counted)
   const open: number[] = [];
+  // indentations of the open block collections, and `- ` items opened on the current line
+  const indents: number[] = [];
+  let lineStart = true;
+  let inlineItems = 0;
   let offset = 0;
   const line = () => text.slice(0, offset).split('\n').length;
   for (const token of new YAML.Lexer().lex(text)) {
@@ -31,12 +40,26 @@ function lexicalProblem(text: string): string | undefined {
     // the lexer's own markers (document, scalar, flow-error) are not source text
     if (!CONTROL_TOKENS.has(token)) offset += token.length;
     if (!type) continue;
+    if (type === 'newline') {
+      lineStart = true;
+      inlineItems = 0;
+      continue;
+    }
+    if (lineStart && open.length === 0 && type !== 'comment') {
+      lineStart = false;
+      const indent = type === 'space' ? token.length : 0;
+      while (indents.length && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    if (type === 'seq-item-ind' || type === 'explicit-key-ind') inlineItems++;
+    if (indents.length + inlineItems + open.length > MAX_SPEC_DEPTH + 1) {
+      return `line ${line()}: lists or mappings nested more than ${MAX_SPEC_DEPTH} levels deep (the limit for a spec)`;
+    }
     if (NODE_TOKENS.has(type) && ++nodes > MAX_SPEC_NODES) {
       return `(top level): more than ${MAX_SPEC_NODES} values (the limit for a spec); use generators such as {logspace: [from, to, num]} for long axes`;
     }
     if (type === 'flow-seq-start' || type === 'flow-map-start') {
       open.push(type === 'flow-seq-start' ? 1 : -1);
-      if (open.length > MAX_SPEC_DEPTH) return `(top level): lists or mappings nested more than ${MAX_SPEC_DEPTH} levels deep (the limit for a spec)`;
     } else if (type === 'flow-seq-end' || type === 'flow-map-end') open.pop();
     else if (type === 'comma' && open.length && open[open.length - 1] > 0 && ++open[open.length - 1] > MAX_AXIS_VALUES) {
       return `line ${line()}: a list of more than ${MAX_AXIS_VALUES} values (the most one grid axis may have)`;
@@ -45,12 +68,15 @@ function lexicalProblem(text: string): string | undefined {
   return undefined;
 }
 
-/** Paths of keys written twice in a YAML document (parsed without the uniqueness check). */
-function duplicateYamlKeys(text: string): string[] {
-  const lines = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { uniqueKeys: false, lineCounter: lines });
+/**
+ * Paths of keys written twice in a parsed YAML document. The yaml package's own uniqueKeys check
+ * compares each key with every earlier one (a mapping of 9·10⁴ keys took minutes); a Set does not.
+ */
+function duplicateYamlKeys(doc: YAML.Document, lines: YAML.LineCounter): string[] {
   const problems: string[] = [];
-  const walk = (node: unknown, path: PropertyKey[]) => {
+  const stack: { node: unknown; path: PropertyKey[] }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
     if (YAML.isMap(node)) {
       const seen = new Set<string>();
       for (const pair of node.items) {
@@ -60,11 +86,10 @@ function duplicateYamlKeys(text: string): string[] {
           problems.push(`${issuePath([...path, key])}: duplicate key${at ? ` (line ${at.line}, column ${at.col})` : ''}; each key may appear once`);
         }
         seen.add(key);
-        walk(pair.value, [...path, key]);
+        stack.push({ node: pair.value, path: [...path, key] });
       }
-    } else if (YAML.isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
-  };
-  walk(doc.contents, []);
+    } else if (YAML.isSeq(node)) node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+  }
   return problems;
 }
 
@@ -84,17 +109,16 @@ function parseJson(text: string, source: string): unknown {
 function parseYaml(text: string, source: string): unknown {
   const lexical = lexicalProblem(text);
   if (lexical) throw new ConfigError([lexical], source);
-  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const lines = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { uniqueKeys: false, prettyErrors: true, lineCounter: lines });
   const err = doc.errors[0];
   if (err) {
-    if (err.code === 'DUPLICATE_KEY') {
-      const dups = duplicateYamlKeys(text);
-      if (dups.length) throw new ConfigError(dups, source);
-    }
     const where = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '(top level)';
     const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw new ConfigError([`${where}: not valid YAML: ${first}`], source);
   }
+  const dups = duplicateYamlKeys(doc, lines);
+  if (dups.length) throw new ConfigError(dups, source);
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {

@@ -2,7 +2,7 @@
 // with one message naming the limit (exit 2 from the CLI), whatever its size on disk.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/config/errors.js';
@@ -79,7 +79,7 @@ test('one list axis longer than the per-axis limit: a [...] list by the lexer, a
 
 test('nesting deeper than the limit: flow lists in YAML (before the parser recurses), any data in-process', () => {
   assert.deepEqual(problems(`${BASE}grid:\n  seed: [${'['.repeat(50_000)}${']'.repeat(50_000)}]\n`),
-    [`(top level): lists or mappings nested more than ${MAX_SPEC_DEPTH} levels deep (the limit for a spec)`]);
+    [`line 7: lists or mappings nested more than ${MAX_SPEC_DEPTH} levels deep (the limit for a spec)`]);
   let deep: unknown = 1;
   for (let i = 0; i < 10_000; i++) deep = { a: deep };
   assert.throws(() => resolveSpec({ name: 'x', description: deep }), (err: unknown) =>
@@ -114,4 +114,32 @@ test('an unreadable spec and a directory are one-line errors', () => {
   const r = runCli(['validate', dir]);
   assert.equal(r.code, 2);
   assert.match(r.stderr.trim(), /^sweep: invalid .*: \(file\): cannot read spec \(EISDIR\)$/);
+});
+
+test('block nesting deeper than the limit is refused by the lexer (the parser would overflow its stack)', () => {
+  let text = '';
+  for (let i = 0; i < 1400; i++) text += `${' '.repeat(i)}a:\n`;
+  assert.deepEqual(problems(text), [`line 34: lists or mappings nested more than ${MAX_SPEC_DEPTH} levels deep (the limit for a spec)`]);
+  let seq = '';
+  for (let i = 0; i < 900; i++) seq += `${' '.repeat(i)}-\n`;
+  assert.match(problems(seq)[0], /^line \d+: lists or mappings nested more than 32 levels deep/);
+  assert.match(problems(`${BASE}description: ${'- '.repeat(100)}x\n`)[0], /^line 6: lists or mappings nested more than 32 levels deep/);
+});
+
+test('a mapping with 9·10⁴ keys is checked (duplicates by a Set, not pairwise)', () => {
+  const keys = Array.from({ length: 90_000 }, (_, i) => `k${i}: 1`);
+  const text = `{${keys.join(', ')}, k7: 2}`;
+  assert.deepEqual(problems(text), [`k7: duplicate key (line 1, column ${text.lastIndexOf('k7: 2') + 1}); each key may appear once`]);
+});
+
+test('the CLI prints a screenful of problems, then how many more there are', () => {
+  const file = join(dir, 'many.yaml');
+  writeFileSync(file, `${BASE}${Array.from({ length: 200 }, (_, i) => `junk${i}: 1`).join('\n')}\n`);
+  const r = runCli(['validate', file]);
+  assert.equal(r.code, 2);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines[0], `sweep: invalid ${file}: junk0: unknown key (and 199 more)`);
+  assert.equal(lines.length, 51);
+  assert.equal(lines[49], '  junk49: unknown key');
+  assert.equal(lines[50], '  … 150 more not shown');
 });
