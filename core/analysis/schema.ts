@@ -58,7 +58,8 @@ export const alignmentSchema = z.strictObject({
 
 export const analysisSchema = z.strictObject({
   lrTransfer: lrTransferSchema.optional(),
-  scalingLaws: z.array(scalingLawSchema).optional(),
+  // each law is a bootstrap fit per group: a handful is what a report can show
+  scalingLaws: z.array(scalingLawSchema).max(32).optional(),
   sharpness: sharpnessAnalysisSchema.optional(),
   phaseDiagram: phaseDiagramSchema.optional(),
   forgetting: forgettingSchema.optional(),

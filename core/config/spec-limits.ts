@@ -13,6 +13,8 @@ export const MAX_SPEC_DEPTH = 32;
  * count weighted by the size of what they point to (the "billion laughs" expansion).
  */
 export const MAX_ALIAS_COUNT = 100;
+/** Axes of a grid, zipped ones included (each is checked against every other for overlaps). */
+export const MAX_GRID_AXES = 64;
 /** Values of one grid axis, listed or generated. */
 export const MAX_AXIS_VALUES = 100_000;
 /** Object keys that would reach a prototype when set by path; never config keys. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/config/errors.js';
 import { parseSpec, resolveSpec } from '../../core/config/spec.js';
-import { MAX_ALIAS_COUNT, MAX_AXIS_VALUES, MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES } from '../../core/config/spec-limits.js';
+import { MAX_ALIAS_COUNT, MAX_AXIS_VALUES, MAX_GRID_AXES, MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES } from '../../core/config/spec-limits.js';
 import { hasStackTrace, runCli } from './cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-spec-limits-'));
@@ -142,4 +142,12 @@ test('the CLI prints a screenful of problems, then how many more there are', () 
   assert.equal(lines.length, 51);
   assert.equal(lines[49], '  junk49: unknown key');
   assert.equal(lines[50], '  … 150 more not shown');
+});
+
+test('a grid of more axes than the limit is refused before any axis is read (zipped axes count)', () => {
+  const axes = Array.from({ length: 20_000 }, (_, i) => `  k${i}: [1]`).join('\n');
+  assert.deepEqual(problems(`${BASE}grid:\n${axes}\n`), [`grid: 20000 axes is more than the ${MAX_GRID_AXES} a grid may have`]);
+  const zip = Array.from({ length: 20_000 }, (_, i) => `    - { seed: [${i}] }`).join('\n');
+  assert.deepEqual(problems(`${BASE}grid:\n  zip:\n${zip}\n`), [`grid: 20000 axes is more than the ${MAX_GRID_AXES} a grid may have`]);
+  assert.deepEqual(problems(`${BASE}analysis: { scalingLaws: [${Array(33).fill('{ axis: step }').join(', ')}] }\n`), ['analysis.scalingLaws: must have at most 32 items']);
 });
