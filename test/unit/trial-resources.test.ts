@@ -98,3 +98,10 @@ test('every shipped example fits the memory limit with room to spare', async () 
     for (const p of r.plans) assert.ok(estimateTrial(p.config, centered(p.config.model)).bytes < MAX_TRIAL_BYTES / 8, `${f} ${p.id}`);
   }
 });
+
+test('search and analysis counts that would stall a sweep are bounded', () => {
+  assert.deepEqual(problems(`${BASE}grid: { optimizer.lr: [0.1, 1] }\nsearch: { kind: lr-refine, perRound: 1000000000, maxRounds: 1000 }\n`),
+    ['search.maxRounds: must be <= 100, got 1000', 'search.perRound: must be <= 100, got 1000000000']);
+  assert.deepEqual(problems(`${BASE}grid: { model.width: [8, 16], optimizer.lr: [0.1, 1] }\nanalysis: { lrTransfer: { bootstrap: 1e12 } }\n`),
+    ['analysis.lrTransfer.bootstrap: must be <= 100000, got 1000000000000']);
+});
