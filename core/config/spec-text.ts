@@ -32,6 +32,7 @@ function lexicalProblem(text: string): string | undefined {
   // indentations of the open block collections, and `- ` items opened on the current line
   const indents: number[] = [];
   let lineStart = true;
+  let indent = 0;
   let inlineItems = 0;
   let offset = 0;
   const line = () => text.slice(0, offset).split('\n').length;
@@ -42,12 +43,18 @@ function lexicalProblem(text: string): string | undefined {
     if (!type) continue;
     if (type === 'newline') {
       lineStart = true;
+      indent = 0;
       inlineItems = 0;
       continue;
     }
-    if (lineStart && open.length === 0 && type !== 'comment') {
+    if (lineStart && open.length === 0) {
+      // a line's indentation counts once its content starts: comment-only lines do not nest
+      if (type === 'space') {
+        indent = token.length - token.trimStart().length;
+        continue;
+      }
+      if (type === 'comment') continue;
       lineStart = false;
-      const indent = type === 'space' ? token.length : 0;
       while (indents.length && indents[indents.length - 1] >= indent) indents.pop();
       indents.push(indent);
     }

@@ -151,3 +151,11 @@ test('a grid of more axes than the limit is refused before any axis is read (zip
   assert.deepEqual(problems(`${BASE}grid:\n  zip:\n${zip}\n`), [`grid: 20000 axes is more than the ${MAX_GRID_AXES} a grid may have`]);
   assert.deepEqual(problems(`${BASE}analysis: { scalingLaws: [${Array(33).fill('{ axis: step }').join(', ')}] }\n`), ['analysis.scalingLaws: must have at most 32 items']);
 });
+
+test('indented comments and block text do not count as nesting', () => {
+  const comments = Array.from({ length: 60 }, (_, i) => `${' '.repeat(i)}# note`).join('\n');
+  const block = Array.from({ length: 50 }, (_, i) => `${' '.repeat(i + 2)}x`).join('\n');
+  const r = parseSpec(`${comments}\n${BASE}description: |\n${block}\n`);
+  assert.equal(r.plans.length, 1);
+  assert.ok((r.spec.description ?? '').endsWith(`\n${' '.repeat(49)}x\n`));
+});
