@@ -16,5 +16,6 @@ export function runCli(args: string[], opts: { cwd?: string } = {}): CliResult {
 
 /** No V8 or Node stack frame in the text (a crash, not a message for the user). */
 export function hasStackTrace(text: string): boolean {
-  return /^\s+at .+/m.test(text) || /FATAL ERROR|node::|Native stack trace/.test(text);
+  // stack frames are indented four spaces; problem lines two ("  at foo: unknown key" is a key)
+  return /^ {4}at /m.test(text) || /FATAL ERROR|node::|Native stack trace/.test(text);
 }
