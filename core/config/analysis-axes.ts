@@ -9,7 +9,7 @@ import { trialConfigSchema } from './trial.js';
 const WIDTH = 'model.width';
 
 /** "analysis.x.y: problem" for every analysis axis that is not in `grid`. */
-export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base: Json): string[] {
+export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base: Json, context: { search: string; raw: unknown }): string[] {
   const axes = grid.axes.map((a) => a.path);
   const existing = axes.length ? `the axes are ${axes.join(', ')}` : 'the sweep has no grid axes';
   const problems: string[] = [];
@@ -28,7 +28,11 @@ export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base:
   });
   if (a.sharpness) need('sharpness.over', a.sharpness.over);
   if (a.phaseDiagram) {
-    need('phaseDiagram.gamma', a.phaseDiagram.gamma);
+    // an lr-descent search reads its stability rule from this section: without a γ0 axis the
+    // section may be there for that alone, as long as it does not name a γ0 axis itself
+    const raw = context.raw as { phaseDiagram?: Record<string, unknown> } | undefined;
+    const forSearchOnly = context.search === 'lr-descent' && raw?.phaseDiagram?.gamma === undefined;
+    if (!forSearchOnly) need('phaseDiagram.gamma', a.phaseDiagram.gamma);
     need('phaseDiagram.lr', a.phaseDiagram.lr);
   }
   if (a.forgetting) need('forgetting.over', a.forgetting.over);

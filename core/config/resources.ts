@@ -11,6 +11,7 @@
 // depth-3 Adam trial with sharpness peaked at 1.8 GiB resident against 2.1 GiB estimated.
 import { formatBytes, formatCount } from './quantities.js';
 import { MAX_EVAL_POINTS, MAX_TRIAL_BYTES } from './bounds.js';
+import { MNIST_PIXELS } from './mnist.js';
 import type { TrialConfig } from './trial.js';
 
 const F32 = 4;
@@ -48,7 +49,13 @@ function taskShape(config: TrialConfig) {
     case 'multi-index': inputDim = data.inputDim; outputDim = 1; break;
     case 'gaussian-mixture': inputDim = data.inputDim; outputDim = data.classes; teacher = data.classes * inputDim * F64; break;
     case 'teacher-classes': inputDim = data.inputDim; outputDim = data.classes; teacher = (inputDim * data.teacherWidth + data.teacherWidth * data.classes) * F64; break;
+    case 'mnist': inputDim = MNIST_PIXELS; outputDim = data.classes.length; break;
     case 'file': break;
+    default: {
+      // every task kind must say its size here: this fails to compile when one is added
+      const unhandled: never = data;
+      return unhandled;
+    }
   }
   const trainSize = data.kind === 'file' ? 0 : data.trainSize;
   const testSize = data.kind === 'file' ? 0 : data.testSize;

@@ -140,7 +140,7 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
   if ((search.kind === 'lr-descent' || search.kind === 'lr-refine') && !grid.axes.some((a) => a.path === search.lr)) {
     problems.push(`search.lr: ${search.lr} is not a grid axis (${search.kind} searches along a learning-rate axis)`);
   }
-  if (parsed.success && parsed.data.analysis) problems.push(...analysisAxisProblems(parsed.data.analysis, grid, base));
+  if (parsed.success && parsed.data.analysis) problems.push(...analysisAxisProblems(parsed.data.analysis, grid, base, { search: search.kind, raw: raw.analysis }));
 
   // The number of trials is known from the axis lengths alone: checked before any value is.
   const limit = opts.yes ? MAX_TRIALS : (opts.confirmTrials ?? CONFIRM_TRIALS);

@@ -123,3 +123,12 @@ test('infinite and NaN values are named as such, not as "null"', () => {
   assert.deepEqual(problems(BASE.replace('lr: 0.1', 'lr: .inf')), ['optimizer.lr: must be a finite number, got infinity']);
   assert.deepEqual(problems(`${BASE}grid: { model.width: [8, .inf] }\n`), ['grid.model.width[1]: must be a finite number, got infinity']);
 });
+
+test('with an lr-descent search, a phaseDiagram section that names no gamma may only set the stability rule', () => {
+  const grid = 'grid: { optimizer.lr: [0.01, 0.1, 1] }\nsearch: { kind: lr-descent }\n';
+  assert.deepEqual(problems(`${BASE}${grid}analysis: { phaseDiagram: { stability: finite } }\n`), []);
+  assert.deepEqual(problems(`${BASE}${grid}analysis: { phaseDiagram: { gamma: model.gama } }\n`),
+    ['analysis.phaseDiagram.gamma: model.gama is not a grid axis (the axes are optimizer.lr)']);
+  assert.deepEqual(problems(`${BASE}grid: { optimizer.lr: [0.01, 0.1, 1] }\nanalysis: { phaseDiagram: { stability: finite } }\n`),
+    ['analysis.phaseDiagram.gamma: model.gamma is not a grid axis (the axes are optimizer.lr)']);
+});

@@ -25,7 +25,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The seed specs as data: every example, and the README's spec-reference example. */
 const seeds: unknown[] = [
-  ...readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort()
+  ...readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml') && !f.endsWith('.expect.yaml')).sort()
     .map((f) => YAML.parse(readFileSync(join(root, 'examples', f), 'utf8'))),
   YAML.parse(/## Sweep spec reference[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'))![1]),
 ];

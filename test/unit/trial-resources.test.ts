@@ -57,7 +57,7 @@ test('hard bounds: depth 10⁵, steps 10¹⁵, eval points, solver iterations', 
   assert.deepEqual(problems(BASE.replace('steps: 10,', 'steps: 100000000, evalEvery: 1,')),
     ['train.evalEvery: the trial would record 100000012 evaluation points (train.steps / evalEvery, sharpness.every, logEvalPoints), more than the 1000000 a trial may have']);
   assert.deepEqual(problems(`${BASE}measure: { sharpness: { iterations: 1000000 } }\n`), ['measure.sharpness.iterations: must be <= 10000, got 1000000']);
-  assert.deepEqual(problems(`${BASE}train: { logEvalPoints: 1e12 }\n`.replace(/^train: \{ steps.*\n/m, '')), ['train.logEvalPoints: must be <= 1000000, got 1000000000000']);
+  assert.deepEqual(problems(`${BASE}train: { batchSize: 16, logEvalPoints: 1e12 }\n`.replace(/^train: \{ steps.*\n/m, '')), ['train.logEvalPoints: must be <= 1000000, got 1000000000000']);
 });
 
 test('the `sweep trial` config path refuses them too (one schema)', () => {
@@ -67,11 +67,12 @@ test('the `sweep trial` config path refuses them too (one schema)', () => {
 });
 
 const configs: TrialConfigInput[] = [
-  { task: { kind: 'teacher-mlp', inputDim: 12, outputDim: 3, trainSize: 100, testSize: 50 }, model: { width: 20, depth: 4, bias: true }, optimizer: { kind: 'sgd', lr: 0.1 } },
-  { task: { kind: 'circle-power-law', harmonics: 8, trainSize: 30, testSize: 20 }, model: { width: 9, depth: 2 }, optimizer: { kind: 'adam', lr: 0.01 } },
-  { task: { kind: 'multi-index', inputDim: 7, trainSize: 40, testSize: 10 }, model: { width: 5, depth: 1 }, optimizer: { kind: 'sgd', lr: 0.1 } },
-  { task: { kind: 'gaussian-mixture', inputDim: 6, classes: 5, trainSize: 25, testSize: 15 }, model: { width: 11, depth: 3, bias: true }, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 } },
-  { task: { kind: 'teacher-classes', inputDim: 4, classes: 3, trainSize: 20, testSize: 10 }, model: { width: 8, depth: 5 }, optimizer: { kind: 'sgd', lr: 0.1 } },
+  { task: { kind: 'teacher-mlp', inputDim: 12, outputDim: 3, trainSize: 100, testSize: 50 }, model: { width: 20, depth: 4, bias: true }, optimizer: { kind: 'sgd', lr: 0.1 }, train: { batchSize: 8 } },
+  { task: { kind: 'circle-power-law', harmonics: 8, trainSize: 30, testSize: 20 }, model: { width: 9, depth: 2 }, optimizer: { kind: 'adam', lr: 0.01 }, train: { batchSize: 8 } },
+  { task: { kind: 'multi-index', inputDim: 7, trainSize: 40, testSize: 10 }, model: { width: 5, depth: 1 }, optimizer: { kind: 'sgd', lr: 0.1 }, train: { batchSize: 8 } },
+  { task: { kind: 'gaussian-mixture', inputDim: 6, classes: 5, trainSize: 25, testSize: 15 }, model: { width: 11, depth: 3, bias: true }, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 }, train: { batchSize: 8 } },
+  { task: { kind: 'teacher-classes', inputDim: 4, classes: 3, trainSize: 20, testSize: 10 }, model: { width: 8, depth: 5 }, optimizer: { kind: 'sgd', lr: 0.1 }, train: { batchSize: 8 } },
+  { task: { kind: 'mnist', classes: [3, 5, 8], trainSize: 30, testSize: 12 }, model: { width: 8, depth: 2 }, optimizer: { kind: 'sgd', lr: 0.1 }, train: { batchSize: 8 } },
 ];
 
 test('parameter count equals the model\'s parameters; data rows and dims equal the task\'s', () => {
@@ -93,9 +94,9 @@ test('parameter count equals the model\'s parameters; data rows and dims equal t
 
 test('every shipped example fits the memory limit with room to spare', async () => {
   const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml') && !n.endsWith('.expect.yaml'))) {
     const r = await loadSpec(join(dir, f), { yes: true });
-    for (const p of r.plans) assert.ok(estimateTrial(p.config, centered(p.config.model)).bytes < MAX_TRIAL_BYTES / 8, `${f} ${p.id}`);
+    for (const p of r.plans) assert.ok(estimateTrial(p.config, centered(p.config.model)).bytes < MAX_TRIAL_BYTES / 4, `${f} ${p.id}`);
   }
 });
 
