@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/errors.js';
 import { commands } from './commands/index.js';
 import { IntegerOptionError } from './integer-option.js';
+import { printable } from './printable.js';
 import { isEntryPoint } from './entry-point.js';
 import { UsageError } from './usage-error.js';
 
@@ -18,9 +19,10 @@ export function reportError(err: unknown): number {
     const [first, ...rest] = err.problems;
     // Every problem on its own line: all errors at once, each naming its path (up to a screenful:
     // a mapping of 10⁵ unknown keys should not print 10⁵ lines).
-    console.error(`sweep: invalid ${err.source ?? 'input'}: ${first}${rest.length ? ` (and ${rest.length} more)` : ''}`);
+    // printable: a problem may quote spec text, which must not reach the terminal as escape sequences
+    console.error(`sweep: invalid ${err.source ?? 'input'}: ${printable(first)}${rest.length ? ` (and ${rest.length} more)` : ''}`);
     const shown = rest.length > MAX_SHOWN ? rest.slice(0, MAX_SHOWN - 1) : rest;
-    for (const p of shown) console.error(`  ${p}`);
+    for (const p of shown) console.error(`  ${printable(p)}`);
     if (shown.length < rest.length) console.error(`  … ${rest.length - shown.length} more not shown`);
     return 2;
   }

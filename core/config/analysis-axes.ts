@@ -3,6 +3,7 @@
 import type { AnalysisConfig } from '../analysis/schema.js';
 import type { Grid } from '../grid/grid.js';
 import { pathProblem, type Json } from '../grid/paths.js';
+import { displayPath } from './errors.js';
 import { trialConfigSchema } from './trial.js';
 
 /** The width axis `compute` (= width × step) of a scaling law is read from. */
@@ -14,7 +15,7 @@ export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base:
   const existing = axes.length ? `the axes are ${axes.join(', ')}` : 'the sweep has no grid axes';
   const problems: string[] = [];
   const need = (where: string, path: string, why = '') => {
-    if (!axes.includes(path)) problems.push(`analysis.${where}: ${path} is not a grid axis${why} (${existing})`);
+    if (!axes.includes(path)) problems.push(`analysis.${where}: ${displayPath(path)} is not a grid axis${why} (${existing})`);
   };
   const a = analysis;
   if (a.lrTransfer) {
@@ -42,7 +43,7 @@ export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base:
       const path = a.alignment[key];
       if (axes.includes(path)) continue;
       const why = pathProblem(trialConfigSchema, path, base);
-      if (why) problems.push(`analysis.alignment.${key}: ${path} is neither a grid axis (${existing}) nor a trial config key`);
+      if (why) problems.push(`analysis.alignment.${key}: ${displayPath(path)} is neither a grid axis (${existing}) nor a trial config key`);
     }
   }
   return problems;

@@ -9,7 +9,7 @@ import { allIndices, expandPoints, pointConfig } from '../grid/expand.js';
 import { gridPoint, parseGrid, type Grid } from '../grid/grid.js';
 import { isPlainObject, isUnder, pathProblem, type Json } from '../grid/paths.js';
 import { randomOrder } from '../grid/random.js';
-import { ConfigError, formatIssues } from './errors.js';
+import { ConfigError, displayPath, formatIssues } from './errors.js';
 import { specErrorMap } from './error-map.js';
 import { executionSchema, type Execution } from './execution.js';
 import { analysisAxisProblems } from './analysis-axes.js';
@@ -138,7 +138,7 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
   const searchParsed = searchSchema.safeParse(raw.search ?? { kind: 'grid' });
   const search: SearchConfig = searchParsed.success ? searchParsed.data : { kind: 'grid' };
   if ((search.kind === 'lr-descent' || search.kind === 'lr-refine') && !grid.axes.some((a) => a.path === search.lr)) {
-    problems.push(`search.lr: ${search.lr} is not a grid axis (${search.kind} searches along a learning-rate axis)`);
+    problems.push(`search.lr: ${displayPath(search.lr)} is not a grid axis (${search.kind} searches along a learning-rate axis)`);
   }
   if (parsed.success && parsed.data.analysis) problems.push(...analysisAxisProblems(parsed.data.analysis, grid, base, { search: search.kind, raw: raw.analysis }));
 

@@ -132,3 +132,11 @@ test('with an lr-descent search, a phaseDiagram section that names no gamma may 
   assert.deepEqual(problems(`${BASE}grid: { optimizer.lr: [0.01, 0.1, 1] }\nanalysis: { phaseDiagram: { stability: finite } }\n`),
     ['analysis.phaseDiagram.gamma: model.gamma is not a grid axis (the axes are optimizer.lr)']);
 });
+
+test('odd keys and axis names are quoted, and every problem stays one line', () => {
+  assert.deepEqual(problems(`${BASE}" ": 1\n"a\\nb": 2\n`), ['[" "]: unknown key', '["a\\nb"]: unknown key']);
+  assert.deepEqual(problems(BASE.replace("depth: 2 }", "depth: 2, \"\": 1 }")), ['model[""]: unknown key']);
+  assert.deepEqual(problems(`${BASE}grid: { optimizer.lr: [0.1] }\nanalysis: { sharpness: { over: " " } }\n`), ['analysis.sharpness.over: " " is not a grid axis (the axes are optimizer.lr)']);
+  const p = problems(`${BASE}grid: { "model.width\\nx": [1] }\n`);
+  assert.deepEqual(p, ['grid.model.width x: not a dotted path into the trial config (e.g. model.width)']);
+});

@@ -167,8 +167,9 @@ function textOf(c: Case): { text: string; source: string; duplicated?: string } 
 const unpolluted = () => assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), PROTO_KEYS);
 const PROTO_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
 
-/** SWEEP_PROPERTY_RUNS raises the number of in-process cases (e.g. 20000 for a long hunt). */
+/** SWEEP_PROPERTY_RUNS raises the number of in-process cases (e.g. 20000 for a long hunt); SWEEP_PROPERTY_SEED replays a failure. */
 const RUNS = Number(process.env.SWEEP_PROPERTY_RUNS ?? 300);
+const SEED = process.env.SWEEP_PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.SWEEP_PROPERTY_SEED) };
 
 test('mutated specs: refused with path-naming lines, or accepted with every trial recorded as it runs', (t) => {
   let accepted = 0, refused = 0;
@@ -201,7 +202,7 @@ test('mutated specs: refused with path-naming lines, or accepted with every tria
       }
     }
     unpolluted();
-  }), { numRuns: RUNS });
+  }), { numRuns: RUNS, includeErrorInReport: true, ...SEED });
   t.diagnostic(`${accepted} accepted, ${refused} refused`);
   // the mutations are not all refused: accepted specs are checked too
   assert.ok(accepted > 10 && refused > 10, `${accepted} accepted, ${refused} refused`);
@@ -231,5 +232,5 @@ test('mutated specs through the real CLI: exit 0 or 2, no stack trace, one line 
       assert.equal(lines.pop(), `  … ${more - MAX_SHOWN + 1} more not shown`);
     }
     for (const l of lines.slice(1)) assert.match(l, /^ {2}\S.*: \S/);
-  }), { numRuns: 50 });
+  }), { numRuns: 50, includeErrorInReport: true });
 });
