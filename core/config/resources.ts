@@ -12,7 +12,6 @@
 import { formatBytes, formatCount } from './quantities.js';
 import { MAX_EVAL_POINTS, MAX_TRIAL_BYTES } from './bounds.js';
 import { MNIST_PIXELS } from './mnist.js';
-import type { TrialConfig } from './trial.js';
 
 const F32 = 4;
 const F64 = 8;
@@ -33,34 +32,57 @@ export interface ResourceEstimate {
   detail: string;
 }
 
+/**
+ * What the estimate reads from a trial config: a structural part of TrialConfig, declared here so
+ * the schema module can call the estimate without the two importing each other.
+ */
+export interface SizedTask {
+  kind: string;
+  inputDim?: number;
+  outputDim?: number;
+  classes?: number | readonly number[];
+  trainSize?: number;
+  testSize?: number;
+  teacherWidth?: number;
+  teacherDepth?: number;
+  harmonics?: number;
+  tasks?: number;
+  base?: SizedTask;
+}
+export interface SizedTrial {
+  task: SizedTask;
+  model: { depth: number; width: number; bias: boolean };
+  optimizer: { kind: string; momentum?: number };
+  train: { steps: number; batchSize: number; evalEvery: number; logEvalPoints: number };
+  measure: { sharpness?: { every: number; iterations: number; batchSize: number; method: string }; coordCheck?: { steps: number } };
+  giantStep?: { alpha: number; readoutSize: number };
+}
+
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+
 /** Input and output dimension of a task, and its data sizes; file tasks are known only from their files. */
-function taskShape(config: TrialConfig) {
+function taskShape(config: SizedTrial) {
   const task = config.task;
-  const data = task.kind === 'continual' ? task.base : task;
-  let inputDim = 0, outputDim = 0, teacher = 0;
+  const data = task.kind === 'continual' && task.base ? task.base : task;
+  let inputDim = num(data.inputDim), outputDim = 0, teacher = 0;
+  const classes = Array.isArray(data.classes) ? data.classes.length : num(data.classes);
+  // a test checks that every task kind of the schema is sized here (file tasks: by their files)
   switch (data.kind) {
     case 'teacher-mlp': {
-      inputDim = data.inputDim; outputDim = data.outputDim;
-      const w = data.teacherWidth;
-      teacher = (data.teacherDepth === 1 ? inputDim * outputDim : inputDim * w + w * w * (data.teacherDepth - 2) + w * outputDim) * F64;
+      outputDim = num(data.outputDim);
+      const w = num(data.teacherWidth), depth = num(data.teacherDepth);
+      teacher = (depth === 1 ? inputDim * outputDim : inputDim * w + w * w * (depth - 2) + w * outputDim) * F64;
       break;
     }
-    case 'circle-power-law': inputDim = 2; outputDim = 1; teacher = data.harmonics * F64; break;
-    case 'multi-index': inputDim = data.inputDim; outputDim = 1; break;
-    case 'gaussian-mixture': inputDim = data.inputDim; outputDim = data.classes; teacher = data.classes * inputDim * F64; break;
-    case 'teacher-classes': inputDim = data.inputDim; outputDim = data.classes; teacher = (inputDim * data.teacherWidth + data.teacherWidth * data.classes) * F64; break;
-    case 'mnist': inputDim = MNIST_PIXELS; outputDim = data.classes.length; break;
-    case 'file': break;
-    default: {
-      // every task kind must say its size here: this fails to compile when one is added
-      const unhandled: never = data;
-      return unhandled;
-    }
+    case 'circle-power-law': inputDim = 2; outputDim = 1; teacher = num(data.harmonics) * F64; break;
+    case 'multi-index': outputDim = 1; break;
+    case 'gaussian-mixture': outputDim = classes; teacher = classes * inputDim * F64; break;
+    case 'teacher-classes': outputDim = classes; teacher = (inputDim * num(data.teacherWidth) + num(data.teacherWidth) * classes) * F64; break;
+    case 'mnist': inputDim = MNIST_PIXELS; outputDim = classes; break;
+    default: inputDim = 0;
   }
-  const trainSize = data.kind === 'file' ? 0 : data.trainSize;
-  const testSize = data.kind === 'file' ? 0 : data.testSize;
-  const copies = task.kind === 'continual' ? task.tasks : 1;
-  return { inputDim, outputDim, trainSize, testSize, teacher, copies };
+  const copies = task.kind === 'continual' ? num(task.tasks) : 1;
+  return { inputDim, outputDim, trainSize: num(data.trainSize), testSize: num(data.testSize), teacher, copies };
 }
 
 /** Config values the estimate grows with; the one to name is found by lowering each in turn. */
@@ -75,7 +97,7 @@ const SIZE_PATHS = [
 const floorOf = (path: string) => (path.endsWith('epth') ? 2 : 1);
 
 /** The path of the value whose reduction (to 1, depths to 2) lowers the estimate most: the one a message names. */
-function dominantPath(config: TrialConfig, centered: boolean): string[] {
+function dominantPath(config: SizedTrial, centered: boolean): string[] {
   let best: string[] = ['model', 'width'];
   let lowest = Infinity;
   for (const path of SIZE_PATHS) {
@@ -92,17 +114,17 @@ function dominantPath(config: TrialConfig, centered: boolean): string[] {
 }
 
 /** A copy of `config` with the number at `keys` set to `value`, or undefined when there is none. */
-function withValue(config: TrialConfig, keys: string[], value: number): TrialConfig | undefined {
+function withValue(config: SizedTrial, keys: string[], value: number): SizedTrial | undefined {
   const copy = (obj: unknown, i: number): unknown => {
     if (typeof obj !== 'object' || obj === null || !Object.hasOwn(obj, keys[i])) return undefined;
     const cur = (obj as Record<string, unknown>)[keys[i]];
     const next = i === keys.length - 1 ? (typeof cur === 'number' && cur > value ? value : undefined) : copy(cur, i + 1);
     return next === undefined ? undefined : { ...obj, [keys[i]]: next };
   };
-  return copy(config, 0) as TrialConfig | undefined;
+  return copy(config, 0) as SizedTrial | undefined;
 }
 
-export function estimateTrial(config: TrialConfig, centered: boolean): ResourceEstimate {
+export function estimateTrial(config: SizedTrial, centered: boolean): ResourceEstimate {
   const t = taskShape(config);
   const { depth, width, bias } = config.model;
   // in closed form, never by layer: the estimate also runs on configs whose depth is out of bounds
@@ -115,7 +137,7 @@ export function estimateTrial(config: TrialConfig, centered: boolean): ResourceE
   const opt = config.optimizer;
   const sharpness = config.measure.sharpness;
   const copies = 3 // weights, initial copy, gradients
-    + (opt.kind === 'adam' ? 2 : opt.momentum > 0 ? 1 : 0)
+    + (opt.kind === 'adam' ? 2 : num(opt.momentum) > 0 ? 1 : 0)
     + (centered ? 1 : 0)
     + (sharpness ? (sharpness.method === 'lanczos' ? sharpness.iterations + 3 : 3) : 0);
   const paramBytes = parameters * F32 * copies;
@@ -146,7 +168,7 @@ export function estimateTrial(config: TrialConfig, centered: boolean): ResourceE
 }
 
 /** Evaluation points a trial records (an upper bound of core/train/schedule.ts's plan). */
-export function evaluationPoints(config: TrialConfig): number {
+export function evaluationPoints(config: SizedTrial): number {
   const steps = config.train.steps;
   const every = (k: number) => (k > 0 ? Math.floor(steps / k) : 0);
   // log-spaced points are distinct steps, so never more than there are steps
@@ -160,7 +182,7 @@ export interface ResourceIssue {
 }
 
 /** Why a trial cannot run here: more memory than MAX_TRIAL_BYTES, or too many evaluation points. */
-export function resourceIssues(config: TrialConfig, centered: boolean): ResourceIssue[] {
+export function resourceIssues(config: SizedTrial, centered: boolean): ResourceIssue[] {
   const issues: ResourceIssue[] = [];
   const est = estimateTrial(config, centered);
   if (!(est.bytes <= MAX_TRIAL_BYTES)) {

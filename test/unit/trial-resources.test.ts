@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/config/errors.js';
 import { loadSpec, parseSpec } from '../../core/config/spec.js';
-import { centered, trialConfigSchema, type TrialConfigInput } from '../../core/config/trial.js';
+import { centered, taskSchema, trialConfigSchema, type TrialConfigInput } from '../../core/config/trial.js';
 import { MAX_TRIAL_BYTES } from '../../core/config/bounds.js';
 import { estimateTrial } from '../../core/config/resources.js';
 import { Mlp } from '../../core/model/mlp.js';
@@ -105,4 +105,19 @@ test('search and analysis counts that would stall a sweep are bounded', () => {
     ['search.maxRounds: must be <= 100, got 1000', 'search.perRound: must be <= 100, got 1000000000']);
   assert.deepEqual(problems(`${BASE}grid: { model.width: [8, 16], optimizer.lr: [0.1, 1] }\nanalysis: { lrTransfer: { bootstrap: 1e12 } }\n`),
     ['analysis.lrTransfer.bootstrap: must be <= 100000, got 1000000000000']);
+});
+
+test('every task kind of the schema is sized by the estimate (data and dimensions), file tasks by their files', () => {
+  const minimal: Record<string, Record<string, unknown>> = {
+    'teacher-mlp': {}, 'circle-power-law': { trainSize: 16 }, 'multi-index': { trainSize: 16 }, 'gaussian-mixture': {},
+    'teacher-classes': {}, mnist: { classes: [0, 1], trainSize: 16, testSize: 8 }, continual: { base: { kind: 'teacher-mlp' } },
+  };
+  const kinds = taskSchema.options.map((o) => o.shape.kind.value as string);
+  for (const kind of kinds.filter((k) => k !== 'file')) {
+    assert.ok(minimal[kind], `no minimal config for task kind ${kind}: add it here and size it in core/config/resources.ts`);
+    const config = trialConfigSchema.parse({ task: { kind, ...minimal[kind] }, optimizer: { kind: 'sgd', lr: 0.1 }, train: { batchSize: 4 } });
+    const est = estimateTrial(config, false);
+    assert.match(est.detail, /data: /, `${kind}: ${est.detail}`);
+    assert.ok(est.parameters > config.model.width * config.model.width, `${kind}: input and output layers counted`);
+  }
 });
