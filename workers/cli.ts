@@ -5,20 +5,29 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/errors.js';
 import { commands } from './commands/index.js';
+import { IntegerOptionError } from './integer-option.js';
+import { printable } from './printable.js';
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { UsageError } from './usage-error.js';
+
+/** Lines of problems printed after the first one. */
+export const MAX_SHOWN = 50;
 
 export function reportError(err: unknown): number {
   if (process.env.SWEEP_DEBUG && err instanceof Error) console.error(err.stack);
   if (err instanceof ConfigError) {
     const [first, ...rest] = err.problems;
-    // Every problem on its own line: all errors at once, each naming its path.
-    console.error(`sweep: invalid ${err.source ?? 'input'}: ${first}${rest.length ? ` (and ${rest.length} more)` : ''}`);
-    for (const p of rest) console.error(`  ${p}`);
+    // Every problem on its own line: all errors at once, each naming its path (up to a screenful:
+    // a mapping of 10⁵ unknown keys should not print 10⁵ lines).
+    // printable: a problem may quote spec text, which must not reach the terminal as escape sequences
+    console.error(`sweep: invalid ${err.source ?? 'input'}: ${printable(first)}${rest.length ? ` (and ${rest.length} more)` : ''}`);
+    const shown = rest.length > MAX_SHOWN ? rest.slice(0, MAX_SHOWN - 1) : rest;
+    for (const p of shown) console.error(`  ${printable(p)}`);
+    if (shown.length < rest.length) console.error(`  … ${rest.length - shown.length} more not shown`);
     return 2;
   }
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof IntegerOptionError) {
     console.error(`sweep: ${err.message}`);
     return 2;
   }

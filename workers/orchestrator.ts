@@ -30,6 +30,7 @@ import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { parseEnv } from '../core/env.js';
 import { orchestratorEnvSchema, reportEnvError } from './process-env.js';
+import { parseIntegerOption } from './integer-option.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -205,9 +206,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: must be a positive integer, got "${v}"`);
-  return n;
+  return parseIntegerOption(v, flag, 1);
 }
 
 if (isEntryPoint(import.meta.url)) {

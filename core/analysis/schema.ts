@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { STABILITY_RULES } from '../stability.js';
 
 const axisPath = z.string().min(1);
+/** bootstrap replicates: beyond this the intervals do not narrow, the analysis only takes longer */
+const MAX_BOOTSTRAP = 100_000;
 const metricName = z.enum(['trainLoss', 'testLoss', 'accuracy']);
 
 export const lrTransferSchema = z.strictObject({
@@ -14,7 +16,7 @@ export const lrTransferSchema = z.strictObject({
   metric: metricName.default('trainLoss'),
   /** |slope| of log η* vs log width below this counts as "transfers" */
   slopeTolerance: z.number().positive().default(0.2),
-  bootstrap: z.number().int().min(10).default(1000),
+  bootstrap: z.number().int().min(10).max(MAX_BOOTSTRAP).default(1000),
 });
 
 export const scalingLawSchema = z.strictObject({
@@ -23,7 +25,7 @@ export const scalingLawSchema = z.strictObject({
   metric: metricName.default('testLoss'),
   /** for axis "step": fit only steps in this fraction of the run's end (late window) */
   window: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.2, 1]),
-  bootstrap: z.number().int().min(10).default(500),
+  bootstrap: z.number().int().min(10).max(MAX_BOOTSTRAP).default(500),
 });
 
 export const sharpnessAnalysisSchema = z.strictObject({
@@ -47,7 +49,7 @@ export const phaseDiagramSchema = z.strictObject({
 
 export const forgettingSchema = z.strictObject({
   over: axisPath.default('model.width'),
-  bootstrap: z.number().int().min(10).default(500),
+  bootstrap: z.number().int().min(10).max(MAX_BOOTSTRAP).default(500),
 });
 
 export const alignmentSchema = z.strictObject({
@@ -58,7 +60,8 @@ export const alignmentSchema = z.strictObject({
 
 export const analysisSchema = z.strictObject({
   lrTransfer: lrTransferSchema.optional(),
-  scalingLaws: z.array(scalingLawSchema).optional(),
+  // each law is a bootstrap fit per group: a handful is what a report can show
+  scalingLaws: z.array(scalingLawSchema).max(32).optional(),
   sharpness: sharpnessAnalysisSchema.optional(),
   phaseDiagram: phaseDiagramSchema.optional(),
   forgetting: forgettingSchema.optional(),

@@ -8,7 +8,7 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'infinity' : v === -Infinity ? '-infinity' : String(v);
   if (typeof v === 'string') return JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v);
   if (typeof v === 'object') return 'a mapping';
   return String(v);
@@ -35,6 +35,8 @@ export function specErrorMap(iss: RawIssue): string | undefined {
     case 'invalid_type': {
       if (iss.input === undefined) return 'is required';
       const expected = EXPECTED[iss.expected] ?? iss.expected;
+      // zod refuses .inf and .nan as numbers; say so rather than "must be a number, got infinity"
+      if ((iss.expected === 'number' || iss.expected === 'int') && typeof iss.input === 'number' && !Number.isFinite(iss.input)) return `must be a finite number, got ${describeValue(iss.input)}`;
       return `must be ${expected}, got ${describeValue(iss.input)}`;
     }
     case 'too_small': {

@@ -3,17 +3,30 @@ import type { z } from 'zod';
 
 /** A config or spec that cannot be used; `problems` lists every "path: what is wrong". */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[], readonly source?: string) {
-    super(`${source ? `${source}: ` : ''}${problems.join('; ')}`);
+  readonly problems: string[];
+  constructor(problems: string[], readonly source?: string) {
+    // one line each, whatever text from the spec they quote (a key may hold a line break)
+    const lines = problems.map((p) => p.replace(/[\r\n\u2028\u2029]+/g, ' '));
+    super(`${source ? `${source}: ` : ''}${lines.join('; ')}`);
+    this.problems = lines;
     this.name = 'ConfigError';
   }
 }
 
-/** Dotted path of an issue (array indices in brackets): `grid.zip[0].model.width`. */
+/** A key as written in a path: plain, or quoted when it is empty or has spaces, quotes or brackets. */
+const plainKey = (key: string) => /^[^\s"'[\]\\]+$/u.test(key);
+
+/** A dotted path the user wrote, as shown in a message: quoted unless it is plain. */
+export function displayPath(path: string): string {
+  return /^[A-Za-z0-9_.$-]+$/.test(path) ? path : JSON.stringify(path);
+}
+
+/** Dotted path of an issue (array indices in brackets): `grid.zip[0].model.width`, `model[" "]`. */
 export function issuePath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
+    else if (!plainKey(String(p))) out += `[${JSON.stringify(String(p))}]`;
     else out += out ? `.${String(p)}` : String(p);
   }
   return out || '(top level)';

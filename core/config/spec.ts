@@ -1,9 +1,6 @@
 // The sweep spec (README "Sweep spec reference"): a base trial config, a `grid` of axes, and the
 // `search`, `analysis` and `execution` sections. Parsing validates everything at once and
 // resolves the trials to run; any problem is a ConfigError listing every "path: problem".
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { analysisSchema, type AnalysisConfig } from '../analysis/schema.js';
 import { searchSchema, type SearchConfig } from '../search/schema.js';
@@ -12,10 +9,15 @@ import { allIndices, expandPoints, pointConfig } from '../grid/expand.js';
 import { gridPoint, parseGrid, type Grid } from '../grid/grid.js';
 import { isPlainObject, isUnder, pathProblem, type Json } from '../grid/paths.js';
 import { randomOrder } from '../grid/random.js';
-import { ConfigError, formatIssues } from './errors.js';
+import { ConfigError, displayPath, formatIssues } from './errors.js';
 import { specErrorMap } from './error-map.js';
 import { executionSchema, type Execution } from './execution.js';
+import { analysisAxisProblems } from './analysis-axes.js';
+import { shapeProblems } from './spec-shape.js';
+import { parseSpecText, readSpecText } from './spec-text.js';
 import { trialConfigSchema } from './trial.js';
+
+export { parseSpecText, readSpecText };
 
 /** A sweep with more trials than this needs `--yes` (a typo in a grid should not start 10^5 runs). */
 export const CONFIRM_TRIALS = 5000;
@@ -69,25 +71,6 @@ export interface ParseOptions {
   confirmTrials?: number;
 }
 
-/** YAML or JSON text → plain data. JSON is valid YAML; a .json file gets JSON's error messages. */
-export function parseSpecText(text: string, source = 'spec'): unknown {
-  if (extname(source).toLowerCase() === '.json') {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError([`(top level): not valid JSON: ${(err as Error).message}`], source);
-    }
-  }
-  try {
-    return YAML.parse(text, { uniqueKeys: true, prettyErrors: true });
-  } catch (err) {
-    const e = err as Error & { linePos?: { line: number; col: number }[] };
-    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(top level)';
-    const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError([`${where}: not valid YAML: ${first}`], source);
-  }
-}
-
 /** Split "path: problem" as produced by formatIssues. */
 function splitLine(line: string): [string, string] {
   const i = line.indexOf(': ');
@@ -131,6 +114,9 @@ function checkConfigs(base: Json, grid: Grid, problems: string[]): void {
 export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSweep {
   const source = opts.source;
   if (!isPlainObject(raw)) throw new ConfigError(['(top level): must be a mapping with name, task, model, optimizer, grid, ...'], source);
+  // Size, depth and prototype keys first: nothing below may walk hostile data.
+  const shape = shapeProblems(raw);
+  if (shape.length) throw new ConfigError(shape, source);
   const problems: string[] = [];
   const parsed = specSchema.safeParse(raw, { error: specErrorMap });
   if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
@@ -149,22 +135,25 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
       badAxes.add(axis.where);
     }
   }
-  // The configs are checked with the axes that are well formed, so a bad axis does not hide
-  // problems in the base config or in the other axes' values.
-  const groups = grid.groups.filter((g) => g.axes.every((a) => !badAxes.has(a.where)));
-  checkConfigs(base, { groups, axes: groups.flatMap((g) => g.axes), size: groups.reduce((n, g) => n * g.size, 1) }, problems);
-
   const searchParsed = searchSchema.safeParse(raw.search ?? { kind: 'grid' });
   const search: SearchConfig = searchParsed.success ? searchParsed.data : { kind: 'grid' };
   if ((search.kind === 'lr-descent' || search.kind === 'lr-refine') && !grid.axes.some((a) => a.path === search.lr)) {
-    problems.push(`search.lr: ${search.lr} is not a grid axis (${search.kind} searches along a learning-rate axis)`);
+    problems.push(`search.lr: ${displayPath(search.lr)} is not a grid axis (${search.kind} searches along a learning-rate axis)`);
   }
+  if (parsed.success && parsed.data.analysis) problems.push(...analysisAxisProblems(parsed.data.analysis, grid, base, { search: search.kind, raw: raw.analysis }));
 
+  // The number of trials is known from the axis lengths alone: checked before any value is.
   const limit = opts.yes ? MAX_TRIALS : (opts.confirmTrials ?? CONFIRM_TRIALS);
   const wanted = search.kind === 'random' ? Math.min(search.samples, grid.size) : grid.size;
   const where = search.kind === 'random' ? 'search.samples' : 'grid';
-  if (wanted > MAX_TRIALS) problems.push(`${where}: ${wanted} trials is more than a sweep can hold (${MAX_TRIALS}); use search: {kind: random, samples: N}`);
+  const tooMany = wanted > MAX_TRIALS;
+  if (tooMany) problems.push(`${where}: ${wanted} trials is more than a sweep can hold (${MAX_TRIALS}); use search: {kind: random, samples: N}`);
   else if (wanted > limit) problems.push(`${where}: ${wanted} trials is more than ${limit}; pass --yes to run them`);
+
+  // The configs are checked with the axes that are well formed, so a bad axis does not hide
+  // problems in the base config or in the other axes' values.
+  const groups = grid.groups.filter((g) => g.axes.every((a) => !badAxes.has(a.where)));
+  if (!tooMany) checkConfigs(base, { groups, axes: groups.flatMap((g) => g.axes), size: groups.reduce((n, g) => n * g.size, 1) }, problems);
 
   if (problems.length || !parsed.success) throw new ConfigError(problems, source);
 
@@ -182,16 +171,6 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
 /** Spec text (YAML or JSON) → resolved sweep. */
 export function parseSpec(text: string, opts: ParseOptions = {}): ResolvedSweep {
   return resolveSpec(parseSpecText(text, opts.source), opts);
-}
-
-/** Reads a spec file's text; an unreadable file is a ConfigError naming it. */
-export async function readSpecText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError([`(file): cannot read spec (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`], file);
-  }
 }
 
 /** Reads and resolves a spec file. */

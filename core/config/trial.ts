@@ -2,7 +2,9 @@
 // Every object is strict (unknown keys are errors) and every default is applied here, so a
 // parsed config is complete and its hash (core/ids.ts) does not depend on what was omitted.
 import { z } from 'zod';
+import { MAX_EIGEN_ITERATIONS, MAX_EVAL_POINTS, MAX_HARMONICS, MAX_LAYERS, MAX_STEPS, MAX_TASKS, MAX_THREADS } from './bounds.js';
 import { MNIST_PIXELS, mnistSizeProblem } from './mnist.js';
+import { resourceIssues } from './resources.js';
 
 const posInt = z.number().int().min(1);
 const nonNegInt = z.number().int().min(0);
@@ -36,7 +38,7 @@ const teacherMlpKeys = z.strictObject({
   trainSize: nonNegInt.default(4096),
   testSize: posInt.default(1024),
   teacherWidth: posInt.default(64),
-  teacherDepth: posInt.default(2),
+  teacherDepth: posInt.max(MAX_LAYERS).default(2),
   teacherActivation: z.enum(ACTIVATIONS).default('tanh'),
   noise: z.number().min(0).default(0),
 });
@@ -45,7 +47,7 @@ export const teacherMlpTask = teacherMlpKeys.extend(taskSeed);
 export const circlePowerLawTask = z.strictObject({
   kind: z.literal('circle-power-law'),
   /** number of harmonics K in y = Σ_{k≤K} k^(−q) cos(kθ) */
-  harmonics: posInt.default(256),
+  harmonics: posInt.max(MAX_HARMONICS).default(256),
   /** spectral decay q of the target; β = (2q − 1)/2 for ReLU (docs/science.md §2) */
   q: posNum.default(1),
   trainSize: nonNegInt.default(0),
@@ -149,12 +151,12 @@ export const continualTask = z.strictObject({
   kind: z.literal('continual'),
   base: baseTaskSchema,
   /** number of tasks T in the sequence */
-  tasks: z.number().int().min(2).default(5),
+  tasks: z.number().int().min(2).max(MAX_TASKS).default(5),
   /** rotation per task, degrees: images (mnist, image files) turn about their centre, vectors
    *  in fixed random planes (P4 uses 22.5°) */
   rotationDegrees: finite.default(22.5),
   /** training steps per task; the total train.steps must equal tasks × stepsPerTask */
-  stepsPerTask: posInt.optional(),
+  stepsPerTask: posInt.max(MAX_STEPS).optional(),
   /** draws the base task and the rotation planes */
   ...taskSeed,
 });
@@ -170,7 +172,7 @@ export const modelSchema = z.strictObject({
   kind: z.literal('mlp').default('mlp'),
   activation: z.enum(ACTIVATIONS).default('relu'),
   /** number of weight layers L (L = 1 is a linear model of the input) */
-  depth: posInt.default(3),
+  depth: posInt.max(MAX_LAYERS).default(3),
   /** hidden width N */
   width: posInt.default(256),
   parametrization: z.enum(PARAMETRIZATIONS).default('mup'),
@@ -207,13 +209,13 @@ export const optimizerSchema = z.discriminatedUnion('kind', [sgdSchema, adamSche
 // ---- training and measurements -----------------------------------------------------------
 
 export const trainSchema = z.strictObject({
-  steps: nonNegInt.default(400),
+  steps: nonNegInt.max(MAX_STEPS).default(400),
   /** minibatch size; 0 = full batch (the whole fixed training set) */
   batchSize: nonNegInt.default(128),
   /** evaluate every k steps (0 = only the log-spaced points and the last step) */
   evalEvery: nonNegInt.default(25),
   /** extra log-spaced evaluation points over [1, steps] */
-  logEvalPoints: nonNegInt.default(10),
+  logEvalPoints: nonNegInt.max(MAX_EVAL_POINTS).default(10),
   /** default: mse for regression tasks, xent for classification tasks */
   loss: z.enum(['mse', 'xent']).optional(),
   /**
@@ -227,7 +229,7 @@ export const sharpnessSchema = z.strictObject({
   /** measure every k steps (and at step 0 and the last step) */
   every: posInt.default(50),
   /** iteration cap of power iteration / Lanczos */
-  iterations: posInt.default(20),
+  iterations: posInt.max(MAX_EIGEN_ITERATIONS).default(20),
   /** relative change of the eigenvalue estimate that stops the iteration */
   tol: posNum.default(1e-3),
   /** size of the fixed batch (chosen once per trial; the full set if smaller) */
@@ -237,7 +239,7 @@ export const sharpnessSchema = z.strictObject({
 
 export const coordCheckSchema = z.strictObject({
   /** record mean |activation| per layer for this many first steps on one fixed batch */
-  steps: posInt.default(3),
+  steps: posInt.max(MAX_STEPS).default(3),
 });
 
 export const measureSchema = z.strictObject({
@@ -252,7 +254,7 @@ export const giantStepSchema = z.strictObject({
   /** n / d: samples per giant step relative to the input dimension */
   alpha: posNum,
   /** number of giant steps T */
-  steps: posInt.default(1),
+  steps: posInt.max(MAX_TASKS).default(1),
   /** first-layer learning rate of each giant step, in units of sqrt(d) when scaleLr is true */
   lr: posNum.default(1),
   scaleLr: z.boolean().default(true),
@@ -266,7 +268,7 @@ export const backendSchema = z.strictObject({
   /** auto: tfjs-node-gpu, then tfjs-node, then wasm */
   name: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
   /** wasm threads; 0 = number of CPUs available to this process */
-  threads: nonNegInt.default(0),
+  threads: nonNegInt.max(MAX_THREADS).default(0),
 });
 
 export const trialConfigSchema = z.strictObject({
@@ -332,6 +334,9 @@ export const trialConfigSchema = z.strictObject({
   if (config.giantStep && task.kind === 'continual') {
     ctx.addIssue({ code: 'custom', path: ['giantStep'], message: 'cannot be combined with a continual task' });
   }
+}).superRefine((config, ctx) => {
+  // Sizes the machine cannot hold are refused here, naming the value (core/config/resources.ts).
+  for (const issue of resourceIssues(config, centered(config.model))) ctx.addIssue({ code: 'custom', ...issue });
 });
 
 export type TrialConfigInput = z.input<typeof trialConfigSchema>;

@@ -1,7 +1,8 @@
 // The `grid` section of a spec: axes (dotted path → values) and `zip` groups of axes that vary
 // together. Points are numbered in a fixed order: groups in written order, the first slowest.
 import { axisValues, type AxisValues } from './axes.js';
-import { isPlainObject, isUnder } from './paths.js';
+import { MAX_GRID_AXES, RESERVED_KEYS } from '../config/spec-limits.js';
+import { isPlainObject, isUnder, splitPath } from './paths.js';
 
 export interface Axis extends AxisValues {
   /** dotted path into the trial config, e.g. "model.width" */
@@ -31,6 +32,11 @@ const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 function readAxis(path: string, raw: unknown, where: string, problems: string[]): Axis | undefined {
   if (!PATH_RE.test(path)) {
     problems.push(`${where}: not a dotted path into the trial config (e.g. model.width)`);
+    return undefined;
+  }
+  const reserved = splitPath(path).find((k) => RESERVED_KEYS.has(k));
+  if (reserved) {
+    problems.push(`${where}: "${reserved}" cannot be a key (it names the object prototype)`);
     return undefined;
   }
   const v = axisValues(raw, where, problems);
@@ -74,12 +80,24 @@ function readZip(raw: unknown, problems: string[]): AxisGroup[] {
   return groups;
 }
 
+/** Axes written in a grid section, zipped ones included, before any is read. */
+function countAxes(raw: Record<string, unknown>): number {
+  let n = 0;
+  for (const [key, value] of Object.entries(raw)) {
+    if (key !== 'zip') n++;
+    else if (Array.isArray(value)) for (const g of value) n += isPlainObject(g) ? Math.max(1, Object.keys(g).length) : 1;
+  }
+  return n;
+}
+
 /** Reads the grid section; problems (each "path: what is wrong") are pushed onto `problems`. */
 export function parseGrid(raw: unknown, problems: string[]): Grid {
   const groups: AxisGroup[] = [];
   if (raw !== undefined && raw !== null) {
     if (!isPlainObject(raw)) {
       problems.push('grid: must be a mapping of dotted paths to lists of values');
+    } else if (countAxes(raw) > MAX_GRID_AXES) {
+      problems.push(`grid: ${countAxes(raw)} axes is more than the ${MAX_GRID_AXES} a grid may have`);
     } else {
       for (const [key, value] of Object.entries(raw)) {
         if (key === 'zip') {

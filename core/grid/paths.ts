@@ -14,7 +14,7 @@ export function splitPath(path: string): string[] {
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const key of splitPath(path)) {
-    if (!isPlainObject(cur)) return undefined;
+    if (!isPlainObject(cur) || !Object.hasOwn(cur, key)) return undefined;
     cur = cur[key];
   }
   return cur;
@@ -29,13 +29,19 @@ export function setPath(obj: Json, path: string | readonly string[], value: unkn
   const keys = typeof path === 'string' ? splitPath(path) : path;
   const root: Json = { ...obj };
   let cur = root;
+  // `__proto__` is defined, not assigned: assigning it would replace the prototype (only this
+  // key has an inherited setter; assignment is the fast path for every other key)
+  const put = (o: Json, k: string, v: unknown) => {
+    if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else o[k] = v;
+  };
   for (let i = 0; i < keys.length - 1; i++) {
-    const next = cur[keys[i]];
+    const next = Object.hasOwn(cur, keys[i]) ? cur[keys[i]] : undefined;
     const copy: Json = isPlainObject(next) ? { ...next } : {};
-    cur[keys[i]] = copy;
+    put(cur, keys[i], copy);
     cur = copy;
   }
-  cur[keys[keys.length - 1]] = value;
+  put(cur, keys[keys.length - 1], value);
   return root;
 }
 
@@ -100,7 +106,8 @@ export function pathProblem(schema: AnySchema, path: string, sample: unknown, va
     } else {
       return `not a trial config key (${here} has no keys)`;
     }
-    const found = candidates.map((c) => defOf(unwrap(c)).shape?.[key]).find((s) => s !== undefined);
+    // own keys only: `constructor` or `__proto__` are properties of every shape object, not config keys
+    const found = candidates.map((c) => defOf(unwrap(c)).shape).find((sh) => sh !== undefined && Object.hasOwn(sh, key))?.[key];
     if (!found) {
       const known = [...new Set(candidates.flatMap((c) => Object.keys(defOf(unwrap(c)).shape ?? {})))];
       const which = candidates.length === 1 && def.type === 'union' && def.discriminator
@@ -110,7 +117,7 @@ export function pathProblem(schema: AnySchema, path: string, sample: unknown, va
     }
     cur = found;
     walked.push(key);
-    value = isPlainObject(value) ? value[key] : undefined;
+    value = isPlainObject(value) && Object.hasOwn(value, key) ? value[key] : undefined;
   }
   return undefined;
 }

@@ -22,8 +22,9 @@ export const lrRefineSchema = z.strictObject({
   kind: z.literal('lr-refine'),
   lr: z.string().default('optimizer.lr'),
   width: z.number().positive().default(0.1),
-  maxRounds: z.number().int().min(1).default(4),
-  perRound: z.number().int().min(1).default(2),
+  maxRounds: z.number().int().min(1).max(100).default(4),
+  /** at most 100: each round plans this many trials per group at once */
+  perRound: z.number().int().min(1).max(100).default(2),
   /** the final metric whose minimum defines η* */
   metric: z.enum(['trainLoss', 'testLoss']).default('trainLoss'),
 });

@@ -158,7 +158,7 @@ const cases: { name: string; text: string; expect: string[]; opts?: ParseOptions
     text: spec({ task: '{ kind: continual, base: { kind: teacher-mlp, inputDim: 4, trainSize: 64, testSize: 32 } }' }, 'train.steps: [10, 12]\ntask.tasks: [2, 3]'),
     expect: ['grid point train.steps=10 task.tasks=3: train.steps: must be a multiple of task.tasks (3) so every task trains equally long, got 10'],
   },
-  { name: 'duplicate YAML key', text: `${BASE}name: u\n`, expect: ['line 6, column 1: not valid YAML: Map keys must be unique'] },
+  { name: 'duplicate YAML key (named by its path)', text: `${BASE}name: u\n`, expect: ['name: duplicate key (line 6, column 1); each key may appear once'] },
   { name: 'top level not a mapping', text: '- 1\n- 2\n', expect: ['(top level): must be a mapping with name, task, model, optimizer, grid, ...'] },
 ];
 

@@ -77,6 +77,9 @@ test('sweep trial rejects an invalid config with one line naming the field, exit
     [yaml.replace('lr: 0.5', 'lr: 0.5, nesterov: true'), /^sweep: invalid trial config .*: optimizer\.nesterov: unknown key/],
     [yaml.replace('kind: teacher-mlp', 'kind: teacher'), /^sweep: invalid trial config .*: task\.kind: must be one of/],
     ['task: { kind: teacher-mlp\n', /^sweep: invalid trial config .*: not valid YAML or JSON/],
+    [yaml.replace('kind: teacher-mlp', 'kind: teacher-mlp, __proto__: { inputDim: 3 }'), /^sweep: invalid trial config .*: task\.__proto__: "__proto__" cannot be a key/],
+    [yaml.replace('width: 16', 'width: 1000000000'), /^sweep: invalid trial config .*: model\.width: the trial would need about .* of memory/],
+    [`${yaml}\n# ${'x'.repeat(1100 * 1024)}\n`, /^sweep: invalid trial config .*: \(file\): 1\.1 MiB is more than the 1\.0 MiB a config may have$/],
   ];
   for (const [text, expected] of cases) {
     const file = join(dir, 'bad.yaml');

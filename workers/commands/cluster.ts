@@ -2,7 +2,7 @@
 // connection flags (falling back to SWEEP_* environment variables) and client set-up.
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
-import { UsageError } from '../usage-error.js';
+import { parseIntegerOption } from '../integer-option.js';
 import { formatDuration } from '../embedded/progress.js';
 import type { SweepStatus } from '../../client/sweep-client.js';
 
@@ -26,8 +26,7 @@ export function withConnectionFlags(cmd: Command): Command {
 export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
   let connectTimeoutMs: number | undefined;
   if (flags.connectTimeout !== undefined) {
-    connectTimeoutMs = Number(flags.connectTimeout);
-    if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) throw new UsageError(`--connect-timeout: must be a positive number of milliseconds, got "${flags.connectTimeout}"`);
+    connectTimeoutMs = parseIntegerOption(flags.connectTimeout, '--connect-timeout', 1);
   }
   return SweepClient.connect({
     temporal: flags.temporal, namespace: flags.namespace, taskQueue: flags.taskQueue, nats: flags.nats, connectTimeoutMs,

@@ -7,6 +7,7 @@ import { OutputFolderError } from '../../core/output/folder.js';
 import { createProgress } from '../embedded/progress.js';
 import { runSweep } from '../embedded/runner.js';
 import { UsageError } from '../usage-error.js';
+import { parseIntegerOption } from '../integer-option.js';
 import { telemetryFromFlags } from '../telemetry/flags.js';
 import { describeSummary } from './analyze.js';
 import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
@@ -22,10 +23,7 @@ interface RunFlags extends DataFlags {
 }
 
 function parseParallel(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--parallel: must be a whole number >= 1, got ${JSON.stringify(v)}`);
-  return n;
+  return v === undefined ? undefined : parseIntegerOption(v, '--parallel', 1);
 }
 
 export function register(program: Command): void {

@@ -2,10 +2,13 @@
 // metric and event message printed as one JSON line on stdout. Exit 0 when the trial reached an
 // outcome (including diverged and failed: they are in the last line), 2 for an invalid config,
 // 130/143 when stopped by SIGINT/SIGTERM (the `cancelled` event is still printed).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, formatIssues } from '../../core/config/errors.js';
+import { formatBytes } from '../../core/config/quantities.js';
+import { MAX_ALIAS_COUNT, MAX_SPEC_BYTES } from '../../core/config/spec-limits.js';
+import { shapeProblems } from '../../core/config/spec-shape.js';
 import { trialConfigSchema, type TrialConfig } from '../../core/config/trial.js';
 import { trialId as idOf } from '../../core/ids.js';
 import type { BusMessage } from '../../core/messages.js';
@@ -22,16 +25,22 @@ interface TrialFlags extends DataFlags {
 export async function loadTrialConfig(file: string): Promise<TrialConfig> {
   let text: string;
   try {
+    // a trial config is far smaller than a spec: refuse a huge file before reading it
+    const { size } = await stat(file);
+    if (size > MAX_SPEC_BYTES) throw new ConfigError([`(file): ${formatBytes(size)} is more than the ${formatBytes(MAX_SPEC_BYTES)} a config may have`], `trial config ${file}`);
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new UsageError(`cannot read trial config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let raw: unknown;
   try {
-    raw = parseYaml(text); // JSON is YAML
+    raw = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT }); // JSON is YAML (and its duplicate keys are refused)
   } catch (err) {
     throw new ConfigError([`not valid YAML or JSON: ${firstLine(err)}`], `trial config ${file}`);
   }
+  const shape = shapeProblems(raw);
+  if (shape.length) throw new ConfigError(shape, `trial config ${file}`);
   const parsed = trialConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), `trial config ${file}`);
   return parsed.data;

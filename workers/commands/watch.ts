@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { SweepClient, SweepStatus } from '../../client/sweep-client.js';
 import { formatDuration } from '../embedded/progress.js';
+import { parseIntegerOption } from '../integer-option.js';
 import { exitCodeFor, statusLine, withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 
 /** Follows a sweep until it ends: a bar on a terminal, a line per change otherwise. */
@@ -57,10 +58,11 @@ export function register(program: Command): void {
     .command('watch')
     .description('follow a cluster sweep with a live progress bar until it ends')
     .argument('<id>', 'sweep id (printed by submit)')
-    .option('--interval <ms>', 'refresh period', '1000'))
+    .option('--interval <ms>', 'refresh period, at least 100', '1000'))
     .action(async (id: string, flags: ConnectionFlags & { interval: string }) => {
+      const interval = parseIntegerOption(flags.interval, '--interval', 100);
       await withClient(flags, async (client) => {
-        const s = await followSweep(client, id, Math.max(100, Number(flags.interval) || 1000));
+        const s = await followSweep(client, id, interval);
         console.log(statusLine(s));
         process.exitCode = s.status === 'RUNNING' ? 0 : exitCodeFor(s);
       });

@@ -9,7 +9,8 @@ export interface MetricsFlags {
 
 /** The port of a --metrics-port value; a one-line error names the flag and the value. */
 export function parseMetricsPort(v: string | number, flag = '--metrics-port'): number {
-  const n = typeof v === 'number' ? v : v.trim() === '' ? NaN : Number(v);
+  // decimal digits only: Number() would take "0x50" or "8e3"
+  const n = typeof v === 'number' ? v : /^[0-9]+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag}: must be a port number 0-65535, got ${JSON.stringify(v)}`);
   return n;
 }
