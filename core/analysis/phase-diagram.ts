@@ -134,7 +134,14 @@ export function analyzePhaseDiagram(ctx: AnalysisContext, opts: PhaseDiagramOpti
         etaStar: { small: slopeFit(star, 'small', 2, regimes), large: slopeFit(star, 'large', 2 / L, regimes) },
         etaMax: { small: slopeFit(max, 'small', 2, regimes), large: slopeFit(max, 'large', 2 / L, regimes) },
       },
+      etaMaxSlopesByRule: {},
     };
+    // η_max slopes by every rule that could judge every γ0 (always the chosen one)
+    for (const r of STABILITY_RULES) {
+      if (!perGamma.every((p) => p.etaMaxByRule[r])) continue;
+      const by = perGamma.map((p) => ({ gamma: p.gamma, v: p.etaMaxByRule[r]!.etaMax }));
+      summary.etaMaxSlopesByRule[r] = { small: slopeFit(by, 'small', 2, regimes), large: slopeFit(by, 'large', 2 / L, regimes) };
+    }
     if (initSharpness.some((p) => p.v !== null)) {
       // At initialisation the centered output is 0 and the Gauss–Newton part of the Hessian scales
       // as γ0^(−2) for every γ0; P3's γ0^(−2/L) at large γ0 describes the trained network.

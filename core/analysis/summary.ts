@@ -181,6 +181,8 @@ export interface PhaseDiagramSummary {
   perGamma: PhaseGamma[];
   /** slopes of log η on log γ0 for γ0 ≤ 1 (expected 2) and γ0 ≥ 1 (expected 2/L) */
   slopes: { etaStar: { small: SlopeFit; large: SlopeFit }; etaMax: { small: SlopeFit; large: SlopeFit } };
+  /** η_max slopes by every stability rule that could judge every γ0 (the chosen one included) */
+  etaMaxSlopesByRule: Partial<Record<StabilityRule, { small: SlopeFit; large: SlopeFit }>>;
   /**
    * top Hessian eigenvalue at initialisation vs γ0, when measured: −2 expected for γ0 ≤ 1 (the
    * Gauss–Newton part at init); P3's −2/L for γ0 ≥ 1 is about the trained network, so none there

@@ -58,6 +58,8 @@ function pick(summary: Summary, c: Check): Picked | string {
       const fits: Record<string, SlopeFit | undefined> = {
         etaStarSlopeSmall: e.slopes.etaStar.small, etaStarSlopeLarge: e.slopes.etaStar.large,
         etaMaxSlopeSmall: e.slopes.etaMax.small, etaMaxSlopeLarge: e.slopes.etaMax.large,
+        etaMaxBoundSlopeSmall: e.etaMaxSlopesByRule?.bound?.small, etaMaxBoundSlopeLarge: e.etaMaxSlopesByRule?.bound?.large,
+        etaMaxFiniteSlopeSmall: e.etaMaxSlopesByRule?.finite?.small, etaMaxFiniteSlopeLarge: e.etaMaxSlopesByRule?.finite?.large,
         sharpnessSlopeSmall: e.sharpnessSlopes?.small, sharpnessSlopeLarge: e.sharpnessSlopes?.large,
       };
       return slope(e, fits[c.quantity]);

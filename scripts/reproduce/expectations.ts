@@ -11,7 +11,7 @@ import { ConfigError, formatIssues } from '../../core/config/errors.js';
 export const QUANTITIES = {
   lrTransfer: ['verdict', 'slope'],
   scalingLaws: ['exponent'],
-  phaseDiagram: ['etaStarSlopeSmall', 'etaStarSlopeLarge', 'etaMaxSlopeSmall', 'etaMaxSlopeLarge', 'sharpnessSlopeSmall', 'sharpnessSlopeLarge'],
+  phaseDiagram: ['etaStarSlopeSmall', 'etaStarSlopeLarge', 'etaMaxSlopeSmall', 'etaMaxSlopeLarge', 'etaMaxBoundSlopeSmall', 'etaMaxBoundSlopeLarge', 'etaMaxFiniteSlopeSmall', 'etaMaxFiniteSlopeLarge', 'sharpnessSlopeSmall', 'sharpnessSlopeLarge'],
   sharpness: ['consistency', 'spreadLate', 'widestFinal'],
   forgetting: ['exponent', 'perDoubling'],
   alignment: ['collapseSpreadUpdate', 'collapseSpread', 'updateOverlapAtLargestAlpha'],

@@ -1,7 +1,7 @@
 // Markdown tables of an example's summary.json, one renderer per analysis; every number comes
 // from the summary.
 import { describeGroup } from '../../core/analysis/groups.js';
-import type { Ci, Summary } from '../../core/analysis/summary.js';
+import type { Ci, SlopeFit, Summary } from '../../core/analysis/summary.js';
 import { fmt } from './checks.js';
 
 export function table(head: string[], rows: string[][]): string {
@@ -38,14 +38,23 @@ function sharpness(s: Summary): string[] {
 function phaseDiagram(s: Summary): string[] {
   return s.phaseDiagram.flatMap((p) => {
     const label = describeGroup(p.group);
-    const slopes = table(['slope of log η on log γ0', 'γ0 ≤ 1 (points)', 'expected', 'γ0 ≥ 1 (points)', 'expected'], [
-      ['η*', `${fmt(p.slopes.etaStar.small.slope)} (${p.slopes.etaStar.small.n})`, fmt(p.slopes.etaStar.small.expected), `${fmt(p.slopes.etaStar.large.slope)} (${p.slopes.etaStar.large.n})`, fmt(p.slopes.etaStar.large.expected)],
-      ['η_max', `${fmt(p.slopes.etaMax.small.slope)} (${p.slopes.etaMax.small.n})`, fmt(p.slopes.etaMax.small.expected), `${fmt(p.slopes.etaMax.large.slope)} (${p.slopes.etaMax.large.n})`, fmt(p.slopes.etaMax.large.expected)],
-      ...(p.sharpnessSlopes ? [['λmax at initialisation', `${fmt(p.sharpnessSlopes.small.slope)} (${p.sharpnessSlopes.small.n})`, fmt(p.sharpnessSlopes.small.expected),
-        `${fmt(p.sharpnessSlopes.large.slope)} (${p.sharpnessSlopes.large.n})`, fmt(p.sharpnessSlopes.large.expected)]] : []),
+    const range = (f: SlopeFit) => (f.gammaRange ? `${fmt(f.gammaRange[0])}–${fmt(f.gammaRange[1])}` : 'none');
+    const row = (name: string, f: { small: SlopeFit; large: SlopeFit }) => [name,
+      `${fmt(f.small.slope)} (γ0 ${range(f.small)}, ${f.small.n} points)`, fmt(f.small.expected),
+      `${fmt(f.large.slope)} (γ0 ${range(f.large)}, ${f.large.n} points)`, fmt(f.large.expected)];
+    const byRule = Object.entries(p.etaMaxSlopesByRule ?? {}) as [string, { small: SlopeFit; large: SlopeFit }][];
+    const slopes = table(['slope of log η on log γ0', 'small γ0', 'expected', 'large γ0', 'expected'], [
+      row('η*', p.slopes.etaStar),
+      ...(byRule.length ? byRule.map(([r, f]) => row(`η_max (rule \`${r}\`${r === p.stability ? ', chosen' : ''})`, f)) : [row(`η_max (rule \`${p.stability}\`)`, p.slopes.etaMax)]),
+      ...(p.sharpnessSlopes ? [row('λmax at initialisation', p.sharpnessSlopes)] : []),
     ]);
-    const perGamma = table(['γ0', 'η_max', 'next η0 (unstable)', 'η*', 'loss at η*'], p.perGamma.map((g) => [fmt(g.gamma), fmt(g.etaMax),
-      g.etaMaxBracket && g.etaMaxBracket[1] !== null ? fmt(g.etaMaxBracket[1]) : 'none', fmt(g.etaStar), fmt(g.lossStar)]));
+    const rules = byRule.length ? byRule.map(([r]) => r) : [p.stability];
+    const perGamma = table(['γ0', ...rules.map((r) => `η_max (\`${r}\`; next η0 run)`), 'η*', 'loss at η*'], p.perGamma.map((g) => [fmt(g.gamma),
+      ...rules.map((r) => {
+        const e = g.etaMaxByRule?.[r as keyof typeof g.etaMaxByRule] ?? (r === p.stability ? { etaMax: g.etaMax, etaMaxBracket: g.etaMaxBracket } : null);
+        if (!e) return 'n/a';
+        return `${fmt(e.etaMax)} (${e.etaMaxBracket && e.etaMaxBracket[1] !== null ? fmt(e.etaMaxBracket[1]) : 'none'})`;
+      }), fmt(g.etaStar), fmt(g.lossStar)]));
     return [`${label}${p.depth ? `, depth L = ${p.depth}` : ''}:`, slopes, perGamma];
   });
 }

@@ -90,6 +90,7 @@ test('bound off with recorded peaks: one run gives η_max by both rules (the bou
   const p = (await analyzeSweep(trials, [], { phaseDiagram: { stability: 'finite' } })).phaseDiagram[0];
   assert.deepEqual(p.perGamma[0].etaMaxByRule, { finite: { etaMax: 1, etaMaxBracket: [1, 10] }, bound: { etaMax: 0.1, etaMaxBracket: [0.1, 1] } });
   assert.equal(p.perGamma[0].unclassified, 0);
+  assert.deepEqual(Object.keys(p.etaMaxSlopesByRule).sort(), ['bound', 'finite'], 'slopes by both rules (one γ0: no slope values)');
   assert.equal(classifyStability({ outcome: 'succeeded', divergenceFactor: 0, peakLossRatio: 1e6 }, 'bound'), 'stable', 'the bound is "above", not "at"');
   assert.equal(classifyStability({ outcome: 'succeeded', divergenceFactor: 0, peakLossRatio: 1.0000001e6 }, 'bound'), 'unstable');
 });

@@ -32,7 +32,7 @@ function fixture(richExponent: number, sharpnessSlope = -1.9): Summary {
     scalingLaws: [fit(0.1, 0.47), fit(1, richExponent)],
     sharpness: [],
     phaseDiagram: [{
-      group: {}, gammaAxis: 'model.gamma', lrAxis: 'optimizer.lr', depth: 3, stability: 'bound', points: [],
+      group: {}, gammaAxis: 'model.gamma', lrAxis: 'optimizer.lr', depth: 3, stability: 'bound', etaMaxSlopesByRule: {}, points: [],
       perGamma: [{ gamma: 0.1, etaMax: 0.316, etaMaxBracket: [0.316, 0.562], etaMaxByRule: {}, unclassified: 0, etaStar: 0.147, lossStar: 0.026 }],
       slopes: { etaStar: { small: { slope: 2.0, n: 4, expected: 2 }, large: { slope: 0.68, n: 5, expected: 2 / 3 } }, etaMax: { small: { slope: 1.5, n: 4, expected: 2 }, large: { slope: 0.55, n: 5, expected: 2 / 3 } } },
       sharpnessSlopes: { small: { slope: sharpnessSlope, n: 4, expected: -2 }, large: { slope: -1.3, n: 5, expected: -2 / 3 } },
