@@ -80,8 +80,8 @@ export const expectationSchema = z.strictObject({
   checks: z.array(checkSchema).min(1),
   plots: z.array(plotSchema).default([]),
   /** how to read the measured outcome, in words: it may not carry numbers (the page's numbers all
-   *  come from the run), except paper tags such as P4 */
-  reading: z.string().min(1).refine((t) => !/\d/.test(t.replace(/\bP\d\b/g, '')), 'must not contain numbers (they come from the run); paper tags such as P4 are allowed').optional(),
+   *  come from the run), except paper tags such as P4 and the symbols γ0 and η0 */
+  reading: z.string().min(1).refine((t) => !/\d/.test(t.replace(/\bP\d\b|γ0|η0/g, '')), 'must not contain numbers (they come from the run); paper tags such as P4 and the symbols γ0, η0 are allowed').optional(),
 });
 export type Expectation = z.infer<typeof expectationSchema>;
 
