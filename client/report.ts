@@ -1,10 +1,11 @@
 // `sweep report`: the output folder of a cluster sweep, as an embedded run writes it. A sweep
 // whose analysis finished has its folder stored in SWEEP_REPORTS; otherwise (still running,
 // cancelled) the folder is built now from what NATS holds, with the same analysis code.
-import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OUTPUT_FILES, SweepOutput } from '../core/output/folder.js';
+import { writeFileAtomic } from '../core/output/jsonl.js';
 import { FolderLock } from '../core/output/lock.js';
 import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
@@ -46,7 +47,7 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
     for (const file of Object.values(OUTPUT_FILES)) {
       const data = await store.getBlob(reportObject(sweepId, file));
       if (!data) continue;
-      writeAtomic(join(dir, file), data);
+      await writeFileAtomic(join(dir, file), data);
       files.push(file);
       if (file === OUTPUT_FILES.trials) trials = new TextDecoder().decode(data).split('\n').filter(Boolean).length;
     }
@@ -66,10 +67,4 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-function writeAtomic(path: string, data: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }

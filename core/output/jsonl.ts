@@ -122,11 +122,11 @@ export async function rewriteJsonl(path: string, lines: AsyncIterable<string> | 
 }
 
 /** Writes a whole file atomically: readers see the old or the new content, never half. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   await replaceVia(path, async (tmp) => {
     const fd = openSync(tmp, 'w');
     try {
-      const buf = Buffer.from(content, 'utf8');
+      const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
       fsyncSync(fd);
