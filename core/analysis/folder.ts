@@ -1,13 +1,14 @@
 // analyzeFolder: summary.json and report.html of an output folder, recomputed from its
 // trials.jsonl and metrics.jsonl (and the analysis section kept in spec.json). Used by
 // `sweep analyze DIR` and at the end of `sweep run`; works on partial sweeps.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricMessage } from '../messages.js';
 import type { TrialRecord } from '../outcome.js';
 import { readJsonl, writeFileAtomic } from '../output/jsonl.js';
 import { tornTrialId } from '../output/folder.js';
 import { FolderLock, type LockHolder } from '../output/lock.js';
+import { readSpecFile, SPEC_FILE, type SpecFile } from '../output/spec-file.js';
 import { renderReport } from '../report/html.js';
 import { analyzeSeries } from './analyze.js';
 import type { AnalysisConfigInput } from './schema.js';
@@ -37,21 +38,12 @@ export interface AnalyzeFolderResult {
 
 export class AnalyzeFolderError extends Error {}
 
-interface SpecJson {
-  name?: string;
-  description?: unknown;
-  axes?: { path?: unknown }[];
-  analysis?: AnalysisConfigInput;
-}
-
-function readSpec(dir: string): SpecJson | null {
-  const p = join(dir, 'spec.json');
-  if (!existsSync(p)) return null;
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as SpecJson;
-  } catch (e) {
-    throw new AnalyzeFolderError(`${p}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
+function readSpec(dir: string): SpecFile | null {
+  const p = join(dir, SPEC_FILE);
+  const read = readSpecFile(p);
+  if ('missing' in read) return null;
+  if ('invalid' in read) throw new AnalyzeFolderError(`${p}: not valid JSON (${read.invalid})`);
+  return read.spec;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -92,7 +84,7 @@ async function analyzeLocked(dir: string, opts: AnalyzeFolderOptions): Promise<A
   const specAxes = spec?.axes?.map((a) => a.path).filter((p): p is string => typeof p === 'string');
   const summary = analyzeSeries(trials, series, opts.analysis ?? spec?.analysis, specAxes?.length ? specAxes : undefined, {
     planned: opts.planned,
-    sweepId: spec?.name,
+    sweepId: typeof spec?.name === 'string' ? spec.name : undefined,
   });
   if (unreadable) summary.notes.push(`${unreadable} unreadable line(s) in trials.jsonl were skipped`);
   if (tornMetric !== null) summary.notes.push(tornMetricNote(tornMetric, trials));

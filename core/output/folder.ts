@@ -4,7 +4,6 @@
 // A run killed without warning can leave metric lines of unfinished trials; opening the
 // folder again removes them (atomically) before those trials rerun. Only one command writes a
 // folder at a time (lock.ts).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricMessage } from '../messages.js';
 import { OUTCOMES, type Outcome, type TrialRecord } from '../outcome.js';
@@ -12,6 +11,7 @@ import { finishedTrial, type FinishedTrial } from '../search/strategy.js';
 import { isPlainObject } from '../grid/paths.js';
 import { JsonlAppender, readJsonl, rewriteJsonl, writeFileAtomic } from './jsonl.js';
 import { folderAccessError, makeFolder, OutputFolderError } from './folder-access.js';
+import { readSpecFile, SPEC_FILE } from './spec-file.js';
 
 export const OUTPUT_FILES = {
   trials: 'trials.jsonl',
@@ -19,7 +19,7 @@ export const OUTPUT_FILES = {
   summary: 'summary.json',
   report: 'report.html',
   /** the resolved spec the folder belongs to (lets `sweep analyze DIR` find the analysis section) */
-  spec: 'spec.json',
+  spec: SPEC_FILE,
 } as const;
 
 /** What the search strategies and the progress display need of a finished trial. */
@@ -53,19 +53,10 @@ export interface Cleanup {
 
 /** spec.json's sweep name, or why there is none. */
 function readSpecName(path: string): { name: string } | 'missing' | 'invalid' {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw err;
-  }
-  try {
-    const name: unknown = (JSON.parse(text) as { name?: unknown } | null)?.name;
-    return typeof name === 'string' ? { name } : 'invalid';
-  } catch {
-    return 'invalid';
-  }
+  const read = readSpecFile(path);
+  if ('missing' in read) return 'missing';
+  if ('invalid' in read) return 'invalid';
+  return typeof read.spec.name === 'string' ? { name: read.spec.name } : 'invalid';
 }
 
 /** The trial of a torn metric line, if its `trialId` field survived the cut. */
