@@ -112,7 +112,7 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   const planRound = () => {
     const round = scheduler.askRound();
     const runnable: TrialPlan[] = [];
-    let searchDone = false;
+    let searchDone: boolean;
     for (;;) {
       const step = strategy.step(state);
       searchDone = step.done;
