@@ -1,5 +1,7 @@
-// The sweep workflow. Planning (grid expansion, search strategies) runs in activities, which
-// store the plans in pages; the workflow keeps only counters and the ids of trials in flight.
+// The sweep workflow: a thin adapter around the scheduler (core/scheduler), in the sliding-window
+// style of Temporal's batch samples. Planning (grid expansion, search strategies) runs in
+// activities, which store the plans in pages; the scheduler keeps only counters, the current
+// page and the ids of trials in flight, and its snapshot is what a run hands to the next.
 // Trials run as child workflows, at most `parallelism` at once (capped at MAX_IN_FLIGHT, well
 // under Temporal's 2,000 pending children). A run learns a trial's end from the child's
 // completion; before it continues as new, it asks the trials still running to report to the
@@ -9,12 +11,13 @@ import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle,
   isCancellation, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
 } from '@temporalio/workflow';
+import { Scheduler } from '../core/scheduler/scheduler.js';
 import type { TrialPlan } from '../core/search/strategy.js';
 import { errorMessage } from '../core/error-message.js';
 import { pauseSignal, progressQuery, reportBySignal, resumeSignal, trialDoneSignal } from './definitions.js';
 import { trialWorkflow } from './trial.js';
 import {
-  NON_RETRYABLE_TYPES, childWorkflowId, type OutcomeCounts, type PlanInfo, type SweepActivities, type SweepCarry,
+  NON_RETRYABLE_TYPES, childWorkflowId, type PlanInfo, type SweepActivities, type SweepCarry,
   type SweepInput, type SweepProgress, type SweepResult, type SweepState, type TrialDone,
 } from './types.js';
 
@@ -36,48 +39,40 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     retry: { maximumAttempts: 5, initialInterval: 5000, maximumInterval: 5 * 60_000, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
 
-  // ---- state (carried across continue-as-new) ----
+  // ---- state (carried across continue-as-new): the scheduler's snapshot and the workflow's own ----
   const carried = input.carry;
-  let plan: Pick<SweepCarry, 'name' | 'execution' | 'round'> | undefined = carried;
-  let next = carried?.next ?? 0;
-  let plannedBefore = carried?.plannedBefore ?? 0;
-  const inFlight = new Set<string>(carried?.inFlight ?? []);
-  let started = carried?.started ?? 0;
-  const counts: OutcomeCounts = carried?.counts ?? { succeeded: 0, diverged: 0, failed: 0, cancelled: 0 };
+  let plan: Pick<SweepCarry, 'name' | 'execution'> | undefined = carried;
+  const scheduler = carried ? Scheduler.restore(carried) : new Scheduler();
   let paused = carried?.paused ?? false;
-  let finishedAtAsk = carried?.finishedAtAsk ?? 0;
   const runs = (carried?.runs ?? 0) + 1;
   let state: SweepState = carried ? 'running' : 'planning';
 
   // ---- this run only ----
   let startedThisRun = 0;
+  /** children whose start command is not acknowledged yet */
   let starting = 0;
-  let page: { start: number; plans: TrialPlan[] } | undefined;
+  /** trials this run started (their end reaches this run as the child's completion) */
+  const ownChildren = new Set<string>();
 
-  const finished = () => counts.succeeded + counts.diverged + counts.failed + counts.cancelled;
   const parallelism = () => Math.min(plan?.execution.parallelism ?? 1, MAX_IN_FLIGHT);
   const progress = (): SweepProgress => ({
     sweepId,
     name: plan?.name ?? '',
     state: paused && state === 'running' ? 'paused' : state,
-    planned: plannedBefore + (plan?.round.count ?? 0),
-    searchDone: plan?.round.done ?? false,
-    started,
-    finished: finished(),
-    counts: { ...counts },
-    inFlight: inFlight.size,
-    running: [...inFlight].slice(0, 100),
+    planned: scheduler.planned,
+    searchDone: scheduler.searchDone,
+    started: scheduler.started,
+    finished: scheduler.finished,
+    counts: scheduler.counts,
+    inFlight: scheduler.inFlightCount,
+    running: scheduler.inFlightIds.slice(0, 100),
     parallelism: parallelism(),
-    round: plan?.round.round ?? 0,
+    round: scheduler.roundNumber,
     runs,
   });
-  /** trials this run started (their end reaches this run as the child's completion) */
-  const ownChildren = new Set<string>();
-  const finish = (d: TrialDone) => {
-    // A trial can report twice (its completion and a signal asked for at a hand-over): count once.
-    if (!inFlight.delete(d.trialId)) return;
-    counts[d.outcome]++;
-  };
+  // Every trial's end, by completion or by signal, goes the same way; a trial can report twice
+  // (its completion and a signal asked for at a hand-over) and the scheduler counts it once.
+  const finish = (d: TrialDone) => { scheduler.onDone(d); };
 
   setHandler(progressQuery, progress);
   setHandler(pauseSignal, () => { paused = true; });
@@ -85,9 +80,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   setHandler(trialDoneSignal, finish);
 
   const startTrial = (p: TrialPlan) => {
-    inFlight.add(p.id);
     ownChildren.add(p.id);
-    started++;
     startedThisRun++;
     starting++;
     startChild(trialWorkflow, {
@@ -106,75 +99,70 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     );
   };
 
-  const canStart = () => !paused && inFlight.size < parallelism() && next < plan!.round.count && startedThisRun < maxPerRun;
+  /** the window has room, the round has trials left, and this run may start more */
+  const canStart = () => !paused && scheduler.inFlightCount < parallelism() && scheduler.unstarted > 0 && startedThisRun < maxPerRun;
   const historyFull = () => startedThisRun >= maxPerRun || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEvents;
+  /** asks the search (the planning activity) for the round the scheduler needs */
+  const planRound = async () => {
+    const info: PlanInfo = await planning.planRound({ sweepId, spec: input.spec, round: scheduler.askRound() });
+    scheduler.addRound(info);
+    return info;
+  };
 
   try {
     if (!plan) {
-      const p: PlanInfo = await planning.planRound({ sweepId, spec: input.spec, round: 0 });
-      plan = { name: p.name, execution: p.execution, round: { round: p.round, count: p.count, pageSize: p.pageSize, done: p.done } };
+      const p = await planRound();
+      plan = { name: p.name, execution: p.execution };
       state = 'running';
     }
     for (;;) {
+      // Fill the window: read the page holding the next trial when it is not held, start trials.
       while (canStart()) {
-        const round = plan.round;
-        if (!page || next < page.start || next >= page.start + page.plans.length) {
-          const index = Math.floor(next / round.pageSize);
-          page = { start: index * round.pageSize, plans: await planning.planPage({ sweepId, round: round.round, page: index }) };
-          if (!page.plans.length) throw new Error(`plan page ${index} of round ${round.round} is empty`);
+        const page = scheduler.needsPage;
+        if (page !== undefined) {
+          scheduler.supply(page, await planning.planPage({ sweepId, round: scheduler.roundNumber, page }));
           continue; // state may have changed while the page was read
         }
-        startTrial(page.plans[next - page.start]);
-        next++;
+        for (const p of scheduler.next(parallelism(), maxPerRun - startedThisRun)) startTrial(p);
       }
-      const allStarted = next >= plan.round.count && starting === 0;
-      if (allStarted && plan.round.done && inFlight.size === 0) break;
+      if (scheduler.done) break;
       // Adaptive searches: ask for more once this round is under way and something finished
       // since the last ask (the strategy sees every result stored by then).
-      if (allStarted && !plan.round.done && (finished() > finishedAtAsk || inFlight.size === 0)) {
-        finishedAtAsk = finished();
-        plannedBefore += plan.round.count;
-        const r: PlanInfo = await planning.planRound({ sweepId, spec: input.spec, round: plan.round.round + 1 });
-        // Nothing proposed, nothing running, not done: the strategy cannot go on; end here.
-        const stuck = r.count === 0 && inFlight.size === 0 && starting === 0;
-        plan = { ...plan, round: { round: r.round, count: r.count, pageSize: r.pageSize, done: r.done || stuck } };
-        next = 0;
-        page = undefined;
+      if (starting === 0 && scheduler.needsRound) {
+        await planRound();
         continue;
       }
-      if (historyFull() && (next < plan.round.count || !plan.round.done)) {
+      if (historyFull() && scheduler.hasMore) {
         // Hand over to a fresh run once every child we started has been created and told to
         // report by signal (a child that already ended has its completion in this run), and no
         // handler is mid-way; trials in flight keep running and report to the next run.
         await condition(() => starting === 0);
-        const tell = [...inFlight].filter((id) => ownChildren.has(id));
+        const tell = scheduler.inFlightIds.filter((id) => ownChildren.has(id));
         const ended: string[] = [];
         await Promise.all(tell.map((id) => getExternalWorkflowHandle(childWorkflowId(sweepId, id)).signal(reportBySignal)
           .catch(() => { ended.push(id); })));
-        await condition(() => ended.every((id) => !inFlight.has(id)) && allHandlersFinished());
-        const carry: SweepCarry = {
-          name: plan.name, execution: plan.execution, round: plan.round, next, plannedBefore,
-          inFlight: [...inFlight], started, counts, paused, runs, finishedAtAsk,
-        };
+        await condition(() => ended.every((id) => !scheduler.isInFlight(id)) && allHandlersFinished());
+        const snapshot = scheduler.snapshot();
+        const carry: SweepCarry = { ...snapshot, round: snapshot.round!, name: plan.name, execution: plan.execution, paused, runs };
         return await continueAsNew<typeof sweepWorkflow>({ spec: input.spec, options: o, carry });
       }
-      const before = { inFlight: inFlight.size, paused };
-      await condition(() => inFlight.size !== before.inFlight || paused !== before.paused || starting === 0 && canStart());
+      const before = { inFlight: scheduler.inFlightCount, paused };
+      await condition(() => scheduler.inFlightCount !== before.inFlight || paused !== before.paused || starting === 0 && canStart());
     }
 
     state = 'analyzing';
     const info = await analysis.analyzeSweep({ sweepId, spec: input.spec });
     state = 'completed';
     return {
-      sweepId, name: plan.name, planned: plannedBefore + plan.round.count, finished: finished(), counts: { ...counts }, runs, analysis: info,
+      sweepId, name: plan.name, planned: scheduler.planned, finished: scheduler.finished, counts: scheduler.counts, runs, analysis: info,
     };
   } catch (err) {
     if (!isCancellation(err)) throw err;
     state = 'cancelling';
     await CancellationScope.nonCancellable(async () => {
       // Children started by earlier runs are not in this run's cancellation scope: cancel them by id.
-      await Promise.all([...inFlight].map((id) => getExternalWorkflowHandle(childWorkflowId(sweepId, id)).cancel().catch(() => undefined)));
-      await condition(() => inFlight.size === 0 && starting === 0, o.cancelGraceMs ?? 10 * 60_000);
+      await Promise.all(scheduler.inFlightIds.map((id) => getExternalWorkflowHandle(childWorkflowId(sweepId, id)).cancel().catch(() => undefined)));
+      await condition(() => scheduler.inFlightCount === 0 && starting === 0, o.cancelGraceMs ?? 10 * 60_000);
     });
     throw err;
   }

@@ -3,7 +3,10 @@
 import type { KubernetesExecution } from '../core/config/execution.js';
 import type { TrialConfig } from '../core/config/trial.js';
 import type { Outcome } from '../core/outcome.js';
+import type { OutcomeCounts, RoundInfo, SchedulerSnapshot } from '../core/scheduler/scheduler.js';
 import type { TrialPlan } from '../core/search/strategy.js';
+
+export type { OutcomeCounts, RoundInfo } from '../core/scheduler/scheduler.js';
 
 /** Task queue the orchestrator worker polls unless configured otherwise. */
 export const DEFAULT_TASK_QUEUE = 'sweeps';
@@ -31,46 +34,23 @@ export interface ExecutionPlan {
   kubernetes?: KubernetesExecution;
 }
 
-/** One planning round of the search (the whole grid for grid/random searches). */
-export interface RoundInfo {
-  round: number;
-  /** trials planned in this round */
-  count: number;
-  /** plans are stored in pages of this many */
-  pageSize: number;
-  /** the search will propose nothing after this round */
-  done: boolean;
-}
-
 export interface PlanInfo extends RoundInfo {
   name: string;
   execution: ExecutionPlan;
 }
 
-export interface OutcomeCounts {
-  succeeded: number;
-  diverged: number;
-  failed: number;
-  cancelled: number;
-}
-
-/** State carried from one run of the sweep workflow to the next (continue-as-new). */
-export interface SweepCarry {
+/**
+ * State carried from one run of the sweep workflow to the next (continue-as-new): the
+ * scheduler's snapshot (its round, the next trial to start, trials in flight, counts) and what
+ * the workflow keeps itself.
+ */
+export interface SweepCarry extends SchedulerSnapshot {
   name: string;
   execution: ExecutionPlan;
   round: RoundInfo;
-  /** index within the round of the next trial to start */
-  next: number;
-  /** trials planned in earlier rounds */
-  plannedBefore: number;
-  inFlight: string[];
-  started: number;
-  counts: OutcomeCounts;
   paused: boolean;
   /** runs of this sweep so far, including the one that continues */
   runs: number;
-  /** trials finished when the search was last asked for more */
-  finishedAtAsk: number;
 }
 
 export interface SweepInput {

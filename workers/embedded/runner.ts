@@ -1,6 +1,8 @@
-// The embedded sweep runner: drives a search strategy, runs its trials in a pool of worker
-// processes, and streams every result into the output folder as it arrives. Only the plans,
-// the per-trial outcomes and the trials in flight are held in memory; metrics go straight to disk.
+// The embedded sweep runner: a thin adapter around the scheduler (core/scheduler). It answers the
+// scheduler's rounds by asking the search strategy in-process, runs the trials it hands out in a
+// pool of worker processes, and streams every result into the output folder as it arrives. Only
+// the plans, the per-trial outcomes and the trials in flight are held in memory; metrics go
+// straight to disk.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AnalyzeFolderResult } from '../../core/analysis/folder.js';
@@ -11,6 +13,7 @@ import { OUTCOMES, trialRecord, type Outcome, type TrialResult } from '../../cor
 import { SweepOutput, type Cleanup } from '../../core/output/folder.js';
 import { describeHolder, FolderLock } from '../../core/output/lock.js';
 import { createStrategy } from '../../core/grid/strategy.js';
+import { Scheduler } from '../../core/scheduler/scheduler.js';
 import { finishedTrial, type SearchState, type SearchStrategy, type TrialPlan } from '../../core/search/strategy.js';
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
@@ -97,17 +100,22 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
 
   const strategy: SearchStrategy = createStrategy(resolved);
   const state: SearchState = { planned: [], finished: {} };
-  const queue: TrialPlan[] = [];
-  let searchDone = false;
+  const scheduler = new Scheduler();
   let done = 0;
   let ranNow = 0;
 
-  /** Asks the strategy for trials; those finished in an earlier run are answered at once. */
-  const ask = () => {
-    while (!searchDone) {
+  /**
+   * Asks the strategy for the round the scheduler needs. Trials finished in an earlier run are
+   * answered at once; while everything proposed had already run, the strategy may want more
+   * right away. The round holds the trials to run now, as one page.
+   */
+  const planRound = () => {
+    const round = scheduler.askRound();
+    const runnable: TrialPlan[] = [];
+    let searchDone: boolean;
+    for (;;) {
       const step = strategy.step(state);
       searchDone = step.done;
-      let runnable = 0;
       for (const plan of step.next) {
         state.planned.push(plan);
         const earlier = output.finished.get(plan.id);
@@ -115,18 +123,27 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
           state.finished[plan.id] = earlier;
           done++;
         } else {
-          queue.push(plan);
-          runnable++;
+          runnable.push(plan);
         }
       }
-      // everything proposed had already run: the strategy may want more right away
-      if (runnable || !step.next.length) break;
+      if (searchDone || runnable.length || !step.next.length) break;
     }
+    scheduler.addRound({ round, count: runnable.length, pageSize: Math.max(1, runnable.length), done: searchDone });
+    if (runnable.length) scheduler.supply(0, runnable);
   };
-  ask();
+  // nothing running, nothing proposed, not done: the strategy cannot go on
+  const noteStuck = () => {
+    if (scheduler.stuck) opts.progress.log(`note: search ${strategy.kind} stopped proposing trials before saying it was done`);
+  };
+  const askMore = () => {
+    planRound();
+    opts.progress.setTotal(state.planned.length);
+    noteStuck();
+  };
+  planRound();
 
   // a fixed plan needs no more workers than it has trials left; an adaptive one may add trials
-  const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), searchDone ? queue.length || 1 : Infinity));
+  const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), scheduler.searchDone ? scheduler.unstarted || 1 : Infinity));
   let aborted = false;
   let fatal: unknown;
   const pool = new WorkerPool({
@@ -161,11 +178,13 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   opts.progress.start({ name: spec.name, dir: opts.out, total: state.planned.length, done, parallel: workers });
   for (const line of cleanupNotes(opts.out, cleanup, lock)) opts.progress.log(line);
   if (foreign) opts.progress.log(`note: ${foreign} trial${foreign === 1 ? '' : 's'} in ${opts.out} are not part of this spec's grid (kept)`);
+  noteStuck();
 
   const record = (plan: TrialPlan, result: TrialResult) => {
     const rec = trialRecord(sweepId, plan, result, 1, new Date().toISOString());
     output.writeRecord(rec);
     state.finished[plan.id] = finishedTrial(rec);
+    scheduler.onDone(rec);
     done++;
     ranNow++;
     opts.progress.trialFinished(rec);
@@ -179,6 +198,7 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
       .run({ sweepId, trialId: plan.id, attempt: 1, config: plan.config })
       .then((result) => {
         if (result && !aborted) record(plan, result);
+        else scheduler.onDone({ trialId: plan.id, outcome: 'cancelled' }); // stopped: not recorded
       })
       .catch((err: unknown) => stop(err))
       .finally(() => inflight.delete(p));
@@ -187,23 +207,14 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
 
   try {
     for (;;) {
-      while (!aborted && queue.length && inflight.size < workers) launch(queue.shift()!);
+      if (!aborted) for (const plan of scheduler.next(workers)) launch(plan);
       if (!inflight.size) {
-        if (aborted || searchDone) break;
-        ask();
-        opts.progress.setTotal(state.planned.length);
-        if (!queue.length) {
-          // nothing running, nothing proposed, not done: the strategy cannot go on
-          if (!searchDone) opts.progress.log(`note: search ${strategy.kind} stopped proposing trials before saying it was done`);
-          break;
-        }
+        if (aborted || !scheduler.needsRound) break; // done, stuck, or stopped
+        askMore();
         continue;
       }
       await Promise.race(inflight);
-      if (!aborted && !searchDone) {
-        ask();
-        opts.progress.setTotal(state.planned.length);
-      }
+      if (!aborted && scheduler.needsRound) askMore();
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
