@@ -36,12 +36,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Trials of 3–10 s each (with sharpness, depending on the machine): many scrapes each. */
+/** Trials of 5–50 s each (with sharpness, depending on the machine: about 1 s per 4000 steps on an
+ *  AVX-512 Xeon): many scrapes each. */
 function spec(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return tinySpec(name, {
     task: { kind: 'teacher-mlp', inputDim: 4, trainSize: 64, testSize: 32, teacherWidth: 8 },
     model: { width: 16, depth: 2 },
-    train: { steps: 4000, batchSize: 16, evalEvery: 50, logEvalPoints: 0 },
+    train: { steps: 20000, batchSize: 16, evalEvery: 250, logEvalPoints: 0 },
     measure: { gradNorm: true, weightMovement: false, sharpness: { every: 100, iterations: 5, batchSize: 32 } },
     ...extra,
   });

@@ -44,8 +44,9 @@ after(async () => {
 
 test('a schedule fires, its sweep completes, overlapping firings are skipped; list and delete', { timeout: 600_000 }, async () => {
   const file = join(dir, 'nightly.json');
-  // Each sweep takes longer than the 2 s interval (a trainer process starts per trial).
-  writeFileSync(file, JSON.stringify(tinySpec('nightly-canary', { grid: { seed: [0, 1] }, execution: { parallelism: 1 } })));
+  // Each sweep takes longer than the 2 s interval: four trials one after another, a trainer
+  // process started for each.
+  writeFileSync(file, JSON.stringify(tinySpec('nightly-canary', { grid: { seed: [0, 1, 2, 3] }, train: { steps: 300, batchSize: 16, evalEvery: 100, logEvalPoints: 0 }, execution: { parallelism: 1 } })));
   const created = await sweep(['schedule', 'create', 'canary', '--cron', '@every 2s', file]);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /^schedule canary: @every 2s, next run \d{4}-/);
@@ -56,12 +57,12 @@ test('a schedule fires, its sweep completes, overlapping firings are skipped; li
   }, 60_000);
   assert.match(fired, /^canary-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'Temporal names scheduled runs <schedule>-<time>');
   const result = await client.wait(fired);
-  assert.equal(result.finished, 2);
-  assert.equal(result.counts.succeeded, 2);
+  assert.equal(result.finished, 4);
+  assert.equal(result.counts.succeeded, 4);
   const out = join(dir, 'report');
   const rep = await sweep(['report', fired, '--out', out]);
   assert.equal(rep.code, 0, rep.stderr);
-  assert.equal(readFolder(out).trials.length, 2);
+  assert.equal(readFolder(out).trials.length, 4);
 
   const info = await client.describeSchedule('canary');
   assert.ok((info.skippedOverlap ?? 0) >= 1, `firings during a running sweep are skipped (${JSON.stringify(info)})`);

@@ -33,7 +33,7 @@ class CrashFirstAttempt implements TrialExecutor {
     this.inner = new LocalProcessExecutor({
       heartbeatMs: 500,
       onProgress: (pid, step, launch) => {
-        if (launch.attempt === 1 && step >= 40 && victims().has(launch.trialId) && !this.killed.has(launch.trialId)) {
+        if (launch.attempt === 1 && step >= 400 && victims().has(launch.trialId) && !this.killed.has(launch.trialId)) {
           this.killed.add(launch.trialId);
           process.kill(pid, 'SIGKILL');
         }
@@ -111,9 +111,10 @@ test('a 24-trial sweep through Temporal gives the same trials and final metrics 
 });
 
 test('a trainer killed mid-run is retried and its metrics are stored once', { timeout: 300_000 }, async () => {
-  // Long enough (200 steps) for the kill to land after some evaluation points were stored.
+  // Long enough (4000 steps, well over the trainer's 200 ms between progress reports) for the
+  // kill to land after some evaluation points were stored.
   const spec = tinySpec('crash', {
-    train: { steps: 200, batchSize: 16, evalEvery: 20, logEvalPoints: 0 },
+    train: { steps: 4000, batchSize: 16, evalEvery: 400, logEvalPoints: 0 },
     grid: { seed: [0, 1, 2] }, execution: { parallelism: 3, maxAttempts: 3 },
   });
   const resolved = resolveSpec(spec);
@@ -129,7 +130,7 @@ test('a trainer killed mid-run is retried and its metrics are stored once', { ti
   const perTrial = new Map<string, number[]>();
   for (const m of metrics) perTrial.set(m.trialId, [...(perTrial.get(m.trialId) ?? []), m.step]);
   const survivor = perTrial.get(resolved.plans[1].id)!;
-  assert.ok(survivor.length >= 11 && survivor.includes(200), `evaluation points ${survivor}`);
+  assert.ok(survivor.length >= 11 && survivor.includes(4000), `evaluation points ${survivor}`);
   for (const t of trials) {
     const steps = perTrial.get(t.id)!;
     assert.deepEqual([...steps].sort((x, y) => x - y), survivor, `evaluation points of ${t.id}`);
