@@ -36,8 +36,10 @@ export function isTransient(err: unknown): boolean {
   if (e?.name === 'AbortError') return false;
   if (typeof e?.code === 'string' && TRANSIENT_NET.has(e.code)) return true;
   if (typeof e?.errno === 'string' && TRANSIENT_NET.has(e.errno)) return true;
-  const msg = typeof e?.message === 'string' ? e.message : '';
-  return /socket hang up|ECONNRESET|ECONNREFUSED|network timeout|other side closed/i.test(msg);
+  // node-fetch's own timeout (FetchError type 'request-timeout'); a cause chain carries the socket's code
+  if (e?.type === 'request-timeout') return true;
+  const cause = (err as { cause?: unknown })?.cause;
+  return cause !== undefined && cause !== err ? isTransient(cause) : false;
 }
 
 /** "403 Forbidden: jobs.batch is forbidden: User … cannot create …" — one line. */

@@ -9,7 +9,11 @@ const apiError = (code: number, body: object) => new ApiException(code, 'Unknown
 
 test('transient: network failures, 429 and 5xx; not: 4xx refusals', () => {
   assert.equal(isTransient(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' })), true);
-  assert.equal(isTransient(new Error('socket hang up')), true);
+  // Node's "socket hang up" carries ECONNRESET; node-fetch wraps it (type system) or times out
+  assert.equal(isTransient(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), true);
+  assert.equal(isTransient(Object.assign(new Error('network timeout at: https://x'), { type: 'request-timeout' })), true);
+  assert.equal(isTransient(new Error('request failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) })), true);
+  assert.equal(isTransient(new Error('socket hang up')), false, 'recognised by code, never by message text');
   for (const c of [429, 500, 503, 504]) assert.equal(isTransient(apiError(c, {})), true, String(c));
   for (const c of [400, 401, 403, 404, 409, 422]) assert.equal(isTransient(apiError(c, {})), false, String(c));
 });
