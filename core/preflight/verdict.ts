@@ -90,10 +90,12 @@ function entry(s: SubjectSizes, plan: CoordCheckPlan, layer: number, step: numbe
   }
   const cfg = s.subject.config;
   const expected = expectedSlope(s.subject.parametrization, cfg.optimizer.kind, layerRole(layer, s.depth), measure, step);
-  const isJudged = judged(expected, layer, s.depth, measure);
+  // a one-sided parametrization (SP) is judged only where it is expected to grow
+  const atLeast = oneSided(s.subject.parametrization);
+  const isJudged = judged(expected, layer, s.depth, measure) && (!atLeast || expected! > 0);
   return {
     parametrization: s.subject.name, layer, step, measure, slope, ci, expected, judged: isJudged,
-    ok: !isJudged || judge(slope, expected, plan.tolerance, oneSided(s.subject.parametrization)),
+    ok: !isJudged || judge(slope, expected, plan.tolerance, atLeast),
     sizes: perWidth.map((v) => seedMean(v, all)),
   };
 }
