@@ -12,6 +12,8 @@ import type { AnalysisInfo } from '../workflows/types.js';
 import { openReportsStore, openSummariesKv, reportObject, sweepKey } from '../store/buckets.js';
 import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
 import { resolveForCluster } from './planning.js';
+import { writePreflightInto } from './preflight.js';
+import { PREFLIGHT_FILE } from '../core/preflight/run.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 
 export function analysisActivities(deps: { nc: NatsConnection; hooks?: TelemetryHooks }) {
@@ -24,11 +26,12 @@ export function analysisActivities(deps: { nc: NatsConnection; hooks?: Telemetry
         const data = await collectSweep(deps.nc, input.sweepId, resolveForCluster);
         const output = await writeSweepFolder(dir, data);
         await output.close();
+        await writePreflightInto(deps.nc, input.sweepId, dir);
         heartbeat({ phase: 'analyzing' });
         const { summary } = await analyzeFolder(dir, { planned: data.plans.length });
         const store = await openReportsStore(deps.nc);
         const files: string[] = [];
-        for (const file of Object.values(OUTPUT_FILES)) {
+        for (const file of [...Object.values(OUTPUT_FILES), PREFLIGHT_FILE]) {
           const path = join(dir, file);
           if (!existsSync(path)) continue;
           await store.putBlob({ name: reportObject(input.sweepId, file) }, readFileSync(path));

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { SweepActivities } from '../workflows/types.js';
 import { analysisActivities } from './analysis.js';
 import { planningActivities } from './planning.js';
+import { preflightActivities } from './preflight.js';
 import type { TelemetryHooks } from './telemetry.js';
 import { trialActivities, type ExecutorRegistry } from './trial-activity.js';
 
@@ -17,6 +18,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): SweepActivities {
   return {
     ...planningActivities(deps.nc),
+    ...preflightActivities(deps.nc),
     ...trialActivities(deps),
     ...analysisActivities(deps),
   };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OUTPUT_FILES, SweepOutput } from '../core/output/folder.js';
 import { writeFileAtomic } from '../core/output/jsonl.js';
+import { PREFLIGHT_FILE } from '../core/preflight/run.js';
 import { FolderLock } from '../core/output/lock.js';
 import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
@@ -44,7 +45,8 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
   if (stored) {
     const files: string[] = [];
     let trials = 0;
-    for (const file of Object.values(OUTPUT_FILES)) {
+    // preflight.json: the coord check's record, stored by the analysis when the sweep has one
+    for (const file of [...Object.values(OUTPUT_FILES), PREFLIGHT_FILE]) {
       const data = await store.getBlob(reportObject(sweepId, file));
       if (!data) continue;
       await writeFileAtomic(join(dir, file), data);

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `sweep` command. Each subcommand lives in workers/commands/<name>.ts and registers itself
 // through workers/commands/index.ts. Errors reach the user as one line and a non-zero exit:
-// 2 for invalid input (spec, config, arguments), 1 for everything else. SWEEP_DEBUG=1 adds stacks.
+// 2 for invalid input (spec, config, arguments), 3 for a failed preflight, 1 for everything else. SWEEP_DEBUG=1 adds stacks.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/errors.js';
+import { PreflightFailed } from '../core/preflight/verdict.js';
 import { commands } from './commands/index.js';
 import { IntegerOptionError } from './integer-option.js';
 import { printable } from './printable.js';
@@ -26,6 +27,11 @@ export function reportError(err: unknown): number {
     for (const p of shown) console.error(`  ${printable(p)}`);
     if (shown.length < rest.length) console.error(`  … ${rest.length - shown.length} more not shown`);
     return 2;
+  }
+  if (err instanceof PreflightFailed) {
+    // 3: the sweep's preflight (coord check) failed; nothing ran. One line per parametrization.
+    for (const line of err.message.split('\n')) console.error(`sweep: ${line}`);
+    return 3;
   }
   if (err instanceof UsageError || err instanceof IntegerOptionError) {
     console.error(`sweep: ${err.message}`);

@@ -110,6 +110,9 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   };
 
   try {
+    // The preflight (the spec's coord check) before the first page is planned; a failing one
+    // fails the sweep. Sweeps without a preflight section schedule nothing (replays unchanged).
+    if (!plan && hasPreflight(input.spec)) await planning.coordCheckPreflight({ sweepId, spec: input.spec, skip: !!o.skipPreflight });
     if (!plan) {
       const p = await planRound();
       plan = { name: p.name, execution: p.execution };
@@ -166,6 +169,11 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     });
     throw err;
   }
+}
+
+function hasPreflight(spec: unknown): boolean {
+  const p = (spec as { preflight?: { coordCheck?: unknown } } | null)?.preflight;
+  return typeof p === 'object' && p !== null && p.coordCheck !== undefined;
 }
 
 function doneFromError(trialId: string, err: unknown): TrialDone {

@@ -25,6 +25,8 @@ export interface SweepOptions {
   maxHistoryEvents?: number;
   /** how long a cancelled sweep waits for its running trials to stop (default 10 min) */
   cancelGraceMs?: number;
+  /** run without the spec's coord check (`sweep submit --skip-preflight`; recorded with the plans) */
+  skipPreflight?: boolean;
 }
 
 export interface ExecutionPlan {
@@ -137,6 +139,15 @@ export interface TrialActivityResult {
   error?: string;
 }
 
+/** What the coord-check preflight reports to the workflow (a failing check throws PreflightFailed). */
+export interface PreflightInfo {
+  ran: boolean;
+  skipped: boolean;
+  ok: boolean;
+  lines: string[];
+  durationMs: number;
+}
+
 /** The activities the workflows call, by name (implemented in activities/). */
 export interface SweepActivities {
   planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo>;
@@ -144,13 +155,14 @@ export interface SweepActivities {
   runTrial(input: TrialActivityInput): Promise<TrialActivityResult>;
   recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed'; attempt: number; error: string }): Promise<void>;
   analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo>;
+  coordCheckPreflight(input: { sweepId: string; spec: unknown; skip?: boolean }): Promise<PreflightInfo>;
 }
 
 /**
  * ApplicationFailure types that are never retried: another attempt cannot change them. (A
  * diverged trial is not a failure at all: the activity returns it as its result.)
  */
-export const NON_RETRYABLE_TYPES = ['InvalidConfig', 'InvalidSpec', 'UnknownExecutor'];
+export const NON_RETRYABLE_TYPES = ['InvalidConfig', 'InvalidSpec', 'UnknownExecutor', 'PreflightFailed'];
 
 export function childWorkflowId(sweepId: string, trialId: string): string {
   return `${sweepId}/trial/${trialId}`;

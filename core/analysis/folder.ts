@@ -1,7 +1,7 @@
 // analyzeFolder: summary.json and report.html of an output folder, recomputed from its
 // trials.jsonl and metrics.jsonl (and the analysis section kept in spec.json). Used by
 // `sweep analyze DIR` and at the end of `sweep run`; works on partial sweeps.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricMessage } from '../messages.js';
 import type { TrialRecord } from '../outcome.js';
@@ -14,6 +14,7 @@ import { analyzeSeries } from './analyze.js';
 import type { AnalysisConfigInput } from './schema.js';
 import { collectSeries } from './series.js';
 import type { Summary } from './summary.js';
+import { PREFLIGHT_FILE, type PreflightRecord } from '../preflight/run.js';
 
 export interface AnalyzeFolderOptions {
   /** trials the sweep plans (the runner knows; lets the summary say how many are missing) */
@@ -89,6 +90,7 @@ async function analyzeLocked(dir: string, opts: AnalyzeFolderOptions): Promise<A
   if (unreadable) summary.notes.push(`${unreadable} unreadable line(s) in trials.jsonl were skipped`);
   if (tornMetric !== null) summary.notes.push(tornMetricNote(tornMetric, trials));
   summary.notes.push(...(opts.notes ?? []));
+  addPreflight(dir, summary);
   const summaryPath = join(dir, 'summary.json');
   await writeFileAtomic(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   let reportPath: string | null = null;
@@ -98,6 +100,19 @@ async function analyzeLocked(dir: string, opts: AnalyzeFolderOptions): Promise<A
     await writeFileAtomic(reportPath, await renderReport(summary, trials, series, { description }));
   }
   return { summary, summaryPath, reportPath };
+}
+
+/** The preflight's record (preflight.json, when the sweep has one) into the summary. */
+function addPreflight(dir: string, summary: Summary): void {
+  const p = join(dir, PREFLIGHT_FILE);
+  if (!existsSync(p)) return;
+  try {
+    const rec = JSON.parse(readFileSync(p, 'utf8')) as PreflightRecord;
+    if (rec.skipped) summary.preflightSkipped = true;
+    if (rec.coordCheck) summary.coordCheck = rec.coordCheck.entries;
+  } catch {
+    summary.notes.push(`${PREFLIGHT_FILE}: not valid JSON, its coord check is not in the summary`);
+  }
 }
 
 /** What a torn last line of metrics.jsonl means for the trial it belonged to. */

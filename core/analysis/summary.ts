@@ -4,6 +4,7 @@ import type { Outcome } from '../outcome.js';
 import type { StabilityRule } from '../stability.js';
 import type { GroupLabel } from './groups.js';
 import type { IntervalMethod } from './seed-interval.js';
+import type { CoordCheckEntry } from '../preflight/verdict.js';
 
 export const SUMMARY_VERSION = 1;
 
@@ -237,6 +238,10 @@ export interface Summary {
   phaseDiagram: PhaseDiagramSummary[];
   forgetting: ForgettingSummary[];
   alignment: AlignmentSummary[];
+  /** the preflight's coord check (preflight.json), one entry per parametrization, layer, step and measure */
+  coordCheck?: CoordCheckEntry[];
+  /** the preflight was skipped (`--skip-preflight`) */
+  preflightSkipped?: boolean;
   /** what an analysis skipped and why, fit warnings */
   notes: string[];
   /** what the sweep lacks for a complete answer (unfinished trials, absent axes or metrics) */

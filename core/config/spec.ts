@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { analysisSchema, type AnalysisConfig } from '../analysis/schema.js';
 import { searchSchema, type SearchConfig } from '../search/schema.js';
+import { preflightSchema, type PreflightConfig } from '../preflight/schema.js';
 import type { TrialPlan } from '../search/strategy.js';
 import { allIndices, expandPoints, pointConfig } from '../grid/expand.js';
 import { gridPoint, parseGrid, type Grid } from '../grid/grid.js';
@@ -40,6 +41,8 @@ export const specSchema = z.strictObject({
   grid: z.unknown().optional(),
   search: searchSchema.default({ kind: 'grid' }),
   analysis: analysisSchema.optional(),
+  /** checks run before any trial (the coord check) */
+  preflight: preflightSchema.optional(),
   execution: executionSchema.prefault({}),
 });
 
@@ -51,6 +54,7 @@ export interface SweepSpec {
   grid: Grid;
   search: SearchConfig;
   analysis?: AnalysisConfig;
+  preflight?: PreflightConfig;
   execution: Execution;
 }
 
@@ -165,6 +169,7 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
   const spec: SweepSpec = { name: d.name, base, grid, search: d.search, execution: d.execution };
   if (d.description !== undefined) spec.description = d.description;
   if (d.analysis !== undefined) spec.analysis = d.analysis;
+  if (d.preflight !== undefined) spec.preflight = d.preflight;
   return { spec, plans: expansion.plans, duplicates: expansion.duplicates };
 }
 

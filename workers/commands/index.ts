@@ -10,6 +10,7 @@ import { register as cancel } from './cancel.js';
 import { register as report } from './report.js';
 import { register as schedule } from './schedule.js';
 import { register as analyze } from './analyze.js';
+import { register as coordCheck } from './coord-check.js';
 
 export const commands: Array<(program: Command) => void> = [
   run,
@@ -22,4 +23,5 @@ export const commands: Array<(program: Command) => void> = [
   report,
   schedule,
   analyze,
+  coordCheck,
 ];

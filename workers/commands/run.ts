@@ -20,6 +20,7 @@ interface RunFlags extends DataFlags {
   retryFailed?: boolean;
   metricsPort?: string;
   metricsHost?: string;
+  skipPreflight?: boolean;
 }
 
 function parseParallel(v: string | undefined): number | undefined {
@@ -36,7 +37,8 @@ export function register(program: Command): void {
     .option('--yes', 'accept a sweep of more than 5000 trials')
     .option('--retry-failed', 'run trials that failed in an earlier run again')
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port while the sweep runs')
-    .option('--metrics-host <host>', 'address of the /metrics endpoint (default 127.0.0.1)');
+    .option('--metrics-host <host>', 'address of the /metrics endpoint (default 127.0.0.1)')
+    .option('--skip-preflight', 'run without the spec\'s coord check (recorded in the output folder)');
   addDataRootOption(cmd)
     .action(async (file: string, flags: RunFlags) => {
       const parallel = parseParallel(flags.parallel);
@@ -73,6 +75,7 @@ export function register(program: Command): void {
           inheritOutput: !!process.env.SWEEP_DEBUG,
           data,
           hooks: telemetry?.hooks,
+          skipPreflight: !!flags.skipPreflight,
         });
       } catch (err) {
         if (err instanceof OutputFolderError) throw new UsageError(err.message);

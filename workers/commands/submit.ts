@@ -11,6 +11,7 @@ interface SubmitFlags extends ConnectionFlags {
   wait?: boolean;
   yes?: boolean;
   id?: string;
+  skipPreflight?: boolean;
 }
 
 export function register(program: Command): void {
@@ -20,13 +21,14 @@ export function register(program: Command): void {
     .argument('<spec>', 'sweep spec, YAML or JSON')
     .option('--wait', 'follow the sweep until it ends (exit 1 if trials failed)')
     .option('--yes', 'accept a sweep of more than 5000 trials')
-    .option('--id <id>', 'sweep id to use instead of a generated one'))
+    .option('--id <id>', 'sweep id to use instead of a generated one')
+    .option('--skip-preflight', 'run without the spec\'s coord check (recorded with the sweep)'))
     .action(async (file: string, flags: SubmitFlags) => {
       const spec = await SweepClient.readSpec(file);
       SweepClient.validate(spec, !!flags.yes); // before any connection: errors are about the spec
       if (flags.id !== undefined && !SWEEP_ID_PATTERN.test(flags.id)) throw new UsageError(`--id: "${flags.id}" may hold only letters, digits, '_', '-' and ':'`);
       await withClient(flags, async (client) => {
-        const s = await client.submit(spec, { yes: !!flags.yes, ...(flags.id ? { sweepId: flags.id } : {}) });
+        const s = await client.submit(spec, { yes: !!flags.yes, ...(flags.id ? { sweepId: flags.id } : {}), ...(flags.skipPreflight ? { options: { skipPreflight: true } } : {}) });
         console.log(s.sweepId);
         process.stderr.write(`sweep ${s.name}: ${s.trials} trials submitted as ${s.sweepId} (task queue ${client.settings.taskQueue})\n`);
         if (!flags.wait) return;

@@ -20,6 +20,7 @@ import type { Progress } from './progress.js';
 import { writeSweepSummary } from './summary.js';
 import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
 import { type DataAccess, trainerDataAccess } from '../../core/tasks/file/data-roots.js';
+import { preflightGate } from './preflight.js';
 
 export interface RunOptions {
   /** output folder */
@@ -41,6 +42,8 @@ export interface RunOptions {
   data?: DataAccess;
   /** how the folder's lock names its holder (default `sweep run`) */
   command?: string;
+  /** `--skip-preflight`: run without the spec's coord check (recorded in preflight.json) */
+  skipPreflight?: boolean;
 }
 
 export interface RunResult {
@@ -97,6 +100,9 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   await output.writeJson('spec', { name: spec.name, description: spec.description, base: spec.base,
     axes: spec.grid.axes.map((a) => ({ path: a.path, values: a.values, kind: a.kind })), search: spec.search,
     analysis: spec.analysis, execution: spec.execution });
+
+  // The preflight (the spec's coord check) before any trial; a failing one throws PreflightFailed.
+  await preflightGate(resolved, opts.out, opts).catch(async (err: unknown) => { await output.close(); throw err; });
 
   const strategy: SearchStrategy = createStrategy(resolved);
   const state: SearchState = { planned: [], finished: {} };
