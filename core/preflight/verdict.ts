@@ -23,7 +23,8 @@ export interface CoordCheckEntry {
   /** whether `ok` compares slope and expected (see judged() below) */
   judged: boolean;
   ok: boolean;
-  /** seed-mean size at each width (the report's coord-check plot) */
+  /** the widths and the seed-mean size at each (the report's coord-check plot) */
+  widths: number[];
   sizes: number[];
 }
 
@@ -96,6 +97,7 @@ function entry(s: SubjectSizes, plan: CoordCheckPlan, layer: number, step: numbe
   return {
     parametrization: s.subject.name, layer, step, measure, slope, ci, expected, judged: isJudged,
     ok: !isJudged || judge(slope, expected, plan.tolerance, atLeast),
+    widths: plan.widths,
     sizes: perWidth.map((v) => seedMean(v, all)),
   };
 }

@@ -8,6 +8,7 @@ import type { Summary } from '../analysis/summary.js';
 import * as charts from './charts.js';
 import { renderSvg, type ChartSpec } from './render-chart.js';
 import { errorMessage } from '../error-message.js';
+import { coordCheckPanels } from './coord-check-charts.js';
 
 /** At most this many charts per kind (a sweep can have hundreds of groups). */
 const MAX_PER_KIND = 8;
@@ -154,6 +155,19 @@ What each quantity and fit means, and what the papers predict: <code>docs/scienc
     parts.push(table(['group', 'input dims d', 'α values', 'collapse spread across d (update overlap)', '(max overlap)'], s.alignment.map((a) => [
       describeGroup(a.group), a.curves.map((c) => c.inputDim).join(', '), [...new Set(a.curves.flatMap((c) => c.points.map((p) => p.alpha)))].join(', '), fmt(a.collapseSpreadUpdate), fmt(a.collapseSpread)])));
     parts.push(await render(capped(s.alignment, 'alignment').map(charts.overlapVsAlpha)));
+  }
+
+  if (s.coordCheck?.length || s.preflightSkipped) {
+    parts.push('<h2>Coord check (preflight)</h2>');
+    if (s.preflightSkipped) parts.push('<p class="muted">The preflight was skipped (<code>--skip-preflight</code>): the sweep ran without its coord check.</p>');
+    const cc = s.coordCheck ?? [];
+    const names = [...new Set(cc.map((e) => e.parametrization))];
+    const failed = cc.filter((e) => !e.ok);
+    parts.push(table(['parametrization', 'verdict', 'failing entries (layer, step, measure: slope vs expected)'], names.map((n) => {
+      const bad = failed.filter((e) => e.parametrization === n);
+      return [n, bad.length ? 'fails' : 'ok', bad.map((e) => `${e.layer}, ${e.step}, ${e.measure}: ${fmt(e.slope)} vs ${fmt(e.expected)}`).join('; ') || '—'];
+    })));
+    for (const n of names) parts.push(await render(coordCheckPanels(n, cc)));
   }
 
   const notes = [...s.notes, ...problems];

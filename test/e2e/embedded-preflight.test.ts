@@ -62,6 +62,10 @@ test('sweep run with a passing coord check: summary.json carries coordCheck[]', 
     assert.deepEqual(Object.keys(e).filter((k) => ['parametrization', 'layer', 'step', 'measure', 'slope', 'ci', 'expected', 'ok'].includes(k)).length, 8);
     assert.equal(e.ok, true);
   }
+  // the report's coord-check plot: per parametrization one panel per step and measure (3 + 2 here)
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(html, /<h2>Coord check \(preflight\)<\/h2>/);
+  assert.ok((html.match(/<svg/g) ?? []).length >= 5);
 });
 
 test('sweep coord-check: one line per parametrization, --out writes coord-check.json, exit 3 on failure', { timeout: 120_000 }, async () => {

@@ -104,3 +104,17 @@ test('the coord check of every shipped example passes with its own settings', { 
     assert.equal(result.ok, true, `${f}: ${result.verdicts.filter((v) => !v.ok).map(failureLine).join('; ')}`);
   }
 });
+
+test('Prometheus: the coord-check verdict per sweep and parametrization', async () => {
+  const { Registry } = await import('prom-client');
+  const { SweepScienceGauges } = await import('../../workers/telemetry/science.js');
+  const { SCIENCE } = await import('../../workers/telemetry/names.js');
+  const registry = new Registry();
+  const g = new SweepScienceGauges(registry);
+  const e = (parametrization: string, ok: boolean) => ({ parametrization, layer: 0, step: 1, measure: 'dh', slope: 0, ci: null, expected: 0, judged: true, ok, widths: [], sizes: [] });
+  g.record('sw', { coordCheck: [e('mup', true), e('mup', true), e('bad', true), e('bad', false)] }, Date.now());
+  const values = (await registry.getSingleMetric(SCIENCE.coordCheckOk)!.get()).values;
+  const of = (p: string) => values.find((v) => v.labels.parametrization === p && v.labels.sweep === 'sw')?.value;
+  assert.equal(of('mup'), 1);
+  assert.equal(of('bad'), 0);
+});

@@ -48,6 +48,8 @@ export const SCIENCE = {
   exponent: 'sweep_fit_exponent',
   /** {sweep, group}: super-consistency spread of sharpness across widths (small = consistent) */
   sharpnessSpread: 'sweep_sharpness_spread',
+  /** {sweep, parametrization}: coord-check preflight verdict, 1 passed, 0 failed */
+  coordCheckOk: 'sweep_coord_check_ok',
   /** {sweep}: when the sweep's analysis was exported (unix seconds) */
   analyzedAt: 'sweep_analyzed_timestamp_seconds',
 } as const;
