@@ -93,16 +93,29 @@ for (const activation of ['relu', 'tanh']) {
   });
 }
 
-test('the coord check of every shipped example passes with its own settings', { timeout: 300_000 }, async () => {
+test('every shipped µP example declares the coord check as its preflight, and it passes as shipped', { timeout: 300_000 }, async () => {
   const dir = join(ROOT, 'examples');
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.expect.yaml'));
   assert.ok(files.length >= 8);
+  let checked = 0;
   for (const f of files) {
+    // the YAML as shipped, read the way `sweep run` reads it
     const r = await loadSpec(join(dir, f), { yes: true });
     if (!r.plans.some((p) => p.config.model.parametrization === 'mup')) continue;
-    const result = await runCoordCheck(coordCheckPlan(r));
+    assert.ok(r.spec.preflight?.coordCheck, `${f}: a µP sweep without preflight.coordCheck`);
+    const plan = coordCheckPlan(r);
+    // every parametrization the grid trains is checked, at the sweep's own widths when it has a width axis
+    const trained = new Set(r.plans.map((p) => p.config.model.parametrization));
+    assert.deepEqual(new Set(plan.subjects.map((s) => s.parametrization)), trained, f);
+    const widths = [...new Set(r.plans.map((p) => p.config.model.width))].sort((a, b) => a - b);
+    if (!r.spec.preflight.coordCheck.widths && widths.length >= 2) assert.deepEqual(plan.widths, widths, f);
+    const result = await runCoordCheck(plan);
     assert.equal(result.ok, true, `${f}: ${result.verdicts.filter((v) => !v.ok).map(failureLine).join('; ')}`);
+    assert.ok(result.entries.some((e) => e.judged), `${f}: nothing judged`);
+    assert.ok(result.durationMs > 0, `${f}: the check's wall time is recorded`);
+    checked++;
   }
+  assert.ok(checked >= 8, `${checked} µP examples checked`);
 });
 
 test('Prometheus: the coord-check verdict per sweep and parametrization', async () => {
