@@ -12,7 +12,7 @@ import type { AnalysisInfo } from '../workflows/types.js';
 import { openReportsStore, openSummariesKv, reportObject, sweepKey } from '../store/buckets.js';
 import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
 import { resolveForCluster } from './planning.js';
-import { writePreflightInto } from './preflight.js';
+import { writePreflightInto } from '../store/preflight.js';
 import { PREFLIGHT_FILE } from '../core/preflight/run.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 

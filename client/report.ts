@@ -1,6 +1,7 @@
 // `sweep report`: the output folder of a cluster sweep, as an embedded run writes it. A sweep
 // whose analysis finished has its folder stored in SWEEP_REPORTS; otherwise (still running,
-// cancelled) the folder is built now from what NATS holds, with the same analysis code.
+// cancelled, failed at its preflight) the folder is built now from what NATS holds, with the
+// same analysis code and the preflight's record.
 import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -12,6 +13,7 @@ import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
 import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
 import { PlanStore } from '../store/plans.js';
+import { writePreflightInto } from '../store/preflight.js';
 import { resolveStoredSpec } from '../core/stored-spec.js';
 
 export interface ReportResult {
@@ -61,9 +63,11 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
     const data = await collectSweep(nc, sweepId, resolveStoredSpec);
     const out = await writeSweepFolder(tmp, data);
     await out.close();
+    // the coord check ran before the first trial: its record (a failing one too) is in the summary
+    await writePreflightInto(nc, sweepId, tmp);
     // the scratch folder is private to this process: the lock on `dir` covers it
     await analyzeFolder(tmp, { planned: data.plans.length, lock });
-    const files = readdirSync(tmp).filter((f) => (Object.values(OUTPUT_FILES) as string[]).includes(f));
+    const files = readdirSync(tmp).filter((f) => ([...Object.values(OUTPUT_FILES), PREFLIGHT_FILE] as string[]).includes(f));
     for (const f of files) renameSync(join(tmp, f), join(dir, f));
     return { dir, complete: false, files, trials: data.records.length };
   } finally {

@@ -1,6 +1,7 @@
 // The coord-check preflight through the real CLI: `sweep run` exits 3 with one line naming the
 // mis-scaled test-only parametrization's output layer and runs no trial; --skip-preflight runs
-// the sweep and records the override; `sweep coord-check` prints a line per parametrization.
+// the sweep and records the override (`sweep analyze` of the folder that ran nothing reports the
+// failing verdict); `sweep coord-check` prints a line per parametrization.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -42,6 +43,12 @@ test('sweep run: a failing coord check exits 3 naming the layer and runs nothing
   const rec = JSON.parse(readFileSync(join(out, 'preflight.json'), 'utf8'));
   assert.equal(rec.skipped, false);
   assert.equal(rec.coordCheck.ok, false);
+  // the report of the sweep that never ran: `sweep analyze` carries the failing verdict
+  const a = await cli(['analyze', out]);
+  assert.equal(a.code, 0, a.stderr);
+  const failed = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).coordCheck.filter((e: { ok: boolean }) => !e.ok);
+  assert.ok(failed.length > 0 && failed.every((e: { parametrization: string }) => e.parametrization === 'mup-misscaled-output'));
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<h2>Coord check \(preflight\)<\/h2>/);
 
   const s = await cli(['run', specPath, '--out', out, '--skip-preflight'], BAD);
   assert.equal(s.code, 0, s.stderr);

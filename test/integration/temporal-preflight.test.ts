@@ -2,6 +2,8 @@
 // `sweep submit` runs the coordCheckPreflight activity before the first page is planned; a
 // failing check fails the sweep (non-retryable, naming the layer) with no trial planned or
 // started; a passing one ends in the report folder (preflight.json, summary.json coordCheck[]).
+// `sweep report` of a sweep without a final analysis (failed at its preflight, still running)
+// carries the coord check too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { TEST_VARIANTS_ENV } from '../../core/preflight/test-variants.js';
 import { startCluster, type Cluster } from './cluster-fixture.js';
-import { tinySpec } from './cluster-helpers.js';
+import { tinySpec, waitFor } from './cluster-helpers.js';
 
 let cluster: Cluster;
 const dirs: string[] = [];
@@ -54,6 +56,19 @@ test('a failing coord check fails the submitted sweep before any planning, namin
     assert.equal(app.nonRetryable, true);
     assert.match(app.message, /coord check failed: mup-misscaled-output layer 1 \(output\) step \d/);
     assert.deepEqual(await scheduledActivities(sub.sweepId), ['coordCheckPreflight'], 'one attempt, nothing planned');
+    // its report: no trials, and the verdict that stopped it, named at the output layer
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-it-preflight-'));
+    dirs.push(dir);
+    const rep = await cluster.client.report(sub.sweepId, dir);
+    assert.equal(rep.complete, false);
+    assert.equal(rep.trials, 0);
+    assert.ok(rep.files.includes('preflight.json'), `report files: ${rep.files.join(', ')}`);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'preflight.json'), 'utf8')).coordCheck.ok, false);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    const failed = summary.coordCheck.filter((e: { ok: boolean }) => !e.ok);
+    assert.ok(failed.length > 0 && failed.every((e: { parametrization: string }) => e.parametrization === 'mup-misscaled-output'));
+    assert.ok(failed.some((e: { layer: number }) => e.layer === 1), 'the output layer fails');
+    assert.ok(summary.coordCheck.some((e: { parametrization: string; ok: boolean }) => e.parametrization === 'mup' && e.ok));
   } finally {
     delete process.env[TEST_VARIANTS_ENV];
   }
@@ -87,5 +102,29 @@ test('--skip-preflight (options.skipPreflight): the sweep runs and the skip is r
     assert.equal(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).preflightSkipped, true);
   } finally {
     delete process.env[TEST_VARIANTS_ENV];
+  }
+});
+
+test('sweep report of a sweep still running carries its coord check', { timeout: 300_000 }, async () => {
+  // trials long enough to be running when the report is built
+  const running = tinySpec('pf-running', {
+    train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 },
+    grid: { seed: [0, 1] },
+    preflight: { coordCheck: { widths: [64, 128, 256], steps: 2, seeds: 2 } },
+  });
+  const sub = await cluster.client.submit({ document: running });
+  try {
+    await waitFor('a trial running', async () => ((await cluster.client.status(sub.sweepId)).progress?.inFlight ?? 0) > 0, 120_000);
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-it-preflight-'));
+    dirs.push(dir);
+    const rep = await cluster.client.report(sub.sweepId, dir);
+    assert.equal(rep.complete, false, 'partial results: the sweep is still running');
+    assert.ok(rep.files.includes('preflight.json'), `report files: ${rep.files.join(', ')}`);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    assert.ok(summary.coordCheck.length > 0);
+    assert.ok(summary.coordCheck.every((e: { ok: boolean }) => e.ok));
+    assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<h2>Coord check \(preflight\)<\/h2>/);
+  } finally {
+    await cluster.client.cancel(sub.sweepId, { wait: true });
   }
 });
