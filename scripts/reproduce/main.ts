@@ -1,9 +1,11 @@
 // npm run reproduce [NAME...] [--small] [--skip-run] [--parallel N]: runs the shipped examples
 // (all, or the named ones) and regenerates their sections of docs/results.md and their plots
-// from the runs' summary.json. Bad input: one line, exit 2, nothing run and no page changed.
+// from the runs' summary.json; `preflight-cost` and `intervals` regenerate the page's blocks on
+// the preflight's cost and the intervals' coverage. Bad input: one line, exit 2, nothing run and
+// no page changed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,12 +17,14 @@ import { readJsonl, writeFileAtomic } from '../../core/output/jsonl.js';
 import { renderSvg } from '../../core/report/render-chart.js';
 import { isEntryPoint } from '../../workers/entry-point.js';
 import { loadExpectation, type Expectation } from './expectations.js';
-import { assemblePage, PageError } from './page.js';
+import { assemblePage, PageError, parseBlocks } from './page.js';
 import { plotSpec } from './plots.js';
 import { readRunRecord, writeRunRecord } from './run-record.js';
 import { placeholderSection, renderSection } from './section.js';
 import { INTERVALS, intervalsPlaceholder, measureIntervals } from './intervals.js';
-import type { RunFacts, RunSpec } from './setup.js';
+import { PREFLIGHT_COST, preflightCostPlaceholder, recordedRun, renderPreflightCost, type CostRow } from './preflight-cost.js';
+import { wallSeconds, type RunFacts, type RunSpec } from './setup.js';
+import { PREFLIGHT_FILE, type PreflightRecord } from '../../core/preflight/run.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples');
@@ -76,14 +80,27 @@ async function readTrials(dir: string): Promise<TrialRecord[]> {
   return out;
 }
 
+/** The run's preflight.json, or null when it has none (or an unreadable one). */
+function readPreflight(dir: string): PreflightRecord | null {
+  const p = join(dir, PREFLIGHT_FILE);
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as PreflightRecord;
+  } catch {
+    return null;
+  }
+}
+
 async function section(job: Job): Promise<string> {
   const { summary } = await analyzeFolder(job.outDir);
   const spec = JSON.parse(readFileSync(join(job.outDir, 'spec.json'), 'utf8')) as RunSpec;
   const trials = await readTrials(job.outDir);
   const rec = readRunRecord(job.outDir);
+  const pf = readPreflight(job.outDir);
   const facts: RunFacts = {
     specFile: rec?.specFile ?? job.specFile, gridTrials: job.gridTrials,
     parallel: rec?.parallel ?? null, cpus: rec?.cpus ?? null, commit: rec?.commit ?? null,
+    preflight: pf && { seconds: pf.coordCheck ? pf.coordCheck.durationMs / 1000 : null, skipped: pf.skipped, ok: pf.coordCheck?.ok ?? true },
   };
   mkdirSync(PLOTS, { recursive: true });
   const plots: { path: string; caption: string }[] = [];
@@ -99,6 +116,41 @@ async function section(job: Job): Promise<string> {
   return renderSection({ name: job.name, expect: job.expect, summary, spec, trials, facts, plots });
 }
 
+/** `sweep coord-check` of a spec file: its measured wall time in seconds, or why there is none. */
+function measureCoordCheck(specFile: string): { seconds: number | null; problem?: string } {
+  const out = mkdtempSync(join(tmpdir(), 'sweep-reproduce-cc-'));
+  try {
+    console.log(`reproduce: ${PREFLIGHT_COST}: node dist/workers/cli.js coord-check ${specFile}`);
+    const r = spawnSync(process.execPath, [CLI, 'coord-check', join(ROOT, specFile), '--out', out], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+    if (r.status !== 0) return { seconds: null, problem: `\`sweep coord-check\` exited ${r.status ?? r.signal}` };
+    const rec = JSON.parse(readFileSync(join(out, 'coord-check.json'), 'utf8')) as PreflightRecord;
+    return { seconds: rec.coordCheck ? rec.coordCheck.durationMs / 1000 : null };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One example's preflight cost: from its run folder (preflight.json, trials.jsonl) where it
+ * has them, else the wall time its section records and a coord check measured now.
+ */
+async function preflightCost(name: string, page: Map<string, string>, commit: string | null): Promise<CostRow> {
+  const recorded = recordedRun(page.get(name) ?? '');
+  const specFile = recorded.specFile ?? `examples/${name}.yaml`;
+  const dir = join(ROOT, 'runs', (await loadSpec(join(ROOT, specFile))).spec.name);
+  const hasRun = existsSync(join(dir, 'trials.jsonl'));
+  const runCommit = hasRun ? readRunRecord(dir)?.commit ?? null : recorded.commit;
+  const sweepSeconds = hasRun ? wallSeconds(await readTrials(dir)) : recorded.wallSeconds;
+  const pf = hasRun ? readPreflight(dir)?.coordCheck : null;
+  if (pf) return { name, specFile, preflightSeconds: pf.durationMs / 1000, sweepSeconds, source: { kind: 'same run', commit: runCommit } };
+  const m = measureCoordCheck(specFile);
+  const problems = [m.problem, sweepSeconds === null ? `no recorded run: \`npm run reproduce ${name}\` measures it` : undefined].filter(Boolean);
+  return {
+    name, specFile, preflightSeconds: m.seconds, sweepSeconds, source: { kind: 'apart', sweepCommit: runCommit, checkCommit: commit },
+    ...(problems.length ? { problem: problems.join('; ') } : {}),
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
@@ -107,19 +159,20 @@ export async function main(argv: string[]): Promise<number> {
   const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
   if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`--parallel: must be a whole number ≥ 1, got ${values.parallel}`);
   const all = exampleNames(readdirSync(EXAMPLES));
-  // the page's blocks: one per example, then the measured coverage of the intervals
-  const blocks = [...all, INTERVALS];
+  // the page's blocks: one per example, the preflight's cost, the measured coverage of the intervals
+  const extra = [PREFLIGHT_COST, INTERVALS];
+  const blocks = [...all, ...extra];
   const unknown = positionals.filter((n) => !blocks.includes(n));
-  if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')} (examples: ${all.join(', ')}; also ${INTERVALS})`);
+  if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')} (examples: ${all.join(', ')}; also ${extra.join(', ')})`);
   const names = positionals.length ? positionals : blocks;
   // Every spec and expectation is checked before anything runs.
   const jobs: Job[] = [];
-  for (const n of names) if (n !== INTERVALS) jobs.push(await prepare(n, values.small));
+  for (const n of names) if (!extra.includes(n)) jobs.push(await prepare(n, values.small));
   const expectations = new Map<string, Expectation>();
   for (const n of all) expectations.set(n, jobs.find((j) => j.name === n)?.expect ?? loadExpectation(join(EXAMPLES, `${n}.expect.yaml`)));
   const commit = gitCommit();
   const done = new Map<string, string>();
-  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : placeholderSection(n, expectations.get(n)!));
+  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder() : placeholderSection(n, expectations.get(n)!));
   const write = async () => {
     const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
     await writeFileAtomic(PAGE, assemblePage(old, done, blocks, placeholder));
@@ -137,6 +190,15 @@ export async function main(argv: string[]): Promise<number> {
     done.set(job.name, await section(job));
     await write();
     console.log(`reproduce: ${job.name}: section written to docs/results.md`);
+  }
+  if (names.includes(PREFLIGHT_COST)) {
+    // after the examples: their sections (as just written, or as kept) record the sweeps' wall times
+    const page = parseBlocks(existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : '');
+    const rows: CostRow[] = [];
+    for (const n of all) rows.push(await preflightCost(n, page, commit));
+    done.set(PREFLIGHT_COST, renderPreflightCost(rows, cpus().length));
+    await write();
+    console.log(`reproduce: ${PREFLIGHT_COST}: the coord check's cost written to docs/results.md`);
   }
   if (names.includes(INTERVALS)) {
     done.set(INTERVALS, measureIntervals());

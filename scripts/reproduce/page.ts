@@ -12,7 +12,9 @@ setup, the expected value (the prediction the summary carries, or the example's 
 expectation in \`examples/NAME.expect.yaml\`), the measured value with its interval over seeds
 (how it is computed and how well it covers: [the last section](#intervals-over-seeds)), and a
 verdict computed by the rule the check declares. No number on this page is typed by hand;
-the plots are the charts of the run's \`report.html\` (SVG copies in \`docs/results/\`).
+the plots are the charts of the run's \`report.html\` (SVG copies in \`docs/results/\`). Every
+sweep starts with its coord-check preflight; what that costs against the sweep is in
+[its own section](#cost-of-the-coord-check-preflight).
 Trainer, fit and cluster benchmarks are on [docs/benchmarks.md](benchmarks.md).
 `;
 

@@ -22,6 +22,8 @@ export interface RunFacts {
   parallel: number | null;
   cpus: number | null;
   commit: string | null;
+  /** the run's preflight.json: null when the run has none; absent when not read */
+  preflight?: { seconds: number | null; skipped: boolean; ok: boolean } | null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,6 +69,20 @@ export function formatDuration(seconds: number | null): string {
   return `${m} min ${s} s`;
 }
 
+/** "coord check 6.2 s = 0.5% of the 22 min 14 s sweep", or what is missing. */
+export function costPhrase(preflightSeconds: number | null, sweepSeconds: number | null): string {
+  if (preflightSeconds === null) return 'coord check time not measured';
+  const check = `coord check ${formatDuration(preflightSeconds)}`;
+  if (sweepSeconds === null || !(sweepSeconds > 0)) return `${check}; the sweep's wall time is not recorded`;
+  return `${check} = ${fmt(100 * preflightSeconds / sweepSeconds, 2)}% of the ${formatDuration(sweepSeconds)} sweep`;
+}
+
+/** The setup line on the run's preflight (preflight.json). */
+function preflightLine(p: NonNullable<RunFacts['preflight']>, wall: number | null): string {
+  if (p.skipped) return 'Preflight: skipped (`--skip-preflight`): the sweep ran without its coord check.';
+  return `Preflight: ${costPhrase(p.seconds, wall)}; ${p.ok ? 'passed' : 'failed'}.`;
+}
+
 export interface TrialCounts { total: number; succeeded: number; diverged: number; failed: number; cancelled: number }
 
 /** Markdown bullet lines describing the setup. */
@@ -93,6 +109,9 @@ export function setupLines(spec: RunSpec, trials: readonly TrialRecord[], counts
   const outcome = `${counts.total} trials: ${counts.succeeded} succeeded, ${counts.diverged} diverged, ${counts.failed} failed`;
   const machine = [facts.parallel !== null ? `${facts.parallel} worker${facts.parallel === 1 ? '' : 's'}` : null, facts.cpus !== null ? `${facts.cpus} CPUs` : null].filter(Boolean).join(' on ');
   const cpu = trials.reduce((s, t) => s + (t.durationMs ?? 0), 0) / 1000;
-  lines.push(`Run: ${outcome}; wall time ${formatDuration(wallSeconds(trials))}${machine ? ` (${machine})` : ''}, ${formatDuration(cpu)} summed over trials${facts.commit ? `; code at commit \`${facts.commit}\`` : ''}.`);
+  const wall = wallSeconds(trials);
+  lines.push(`Run: ${outcome}; wall time ${formatDuration(wall)}${machine ? ` (${machine})` : ''}, ${formatDuration(cpu)} summed over trials${facts.commit ? `; code at commit \`${facts.commit}\`` : ''}.`);
+  if (facts.preflight === null) lines.push('Preflight: none recorded in this run (no preflight.json).');
+  else if (facts.preflight) lines.push(preflightLine(facts.preflight, wall));
   return lines;
 }

@@ -9,8 +9,9 @@ import { applyRule, fmt, runCheck } from '../../scripts/reproduce/checks.js';
 import { parseExpectation, type Expectation } from '../../scripts/reproduce/expectations.js';
 import { assemblePage, PageError } from '../../scripts/reproduce/page.js';
 import { placeholderSection, renderSection, stabilityRule } from '../../scripts/reproduce/section.js';
-import { wallSeconds, type RunSpec } from '../../scripts/reproduce/setup.js';
+import { costPhrase, setupLines, wallSeconds, type RunSpec } from '../../scripts/reproduce/setup.js';
 import { renderIntervals } from '../../scripts/reproduce/intervals.js';
+import { parseDuration, recordedRun, renderPreflightCost } from '../../scripts/reproduce/preflight-cost.js';
 
 const describe = (g: Record<string, unknown>) => Object.entries(g).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'all trials';
 const boot = { method: 'jackknife-t' as const, replicates: 4, usable: 4, level: 0.95, seeds: 4 };
@@ -173,4 +174,43 @@ test('an expectation\'s reading is words only: numbers are refused (paper tags a
   assert.throws(() => parseExpectation(`${base}reading: the exponent is 0.01 here\n`, 'x.expect.yaml'), (e: unknown) => e instanceof ConfigError && /reading: must not contain numbers/.test(e.message));
   const ok = parseExpectation(`${base}reading: wider networks forget less than in P4, as muP predicts\n`, 'x.expect.yaml');
   assert.equal(ok.reading, 'wider networks forget less than in P4, as muP predicts');
+});
+
+test('the preflight\'s cost: the coord check\'s wall time as a share of the sweep\'s, said in one phrase', () => {
+  assert.equal(costPhrase(6.2, 22 * 60 + 14), 'coord check 6.2 s = 0.46% of the 22 min 14 s sweep');
+  assert.equal(costPhrase(0.35, 3.6), 'coord check 0.35 s = 9.7% of the 3.6 s sweep');
+  assert.equal(costPhrase(0.35, null), 'coord check 0.35 s; the sweep\'s wall time is not recorded');
+  assert.equal(costPhrase(null, 10), 'coord check time not measured');
+  // a section generated from a run with preflight.json states it beside the run's wall time (90 s)
+  const lines = setupLines(spec, trials, fixture(0.6).trials, { ...facts, preflight: { seconds: 4.5, skipped: false, ok: true } });
+  assert.ok(lines.includes('Preflight: coord check 4.5 s = 5% of the 1 min 30 s sweep; passed.'), lines.join('\n'));
+  assert.ok(setupLines(spec, trials, fixture(0.6).trials, { ...facts, preflight: null }).some((l) => /^Preflight: none recorded/.test(l)));
+  assert.ok(setupLines(spec, trials, fixture(0.6).trials, { ...facts, preflight: { seconds: null, skipped: true, ok: true } }).some((l) => /^Preflight: skipped/.test(l)));
+  assert.ok(!setupLines(spec, trials, fixture(0.6).trials, facts).some((l) => l.startsWith('Preflight')), 'not read: not stated');
+});
+
+test('a section\'s recorded run is read back from the lines it was generated with', () => {
+  for (const [text, seconds] of [['3.6 s', 3.6], ['0.39 s', 0.39], ['9 min 52 s', 592], ['22 min 14 s', 1334], ['n/a', null]] as const) {
+    assert.equal(parseDuration(text), seconds, text);
+  }
+  const block = renderSection({ name: 'fixture', expect: expectation, summary: fixture(0.6), spec, trials, facts, plots: [] });
+  assert.deepEqual(recordedRun(block), { specFile: 'examples/fixture.yaml', wallSeconds: 90, commit: 'abc1234' });
+  const bare = renderSection({ name: 'fixture', expect: expectation, summary: fixture(0.6), spec, trials, facts: { ...facts, parallel: null, cpus: null, commit: null }, plots: [] });
+  assert.deepEqual(recordedRun(bare), { specFile: 'examples/fixture.yaml', wallSeconds: 90, commit: null });
+  assert.deepEqual(recordedRun(placeholderSection('fixture', expectation)), { specFile: null, wallSeconds: null, commit: null });
+});
+
+test('the preflight-cost block: one line per example with its numbers and where they come from', () => {
+  const block = renderPreflightCost([
+    { name: 'quickstart', specFile: 'examples/quickstart.yaml', preflightSeconds: 0.35, sweepSeconds: 3.6, source: { kind: 'same run', commit: 'abc1234' } },
+    { name: 'lr-transfer', specFile: 'examples/lr-transfer.yaml', preflightSeconds: 5.2, sweepSeconds: 1334, source: { kind: 'apart', sweepCommit: '475c29e', checkCommit: 'def5678' } },
+    { name: 'new', specFile: 'examples/new.yaml', preflightSeconds: 1, sweepSeconds: null, source: { kind: 'apart', sweepCommit: null, checkCommit: 'def5678' }, problem: 'no recorded run' },
+  ], 2);
+  assert.ok(block.startsWith('<!-- example:preflight-cost -->') && block.endsWith('<!-- /example:preflight-cost -->'));
+  assert.match(block, /^- quickstart \(\[`examples\/quickstart\.yaml`\]\(\.\.\/examples\/quickstart\.yaml\)\): coord check 0\.35 s = 9\.7% of the 3\.6 s sweep; both from one run .*`abc1234`/m);
+  assert.match(block, /^- lr-transfer .*: coord check 5\.2 s = 0\.39% of the 22 min 14 s sweep; the sweep's wall time from its recorded run above \(commit `475c29e`\).*measured apart .*`def5678`/m);
+  assert.match(block, /^- new .*: coord check 1 s; the sweep's wall time is not recorded \(no recorded run\)/m);
+  assert.match(block, /2 CPUs/);
+  const page = assemblePage(null, new Map([['preflight-cost', block]]), ['preflight-cost'], () => '');
+  assert.ok(page.includes(block));
 });
