@@ -1,6 +1,7 @@
-// The coord check's measurements: each subject trained a few steps on one fixed batch at every
-// width and seed, recording per layer and step the mean |h_l| and the mean update |h_l(t) − h_l(0)|
-// (pre-activations; the last layer is the raw network output, before any centering).
+// The coord check's measurements with the built-in trainer: each subject trained a few steps on
+// one fixed batch at every width and seed, recording per layer and step the mean |h_l| and the
+// mean update |h_l(t) − h_l(0)| (pre-activations; the last layer is the raw network output,
+// before any centering). Another trainer supplies the same tables (sizes.ts).
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend/backend.js';
 import { probeDataset } from '../measure/probe.js';
@@ -9,19 +10,10 @@ import type { DataAccess } from '../tasks/file/data-roots.js';
 import type { Dataset } from '../tasks/task.js';
 import { Trainer } from '../train/trainer.js';
 import type { CoordCheckPlan, CoordCheckSubject } from './plan.js';
+import type { MeasureProgress, SizeTable, SubjectSizes } from './sizes.js';
 
 /** Rows of the fixed batch (the training batch size, at most this many). */
 export const MAX_BATCH = 256;
-
-/** sizes[layer][step][width][seed] for one measure. */
-export type SizeTable = number[][][][];
-
-export interface SubjectSizes {
-  subject: CoordCheckSubject;
-  depth: number;
-  h: SizeTable;
-  dh: SizeTable;
-}
 
 /** Mean |h_l| and mean |h_l − h0_l| of every layer on x. */
 function sizes(tr: Trainer, x: tf.Tensor, h0: tf.Tensor[] | null): { h: number[]; dh: number[] } {
@@ -60,10 +52,8 @@ function runOne(subject: CoordCheckSubject, width: number, seed: number, steps: 
   return rows;
 }
 
-export interface MeasureOptions {
+export interface MeasureOptions extends MeasureProgress {
   data?: DataAccess;
-  /** called after each (subject, width) with how many of all runs are done */
-  onProgress?: (done: number, total: number) => void;
 }
 
 /** Trains every subject at every width and seed; the batch and the task are the same for all. */

@@ -2,7 +2,7 @@
 // base values for every other axis), the widths (the sweep's width axis by default), seeds,
 // steps, learning rate and tolerance.
 import type { ResolvedSweep } from '../config/spec.js';
-import { trialConfigSchema, type Parametrization, type TrialConfig } from '../config/trial.js';
+import { trialConfigSchema, type OptimizerConfig, type Parametrization, type TrialConfig } from '../config/trial.js';
 import { pointConfig } from '../grid/expand.js';
 import type { CoordVariant } from './test-variants.js';
 import { coordCheckPreflightSchema, type CoordCheckPreflight } from './schema.js';
@@ -12,8 +12,10 @@ export const DEFAULT_WIDTHS = [64, 128, 256, 512, 1024];
 export interface CoordCheckSubject {
   /** reported name: the parametrization, or a test variant's name */
   name: string;
+  /** the parametrization and optimizer whose exponents the verdict expects */
   parametrization: Parametrization;
-  /** trial config at the first width and seed; width and seed are set per run */
+  optimizer: OptimizerConfig['kind'];
+  /** trial config at the first width and seed (what the measurement trains); width and seed are set per run */
   config: TrialConfig;
   variant?: CoordVariant;
 }
@@ -52,7 +54,11 @@ export function coordCheckPlan(resolved: ResolvedSweep, settings?: Partial<Coord
   };
   const ps = axisValues(resolved, 'model.parametrization').filter((v): v is Parametrization => typeof v === 'string');
   const names: Parametrization[] = ps.length ? [...new Set(ps)] : [template?.model.parametrization ?? 'mup'];
-  const subjects: CoordCheckSubject[] = names.map((p) => ({ name: p, parametrization: p, config: base(p) }));
-  for (const v of variants) subjects.push({ name: v.name, parametrization: v.base, config: base(v.base), variant: v });
+  const subject = (name: string, p: Parametrization, variant?: CoordVariant): CoordCheckSubject => {
+    const config = base(p);
+    return { name, parametrization: p, optimizer: config.optimizer.kind, config, ...(variant ? { variant } : {}) };
+  };
+  const subjects: CoordCheckSubject[] = names.map((p) => subject(p, p));
+  for (const v of variants) subjects.push(subject(v.name, v.base, v));
   return { widths, steps: s.steps, seeds: s.seeds, tolerance: s.tolerance, lr: subjects[0].config.optimizer.lr, subjects };
 }

@@ -2,6 +2,7 @@
 // (preflight.json), including whether the user skipped it.
 import { measureCoordCheck, type MeasureOptions } from './measure.js';
 import type { CoordCheckPlan } from './plan.js';
+import type { CoordMeasure } from './sizes.js';
 import { coordCheckVerdict, failureLine, PreflightFailed, type CoordCheckResult } from './verdict.js';
 
 export const PREFLIGHT_FILE = 'preflight.json';
@@ -15,9 +16,14 @@ export interface PreflightRecord {
   time: string;
 }
 
-export async function runCoordCheck(plan: CoordCheckPlan, opts: MeasureOptions = {}): Promise<CoordCheckResult> {
+export interface RunCoordCheckOptions extends MeasureOptions {
+  /** where the sizes come from; default: the built-in trainer (measure.ts) */
+  measure?: CoordMeasure;
+}
+
+export async function runCoordCheck(plan: CoordCheckPlan, opts: RunCoordCheckOptions = {}): Promise<CoordCheckResult> {
   const started = performance.now();
-  const sizes = await measureCoordCheck(plan, opts);
+  const sizes = await (opts.measure ? opts.measure(plan, opts) : measureCoordCheck(plan, opts));
   return coordCheckVerdict(plan, sizes, Math.round(performance.now() - started));
 }
 

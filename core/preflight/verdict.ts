@@ -4,7 +4,7 @@
 import { seedIntervals } from '../analysis/seed-interval.js';
 import { Rng } from '../rng.js';
 import { expectedSlope, layerRole, oneSided, type Measure } from './expected.js';
-import type { SubjectSizes } from './measure.js';
+import type { SubjectSizes } from './sizes.js';
 import type { CoordCheckPlan } from './plan.js';
 
 /** One line of summary.json's coordCheck[]. */
@@ -89,8 +89,7 @@ function entry(s: SubjectSizes, plan: CoordCheckPlan, layer: number, step: numbe
       { replicates: 200, rng: new Rng(0, 'coord-check', s.subject.name, layer, step, measure) }).intervals[0];
     if (iv) ci = [iv.lo, iv.hi];
   }
-  const cfg = s.subject.config;
-  const expected = expectedSlope(s.subject.parametrization, cfg.optimizer.kind, layerRole(layer, s.depth), measure, step);
+  const expected = expectedSlope(s.subject.parametrization, s.subject.optimizer, layerRole(layer, s.depth), measure, step);
   // a one-sided parametrization (SP) is judged only where it is expected to grow
   const atLeast = oneSided(s.subject.parametrization);
   const isJudged = judged(expected, layer, s.depth, measure) && (!atLeast || expected! > 0);

@@ -12,6 +12,7 @@ import { coordCheckPlan, DEFAULT_WIDTHS } from '../../core/preflight/plan.js';
 import { runCoordCheck } from '../../core/preflight/run.js';
 import { testVariant } from '../../core/preflight/test-variants.js';
 import { failureLine, judge, logLogSlope } from '../../core/preflight/verdict.js';
+import type { CoordMeasure } from '../../core/preflight/sizes.js';
 import { ConfigError } from '../../core/config/errors.js';
 import { fileURLToPath } from 'node:url';
 
@@ -116,6 +117,29 @@ test('every shipped µP example declares the coord check as its preflight, and i
     checked++;
   }
   assert.ok(checked >= 8, `${checked} µP examples checked`);
+});
+
+test('the verdict needs only the sizes: a measurement other than the built-in trainer is judged the same way', async () => {
+  // sizes that follow exact power laws of the width: µP's exponents, except an output update ∝ N
+  const r = parseSpec(spec('relu'));
+  const plan = coordCheckPlan(r, { steps: 2, seeds: 3 });
+  const mupOnly = { ...plan, subjects: plan.subjects.filter((s) => s.parametrization === 'mup') };
+  const synthetic = (outputUpdate: number): CoordMeasure => async (p) => p.subjects.map((subject) => {
+    const depth = 3;
+    const table = (exp: (layer: number, step: number) => number) => Array.from({ length: depth }, (_, l) => Array.from({ length: p.steps + 1 }, (_, t) =>
+      p.widths.map((w) => Array.from({ length: p.seeds }, (_, k) => (1 + 0.01 * k) * w ** exp(l, t)))));
+    return {
+      subject, depth,
+      h: table((l, t) => (l === depth - 1 && t === 0 ? -0.5 : 0)),
+      dh: table((l, t) => (t === 0 ? 0 : l === depth - 1 ? outputUpdate : 0)),
+    };
+  });
+  const ok = await runCoordCheck(mupOnly, { measure: synthetic(0) });
+  assert.equal(ok.ok, true, ok.verdicts.filter((v) => !v.ok).map(failureLine).join('; '));
+  for (const e of ok.entries.filter((x) => x.judged)) assert.ok(Math.abs(e.slope! - e.expected!) < 1e-9, `${e.layer} ${e.step} ${e.measure}`);
+  const bad = await runCoordCheck(mupOnly, { measure: synthetic(1) });
+  assert.equal(bad.ok, false);
+  assert.match(failureLine(bad.verdicts[0]), /^coord check failed: mup layer 2 \(output\) step \d: mean \|h_t − h_0\| slope 1\.00 on log width, expected 0\.00/);
 });
 
 test('Prometheus: the coord-check verdict per sweep and parametrization', async () => {
