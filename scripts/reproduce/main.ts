@@ -5,7 +5,7 @@
 // no page changed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -99,7 +99,7 @@ async function section(job: Job): Promise<string> {
   const pf = readPreflight(job.outDir);
   const facts: RunFacts = {
     specFile: rec?.specFile ?? job.specFile, gridTrials: job.gridTrials,
-    parallel: rec?.parallel ?? null, cpus: rec?.cpus ?? null, commit: rec?.commit ?? null,
+    parallel: rec?.parallel ?? null, cpus: rec?.cpus ?? null, load: rec?.load ?? null, commit: rec?.commit ?? null,
     preflight: pf && { seconds: pf.coordCheck ? pf.coordCheck.durationMs / 1000 : null, skipped: pf.skipped, ok: pf.coordCheck?.ok ?? true },
   };
   mkdirSync(PLOTS, { recursive: true });
@@ -140,13 +140,15 @@ async function preflightCost(name: string, page: Map<string, string>, commit: st
   const dir = join(ROOT, 'runs', (await loadSpec(join(ROOT, specFile))).spec.name);
   const hasRun = existsSync(join(dir, 'trials.jsonl'));
   const runCommit = hasRun ? readRunRecord(dir)?.commit ?? null : recorded.commit;
+  const runLoad = hasRun ? readRunRecord(dir)?.load ?? null : null;
   const sweepSeconds = hasRun ? wallSeconds(await readTrials(dir)) : recorded.wallSeconds;
   const pf = hasRun ? readPreflight(dir)?.coordCheck : null;
-  if (pf) return { name, specFile, preflightSeconds: pf.durationMs / 1000, sweepSeconds, source: { kind: 'same run', commit: runCommit } };
+  if (pf) return { name, specFile, preflightSeconds: pf.durationMs / 1000, sweepSeconds, source: { kind: 'same run', commit: runCommit, load: runLoad } };
   const m = measureCoordCheck(specFile);
+  const checkLoad = loadavg()[0];
   const problems = [m.problem, sweepSeconds === null ? `no recorded run: \`npm run reproduce ${name}\` measures it` : undefined].filter(Boolean);
   return {
-    name, specFile, preflightSeconds: m.seconds, sweepSeconds, source: { kind: 'apart', sweepCommit: runCommit, checkCommit: commit },
+    name, specFile, preflightSeconds: m.seconds, sweepSeconds, source: { kind: 'apart', sweepCommit: runCommit, checkCommit: commit, checkLoad },
     ...(problems.length ? { problem: problems.join('; ') } : {}),
   };
 }
@@ -181,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!values['skip-run']) {
       const code = runExample(job, parallel);
       if (code !== 0 && code !== 1) return code;
-      writeRunRecord(job.outDir, { specFile: job.specFile, parallel: parallel ?? null, cpus: cpus().length, commit });
+      writeRunRecord(job.outDir, { specFile: job.specFile, parallel: parallel ?? null, cpus: cpus().length, load: loadavg()[1], commit });
     } else if (!existsSync(join(job.outDir, 'trials.jsonl'))) {
       if (positionals.length) throw new UsageError(`${relative(ROOT, job.outDir)}: no run of ${job.name} to regenerate from (run without --skip-run)`);
       console.log(`reproduce: ${job.name}: no run in ${relative(ROOT, job.outDir)}; its section is kept`);

@@ -3,6 +3,7 @@
 // same run when the run's folder holds preflight.json; otherwise the sweep's wall time is the
 // one its section records and the coord check is measured now with `sweep coord-check`.
 import { beginMarker, endMarker } from './section.js';
+import { fmt } from './checks.js';
 import { costPhrase } from './setup.js';
 
 export const PREFLIGHT_COST = 'preflight-cost';
@@ -10,9 +11,9 @@ export const PREFLIGHT_COST = 'preflight-cost';
 /** Where an example's two durations come from. */
 export type CostSource =
   /** preflight.json and trials.jsonl of one run */
-  | { kind: 'same run'; commit: string | null }
+  | { kind: 'same run'; commit: string | null; load?: number | null }
   /** the sweep's recorded run, and a separate `sweep coord-check` of the same spec file */
-  | { kind: 'apart'; sweepCommit: string | null; checkCommit: string | null };
+  | { kind: 'apart'; sweepCommit: string | null; checkCommit: string | null; checkLoad?: number | null };
 
 export interface CostRow {
   name: string;
@@ -26,11 +27,12 @@ export interface CostRow {
 }
 
 const commitText = (c: string | null) => (c ? `commit \`${c}\`` : 'an unrecorded commit');
+const loadText = (l: number | null | undefined) => (typeof l === 'number' ? `, load average ${fmt(l, 2)}` : '');
 
 function sourceText(s: CostSource): string {
-  if (s.kind === 'same run') return `both from one run (preflight.json and trials.jsonl, code at ${commitText(s.commit)})`;
+  if (s.kind === 'same run') return `both from one run (preflight.json and trials.jsonl, code at ${commitText(s.commit)}${loadText(s.load)})`;
   return `the sweep's wall time from its recorded run above (${commitText(s.sweepCommit)}), which predates the preflight; `
-    + `the coord check measured apart by \`sweep coord-check\` on the same spec file (${commitText(s.checkCommit)})`;
+    + `the coord check measured apart by \`sweep coord-check\` on the same spec file (${commitText(s.checkCommit)}${loadText(s.checkLoad)})`;
 }
 
 export function preflightCostPlaceholder(): string {
@@ -47,7 +49,9 @@ export function renderPreflightCost(rows: readonly CostRow[], cpus: number | nul
     'the grid (64–1024 without a width axis) trains 3 steps on one fixed batch with 2 seeds, per',
     'parametrization ([docs/science.md §1](science.md), "Coord check"). Its cost is its wall time',
     '(`durationMs` in `preflight.json`) against the wall time of the trials it guards, from the first',
-    `trial's start to the last one's end${cpus ? `, on this machine (${cpus} CPUs)` : ''}.`,
+    `trial's start to the last one's end${cpus ? `, on this machine (${cpus} CPUs)` : ''}. Both slow down when other work`,
+    'shares the machine (the load average is stated with each number), so a fraction is only as',
+    'good as its two numbers were measured under the same conditions: best from one run.',
     '',
     ...rows.map((r) => `- ${r.name} ([\`${r.specFile}\`](../${r.specFile})): ${costPhrase(r.preflightSeconds, r.sweepSeconds)}`
       + `${r.problem ? ` (${r.problem})` : ''}; ${sourceText(r.source)}.`),

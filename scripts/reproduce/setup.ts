@@ -21,6 +21,8 @@ export interface RunFacts {
   /** worker processes, when the generator started the run */
   parallel: number | null;
   cpus: number | null;
+  /** the machine's 5-minute load average when the run ended (others' work slows the trials) */
+  load?: number | null;
   commit: string | null;
   /** the run's preflight.json: null when the run has none; absent when not read */
   preflight?: { seconds: number | null; skipped: boolean; ok: boolean } | null;
@@ -107,7 +109,8 @@ export function setupLines(spec: RunSpec, trials: readonly TrialRecord[], counts
     lines.push(`Search: \`${String(search.kind)}\` (${params})${skipped}${added}.`);
   }
   const outcome = `${counts.total} trials: ${counts.succeeded} succeeded, ${counts.diverged} diverged, ${counts.failed} failed`;
-  const machine = [facts.parallel !== null ? `${facts.parallel} worker${facts.parallel === 1 ? '' : 's'}` : null, facts.cpus !== null ? `${facts.cpus} CPUs` : null].filter(Boolean).join(' on ');
+  const machine = [facts.parallel !== null ? `${facts.parallel} worker${facts.parallel === 1 ? '' : 's'}` : null, facts.cpus !== null ? `${facts.cpus} CPUs` : null].filter(Boolean).join(' on ')
+    + (typeof facts.load === 'number' ? `, load average ${fmt(facts.load, 2)}` : '');
   const cpu = trials.reduce((s, t) => s + (t.durationMs ?? 0), 0) / 1000;
   const wall = wallSeconds(trials);
   lines.push(`Run: ${outcome}; wall time ${formatDuration(wall)}${machine ? ` (${machine})` : ''}, ${formatDuration(cpu)} summed over trials${facts.commit ? `; code at commit \`${facts.commit}\`` : ''}.`);

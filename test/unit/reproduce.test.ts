@@ -198,16 +198,20 @@ test('a section\'s recorded run is read back from the lines it was generated wit
   const bare = renderSection({ name: 'fixture', expect: expectation, summary: fixture(0.6), spec, trials, facts: { ...facts, parallel: null, cpus: null, commit: null }, plots: [] });
   assert.deepEqual(recordedRun(bare), { specFile: 'examples/fixture.yaml', wallSeconds: 90, commit: null });
   assert.deepEqual(recordedRun(placeholderSection('fixture', expectation)), { specFile: null, wallSeconds: null, commit: null });
+  // the machine's load is stated with the run, and the wall time still reads back
+  const loaded = renderSection({ name: 'fixture', expect: expectation, summary: fixture(0.6), spec, trials, facts: { ...facts, load: 23.84 }, plots: [] });
+  assert.match(loaded, /wall time 1 min 30 s \(1 worker on 2 CPUs, load average 24\)/);
+  assert.equal(recordedRun(loaded).wallSeconds, 90);
 });
 
 test('the preflight-cost block: one line per example with its numbers and where they come from', () => {
   const block = renderPreflightCost([
-    { name: 'quickstart', specFile: 'examples/quickstart.yaml', preflightSeconds: 0.35, sweepSeconds: 3.6, source: { kind: 'same run', commit: 'abc1234' } },
+    { name: 'quickstart', specFile: 'examples/quickstart.yaml', preflightSeconds: 0.35, sweepSeconds: 3.6, source: { kind: 'same run', commit: 'abc1234', load: 1.5 } },
     { name: 'lr-transfer', specFile: 'examples/lr-transfer.yaml', preflightSeconds: 5.2, sweepSeconds: 1334, source: { kind: 'apart', sweepCommit: '475c29e', checkCommit: 'def5678' } },
     { name: 'new', specFile: 'examples/new.yaml', preflightSeconds: 1, sweepSeconds: null, source: { kind: 'apart', sweepCommit: null, checkCommit: 'def5678' }, problem: 'no recorded run' },
   ], 2);
   assert.ok(block.startsWith('<!-- example:preflight-cost -->') && block.endsWith('<!-- /example:preflight-cost -->'));
-  assert.match(block, /^- quickstart \(\[`examples\/quickstart\.yaml`\]\(\.\.\/examples\/quickstart\.yaml\)\): coord check 0\.35 s = 9\.7% of the 3\.6 s sweep; both from one run .*`abc1234`/m);
+  assert.match(block, /^- quickstart \(\[`examples\/quickstart\.yaml`\]\(\.\.\/examples\/quickstart\.yaml\)\): coord check 0\.35 s = 9\.7% of the 3\.6 s sweep; both from one run .*`abc1234`, load average 1\.5\)/m);
   assert.match(block, /^- lr-transfer .*: coord check 5\.2 s = 0\.39% of the 22 min 14 s sweep; the sweep's wall time from its recorded run above \(commit `475c29e`\).*measured apart .*`def5678`/m);
   assert.match(block, /^- new .*: coord check 1 s; the sweep's wall time is not recorded \(no recorded run\)/m);
   assert.match(block, /2 CPUs/);
