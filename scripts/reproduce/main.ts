@@ -148,7 +148,7 @@ async function preflightCost(name: string, page: Map<string, string>, commit: st
   const checkLoad = loadavg()[0];
   const problems = [m.problem, sweepSeconds === null ? `no recorded run: \`npm run reproduce ${name}\` measures it` : undefined].filter(Boolean);
   return {
-    name, specFile, preflightSeconds: m.seconds, sweepSeconds, source: { kind: 'apart', sweepCommit: runCommit, checkCommit: commit, checkLoad },
+    name, specFile, preflightSeconds: m.seconds, sweepSeconds, source: { kind: 'apart', sweepCommit: runCommit, sweepLoad: runLoad, checkCommit: commit, checkLoad },
     ...(problems.length ? { problem: problems.join('; ') } : {}),
   };
 }

@@ -13,7 +13,7 @@ export type CostSource =
   /** preflight.json and trials.jsonl of one run */
   | { kind: 'same run'; commit: string | null; load?: number | null }
   /** the sweep's recorded run, and a separate `sweep coord-check` of the same spec file */
-  | { kind: 'apart'; sweepCommit: string | null; checkCommit: string | null; checkLoad?: number | null };
+  | { kind: 'apart'; sweepCommit: string | null; sweepLoad?: number | null; checkCommit: string | null; checkLoad?: number | null };
 
 export interface CostRow {
   name: string;
@@ -27,11 +27,11 @@ export interface CostRow {
 }
 
 const commitText = (c: string | null) => (c ? `commit \`${c}\`` : 'an unrecorded commit');
-const loadText = (l: number | null | undefined) => (typeof l === 'number' ? `, load average ${fmt(l, 2)}` : '');
+const loadText = (l: number | null | undefined, unknown = '') => (typeof l === 'number' ? `, load average ${fmt(l, 2)}` : unknown);
 
 function sourceText(s: CostSource): string {
   if (s.kind === 'same run') return `both from one run (preflight.json and trials.jsonl, code at ${commitText(s.commit)}${loadText(s.load)})`;
-  return `the sweep's wall time from its recorded run above (${commitText(s.sweepCommit)}), which predates the preflight; `
+  return `the sweep's wall time from its recorded run above (${commitText(s.sweepCommit)}${loadText(s.sweepLoad, ', load not recorded')}), which predates the preflight; `
     + `the coord check measured apart by \`sweep coord-check\` on the same spec file (${commitText(s.checkCommit)}${loadText(s.checkLoad)})`;
 }
 

@@ -212,7 +212,7 @@ test('the preflight-cost block: one line per example with its numbers and where 
   ], 2);
   assert.ok(block.startsWith('<!-- example:preflight-cost -->') && block.endsWith('<!-- /example:preflight-cost -->'));
   assert.match(block, /^- quickstart \(\[`examples\/quickstart\.yaml`\]\(\.\.\/examples\/quickstart\.yaml\)\): coord check 0\.35 s = 9\.7% of the 3\.6 s sweep; both from one run .*`abc1234`, load average 1\.5\)/m);
-  assert.match(block, /^- lr-transfer .*: coord check 5\.2 s = 0\.39% of the 22 min 14 s sweep; the sweep's wall time from its recorded run above \(commit `475c29e`\).*measured apart .*`def5678`/m);
+  assert.match(block, /^- lr-transfer .*: coord check 5\.2 s = 0\.39% of the 22 min 14 s sweep; the sweep's wall time from its recorded run above \(commit `475c29e`, load not recorded\).*measured apart .*`def5678`/m);
   assert.match(block, /^- new .*: coord check 1 s; the sweep's wall time is not recorded \(no recorded run\)/m);
   assert.match(block, /2 CPUs/);
   const page = assemblePage(null, new Map([['preflight-cost', block]]), ['preflight-cost'], () => '');
