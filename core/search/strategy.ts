@@ -1,12 +1,13 @@
 // Search strategies decide which trials run next. They are pure (state in, next trials out) so
 // the embedded runner and the cluster workflow drive them the same way.
+import type { AnyTrialConfig } from '../config/command-trial.js';
 import type { TrialConfig } from '../config/trial.js';
 import type { TrialRecord } from '../outcome.js';
 
 /** A trial to run: its resolved config, its id, and its coordinates on the sweep's axes. */
-export interface TrialPlan {
+export interface TrialPlan<C extends AnyTrialConfig = TrialConfig> {
   id: string;
-  config: TrialConfig;
+  config: C;
   axes: Record<string, unknown>;
 }
 
