@@ -11,9 +11,9 @@ export interface TrialPlan<C extends AnyTrialConfig = TrialConfig> {
   axes: Record<string, unknown>;
 }
 
-export interface SearchState {
+export interface SearchState<P extends TrialPlan<AnyTrialConfig> = TrialPlan> {
   /** every trial planned so far (in plan order) */
-  planned: TrialPlan[];
+  planned: P[];
   /** results of the finished ones, by trial id */
   finished: Record<string, FinishedTrial>;
 }
@@ -28,14 +28,14 @@ export function finishedTrial(r: FinishedTrial): FinishedTrial {
   return f;
 }
 
-export interface SearchStep {
+export interface SearchStep<P extends TrialPlan<AnyTrialConfig> = TrialPlan> {
   /** new trials to run now (never one already planned) */
-  next: TrialPlan[];
+  next: P[];
   /** true when no further trials will ever be proposed */
   done: boolean;
 }
 
-export interface SearchStrategy {
+export interface SearchStrategy<P extends TrialPlan<AnyTrialConfig> = TrialPlan> {
   readonly kind: string;
-  step(state: SearchState): SearchStep;
+  step(state: SearchState<P>): SearchStep<P>;
 }
