@@ -131,6 +131,8 @@ export class CommandPool {
     // the report channel: one message a line; the attempt is judged line by line
     const pipe = child.stdio[PIPE_FD] as NodeJS.ReadableStream | null;
     let buffer = '';
+    // once the outcome is known the trainer should end by itself; one that lingers is stopped
+    let lingerTimer: NodeJS.Timeout | undefined;
     const onLine = (line: string) => {
       if (!line.trim() || judge.broken) return;
       const r = judge.receiveLine(line);
@@ -138,6 +140,7 @@ export class CommandPool {
         stop();
         return;
       }
+      if (judge.decided) lingerTimer ??= setTimeout(stop, trainer.killAfterSeconds * 1000);
       const id = messageId(r.message);
       if (!seen.has(id)) {
         seen.add(id);
@@ -167,6 +170,7 @@ export class CommandPool {
         settled = true;
         clearTimeout(deadline);
         clearTimeout(killTimer);
+        clearTimeout(lingerTimer);
         if (buffer.trim()) onLine(buffer);
         this.running.delete(a);
         rmSync(launchPath, { force: true });
