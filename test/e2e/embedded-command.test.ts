@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trialId } from '../../core/ids.js';
-import { jsonl, ROOT, runCli } from './embedded-helpers.js';
+import { alive, childPids, jsonl, ROOT, runCli, startCli, waitFor } from './embedded-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sweep-e2e-command-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -171,4 +171,28 @@ grid:
   assert.match(lines[0], /^sweep: invalid .*bad\.yaml: model: belongs to the built-in trainer; .* \(and 1 more\)$/);
   assert.match(lines[1], /^ *grid\.model\.depth: a command trainer's axes are its own hyperparameters, params\.<key>/);
   assert.ok(!(await import('node:fs')).existsSync(join(tmp, 'bad-out')), 'nothing was started');
+});
+
+test('Ctrl-C stops the command trainers (their own process group) and records none of them', { timeout: 120_000 }, async () => {
+  const spec = join(tmp, 'interrupt.yaml');
+  writeFileSync(spec, `name: cmd-interrupt
+trainer:
+  kind: command
+  command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FIXTURE)}]
+  params: { width: 16, lr: 0.1, fault: hang }
+  killAfterSeconds: 2
+grid:
+  params.width: [8, 16]
+`);
+  const out = join(tmp, 'interrupt-out');
+  const cli = startCli(['run', spec, '--out', out, '--parallel', '2'], { group: true });
+  let trainers: number[] = [];
+  await waitFor(() => (trainers = childPids(cli.child.pid!)).length === 2, 30_000, 'two trainer processes');
+  // as a terminal does: the signal reaches the runner's group, not the trainers' own groups
+  process.kill(-cli.child.pid!, 'SIGINT');
+  const { code } = await cli.exited;
+  assert.equal(code, 130, cli.stderr());
+  assert.match(cli.stderr(), /interrupted: 0 of 2 trials done/);
+  for (const pid of trainers) assert.equal(alive(pid), false, `trainer ${pid} was stopped`);
+  assert.deepEqual(jsonl(join(out, 'trials.jsonl')), []);
 });
