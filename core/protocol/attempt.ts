@@ -12,6 +12,8 @@ import { EXIT_INVALID_LAUNCH } from './launch.js';
 export const QUOTE_CHARS = 200;
 
 export const BACKEND = 'command';
+/** What a command trial's learning rate means, unless its `started` event says (`lrConvention`). */
+export const LR_CONVENTION = 'as the command trainer defines it (trainer.params)';
 
 /** A line as quoted in an error: JSON string syntax (no raw control characters), cut short. */
 export function quoteLine(line: string): string {
@@ -114,7 +116,7 @@ export class AttemptJudge {
     // the fields in the order every other result has them (core/outcome.ts)
     const result = (outcome: TrialResult['outcome'], step: number, final: FinalMetrics, extra: Pick<TrialResult, 'error' | 'divergence'>): TrialResult => ({
       trialId: this.trialId, outcome, step, ...extra, final,
-      backend: this.started?.backend ?? BACKEND, lrConvention: '', durationMs: exit.durationMs,
+      backend: this.started?.backend ?? BACKEND, lrConvention: this.started?.lrConvention ?? LR_CONVENTION, durationMs: exit.durationMs,
     });
     const tail = exit.tail.length ? `; last output: ${exit.tail.slice(-3).join(' | ')}` : '';
     const failed = (error: string, retryable = false): AttemptEnd => ({ result: result('failed', this.final.step, this.final, { error }), retryable });

@@ -67,7 +67,8 @@ export class CommandPool {
       let last: TrialResult | undefined;
       for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
         if (this.closing) return null;
-        this.opts.onStart?.();
+        // the progress counts a trial once, however many attempts it takes
+        if (attempt === 1) this.opts.onStart?.();
         const end = await this.attempt(job, attempt, seen);
         if (!end) return null;
         last = end.result;
@@ -192,7 +193,11 @@ export class CommandPool {
   /** Stops every trainer (SIGTERM, then SIGKILL after the grace period) and waits for them. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const go of this.queue.splice(0)) go();
+    // queued trials go on to find the pool closed and resolve null
+    for (const go of this.queue.splice(0)) {
+      this.active++;
+      go();
+    }
     const all = [...this.running];
     for (const a of all) a.stop();
     await Promise.all(all.map((a) => a.done));
