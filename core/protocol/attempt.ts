@@ -29,6 +29,8 @@ export interface AttemptExit {
   signal: string | null;
   /** the attempt ran past the trainer's timeoutSeconds and was stopped */
   timedOut?: boolean;
+  /** the program could not be started (not found, not executable): the spec's to fix, not retried */
+  startError?: string;
   /** last lines of the trainer's stdout and stderr */
   tail: readonly string[];
   durationMs: number;
@@ -124,6 +126,7 @@ export class AttemptJudge {
       result: result('diverged', step, final, { divergence }), retryable: false,
     });
 
+    if (exit.startError !== undefined) return failed(`could not start the trainer: ${exit.startError}`);
     if (this.violation) return failed(this.violation);
     if (this.nonfinite !== undefined) return diverged(this.nonfinite, 'nonfinite', { ...this.final, step: this.nonfinite });
     const t = this.terminal;

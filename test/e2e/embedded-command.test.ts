@@ -196,3 +196,22 @@ grid:
   for (const pid of trainers) assert.equal(alive(pid), false, `trainer ${pid} was stopped`);
   assert.deepEqual(jsonl(join(out, 'trials.jsonl')), []);
 });
+
+test('a trainer program that does not exist fails its trials once each, naming it', { timeout: 60_000 }, async () => {
+  const spec = join(tmp, 'missing.yaml');
+  writeFileSync(spec, `name: cmd-missing
+trainer: { kind: command, command: [./no-such-trainer, --fast], params: { width: 8 } }
+grid:
+  params.width: [8, 16]
+`);
+  const out = join(tmp, 'missing-out');
+  const r = await runCli(['run', spec, '--out', out]);
+  assert.equal(r.code, 1, r.stderr);
+  const { trials } = folder(out);
+  assert.equal(trials.length, 2);
+  for (const t of trials) {
+    assert.equal(t.outcome, 'failed');
+    assert.equal(t.attempt, 1);
+    assert.equal(t.error, `could not start the trainer: "./no-such-trainer" (ENOENT) in ${tmp}`);
+  }
+});

@@ -45,6 +45,8 @@ test('exit codes without a final event', () => {
   assert.equal(crash.retryable, true);
   assert.equal(crash.result.error, 'the trainer crashed (exit code 1); last output: a | b | Killed');
   assert.equal(judge().end(exit(null, { signal: 'SIGKILL' })).result.error, 'the trainer crashed (signal SIGKILL)');
+  const missing = judge().end({ ...exit(null), startError: '"python4" (ENOENT) in /work' });
+  assert.deepEqual([missing.retryable, missing.result.error], [false, 'could not start the trainer: "python4" (ENOENT) in /work']);
   const hung = judge().end(exit(143, { timedOut: true }));
   assert.equal(hung.retryable, false);
   assert.match(hung.result.error!, /within trainer\.timeoutSeconds/);

@@ -111,6 +111,7 @@ export class CommandPool {
     child.stderr?.setEncoding('utf8').on('data', keep);
 
     let timedOut = false;
+    let startError: string | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     const signalGroup = (sig: NodeJS.Signals) => {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
@@ -176,13 +177,14 @@ export class CommandPool {
         this.running.delete(a);
         rmSync(launchPath, { force: true });
         if (this.closing && !judge.decided) return resolve(null);
-        resolve(judge.end({ code, signal, timedOut, tail, durationMs: Date.now() - startedAt }));
+        resolve(judge.end({ code, signal, timedOut, startError, tail, durationMs: Date.now() - startedAt }));
       };
       // 'close': the process has exited and its pipes are drained, so every line was read
       child.on('close', (code, signal) => finish(code, signal));
-      child.on('error', (err) => {
-        tail.push(`could not start ${quoteLine(trainer.command[0])}: ${err.message}`);
-        finish(127, null);
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        // spawn failed (ENOENT, EACCES): no process ran, so no 'close' may follow
+        startError = `${quoteLine(trainer.command[0])} (${err.code ?? err.message}) in ${this.opts.cwd}`;
+        finish(null, null);
       });
     });
     const a: Attempt = { child, judge, stop, done };
