@@ -99,6 +99,8 @@ export class AttemptJudge {
   }
 
   private track(m: MetricMessage): void {
+    // the outcome was set by the final event; what follows it is stored but changes nothing
+    if (this.terminal) return;
     // JSON carries a non-finite loss as null: the trial diverged there
     if (m.trainLoss === null) {
       this.nonfinite ??= m.step;

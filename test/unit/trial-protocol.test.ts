@@ -36,6 +36,11 @@ test('a null loss is a non-finite divergence at its step, whatever the exit', ()
   assert.deepEqual([bound.outcome, bound.divergence, bound.step], ['diverged', 'bound', 7]);
 });
 
+test('the first final event decides; a later one or a later null loss changes nothing', () => {
+  const r = judge({ step: 0, trainLoss: 1 }, { event: 'finished', final: { step: 0 } }, { step: 5, trainLoss: null }, { event: 'failed', error: 'x' }).end(exit(0)).result;
+  assert.equal(r.outcome, 'succeeded');
+});
+
 test('exit codes without a final event', () => {
   const none = judge({ step: 0, trainLoss: 1 });
   assert.match(none.end(exit(0)).result.error!, /exited with code 0 without a final event/);
