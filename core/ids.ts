@@ -2,7 +2,7 @@
 // order or formatting of the spec it came from (RFC 8785 canonical JSON, then SHA-256).
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
-import type { TrialConfig } from './config/trial.js';
+import type { AnyTrialConfig } from './config/command-trial.js';
 
 /** Fields of a trial config that say where it runs, not what it computes. */
 // The package's typings declare an ES default export, but it is CommonJS: its default import is the function.
@@ -56,7 +56,7 @@ export function shortHash(value: unknown, length = 16): string {
 }
 
 /** 16 hex chars of SHA-256 over the canonical resolved config (without backend settings). */
-export function trialId(config: TrialConfig): string {
+export function trialId(config: AnyTrialConfig): string {
   const identity: Record<string, unknown> = { ...config };
   for (const k of NOT_IDENTITY) delete identity[k];
   return shortHash(identity, 16);

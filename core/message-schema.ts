@@ -28,6 +28,8 @@ export const metricMessageSchema = z.looseObject({
   task: z.number().int().min(0).optional(),
   taskAccuracy: series.optional(),
   taskLoss: series.optional(),
+  /** a command trainer's own measurements, by the names it gives them */
+  metrics: z.record(z.string().min(1).max(128), measured).optional(),
 });
 
 export const trialEventSchema = z.looseObject({

@@ -25,6 +25,8 @@ export interface MetricMessage {
   task?: number;
   taskAccuracy?: number[];
   taskLoss?: number[];
+  /** a command trainer's own measurements by name (null: the value was not finite) */
+  metrics?: Record<string, number | null>;
 }
 
 export const TRIAL_EVENTS = ['started', 'finished', 'diverged', 'failed', 'cancelled'] as const;

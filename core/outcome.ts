@@ -1,5 +1,5 @@
 // Trial outcomes and the record kept for each trial (one line of trials.jsonl).
-import type { TrialConfig } from './config/trial.js';
+import type { AnyTrialConfig } from './config/command-trial.js';
 import type { ContinualResult, FinalMetrics, GiantStepResult, TrialEventKind } from './messages.js';
 import type { Divergence } from './divergence.js';
 
@@ -44,7 +44,7 @@ export interface TrialResult {
 export interface TrialRecord extends TrialResult {
   id: string;
   sweepId: string;
-  config: TrialConfig;
+  config: AnyTrialConfig;
   /** values of the sweep's axes for this trial, by dotted path (for grouping in analyses) */
   axes: Record<string, unknown>;
   attempt?: number;
@@ -57,7 +57,7 @@ export interface TrialRecord extends TrialResult {
  * have the same fields in the same order.
  */
 export function trialRecord(
-  sweepId: string, plan: { id: string; config: TrialConfig; axes: Record<string, unknown> }, result: TrialResult,
+  sweepId: string, plan: { id: string; config: AnyTrialConfig; axes: Record<string, unknown> }, result: TrialResult,
   attempt: number, finishedAt: string,
 ): TrialRecord {
   return { id: plan.id, sweepId, ...result, trialId: plan.id, config: plan.config, axes: plan.axes, attempt, finishedAt };

@@ -14,6 +14,7 @@ import { collectSeries, type SeriesMap } from './series.js';
 import { analyzeSharpness } from './sharpness.js';
 import { SUMMARY_VERSION, type Summary } from './summary.js';
 import { ConfigError, formatIssues } from '../config/errors.js';
+import { builtinConfig } from '../config/command-trial.js';
 
 export interface AnalyzeOptions {
   /** trials the sweep plans in total (to report how many are missing) */
@@ -55,7 +56,7 @@ function defaults(trials: readonly TrialRecord[], axes: readonly string[], serie
   if (trials.some((t) => t.giantStep)) a.alignment = {};
   const laws: NonNullable<AnalysisConfigInput['scalingLaws']> = [];
   if (has('model.width') && !has('optimizer.lr') && !has('model.gamma')) laws.push({ axis: 'model.width' });
-  if (trials.some((t) => t.config?.task?.kind === 'circle-power-law')) {
+  if (trials.some((t) => builtinConfig(t.config)?.task?.kind === 'circle-power-law')) {
     laws.push({ axis: 'step' });
     if (has('model.width')) laws.push({ axis: 'compute' });
   }

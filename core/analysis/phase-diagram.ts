@@ -10,6 +10,7 @@ import type { TrialRecord } from '../outcome.js';
 import { classifyStability, DEFAULT_DIVERGENCE_FACTOR, levelStability, STABILITY_RULES, type StabilityRule } from '../stability.js';
 import type { PhaseDiagramSummary, PhaseGamma, PhasePoint, SlopeFit } from './summary.js';
 import { distinctSorted, fitLine, mean } from './stats.js';
+import { builtinConfig } from '../config/command-trial.js';
 
 export interface PhaseDiagramOptions {
   gamma: string;
@@ -41,7 +42,7 @@ function etaMaxBy(lrs: readonly number[], atLr: (lr: number) => TrialRecord[], r
   let unclassified = 0;
   for (const lr of lrs) {
     const each = atLr(lr).map((t) => classifyStability({
-      outcome: t.outcome, divergence: t.divergence, divergenceFactor: t.config?.train?.divergenceFactor ?? DEFAULT_DIVERGENCE_FACTOR,
+      outcome: t.outcome, divergence: t.divergence, divergenceFactor: builtinConfig(t.config)?.train?.divergenceFactor ?? DEFAULT_DIVERGENCE_FACTOR,
       peakLossRatio: t.final?.peakLossRatio,
     }, rule));
     unclassified += each.filter((v) => v === 'unclassified').length;

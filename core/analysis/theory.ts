@@ -5,6 +5,7 @@
 // linear one, so only harmonics 0, 1 and even k are reachable, and the odd harmonics k ≥ 3 of the
 // target set a test-loss floor no exponent describes. The prediction is attached only with biases.
 import type { TrialConfig } from '../config/trial.js';
+import { isCommandTrial, type AnyTrialConfig } from '../config/command-trial.js';
 import { circleCoefficients } from '../tasks/circle-power-law.js';
 
 export interface TaskTheory {
@@ -26,17 +27,17 @@ export function oddHarmonicFraction(harmonics: number, q: number): number {
   return odd;
 }
 
-function applies(config: TrialConfig | undefined): config is TrialConfig & { task: { kind: 'circle-power-law' } } {
-  return !!config && config.task.kind === 'circle-power-law' && config.model.activation === 'relu';
+function applies(config: AnyTrialConfig | undefined): config is TrialConfig & { task: { kind: 'circle-power-law' } } {
+  return !!config && !isCommandTrial(config) && config.task.kind === 'circle-power-law' && config.model.activation === 'relu';
 }
 
-export function taskTheory(config: TrialConfig | undefined): TaskTheory | null {
+export function taskTheory(config: AnyTrialConfig | undefined): TaskTheory | null {
   if (!applies(config) || !config.model.bias) return null;
   return { beta: (2 * config.task.q - 1) / 2, capacity: 2, source: 'P1 (arXiv 2409.17858): circle-power-law with ReLU, β = (2q − 1)/2, α = 2' };
 }
 
 /** The reason P1's prediction is withheld from a circle-power-law ReLU trial; null otherwise. */
-export function theoryWithheld(config: TrialConfig | undefined): TheoryWithheld | null {
+export function theoryWithheld(config: AnyTrialConfig | undefined): TheoryWithheld | null {
   if (!applies(config) || config.model.bias) return null;
   const { harmonics, q } = config.task;
   const odd = oddHarmonicFraction(harmonics, q);

@@ -10,7 +10,7 @@ import { trialConfigSchema } from './trial.js';
 const WIDTH = 'model.width';
 
 /** "analysis.x.y: problem" for every analysis axis that is not in `grid`. */
-export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base: Json, context: { search: string; raw: unknown }): string[] {
+export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base: Json, context: { search: string; raw: unknown; command?: boolean }): string[] {
   const axes = grid.axes.map((a) => a.path);
   const existing = axes.length ? `the axes are ${axes.join(', ')}` : 'the sweep has no grid axes';
   const problems: string[] = [];
@@ -37,7 +37,9 @@ export function analysisAxisProblems(analysis: AnalysisConfig, grid: Grid, base:
     need('phaseDiagram.lr', a.phaseDiagram.lr);
   }
   if (a.forgetting) need('forgetting.over', a.forgetting.over);
-  if (a.alignment) {
+  if (a.alignment && context.command) {
+    problems.push('analysis.alignment: reads the built-in trainer\'s giant-step result, which a command trainer does not report');
+  } else if (a.alignment) {
     // alignment reads a fixed value from the trial's own giant-step result when the path is not an axis
     for (const key of ['over', 'inputDim'] as const) {
       const path = a.alignment[key];

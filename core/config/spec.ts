@@ -16,7 +16,11 @@ import { executionSchema, type Execution } from './execution.js';
 import { analysisAxisProblems } from './analysis-axes.js';
 import { shapeProblems } from './spec-shape.js';
 import { parseSpecText, readSpecText } from './spec-text.js';
-import { trialConfigSchema } from './trial.js';
+import { trialConfigSchema, type TrialConfig } from './trial.js';
+import { trainerSchema, type CommandTrainer, type TrainerConfig } from './trainer.js';
+import type { AnyTrialConfig, CommandTrialConfig } from './command-trial.js';
+import { commandAxisProblem, commandSectionProblems } from './command-spec.js';
+import { expandCommandPoints } from '../grid/expand-command.js';
 
 export { parseSpecText, readSpecText };
 
@@ -36,6 +40,8 @@ export const specSchema = z.strictObject({
   /** names the sweep, its output folder (runs/<name>) and its message subjects */
   name: z.string().max(63).regex(NAME_RE, 'must be letters, digits, - or _ (it names the output folder), starting with a letter or digit'),
   description: z.string().optional(),
+  /** who runs each trial: the built-in trainer (default) or the user's command */
+  trainer: trainerSchema.optional(),
   ...trialSections,
   /** dotted path → values; checked by parseGrid */
   grid: z.unknown().optional(),
@@ -46,10 +52,12 @@ export const specSchema = z.strictObject({
   execution: executionSchema.prefault({}),
 });
 
-export interface SweepSpec {
+export interface SweepSpec<T extends TrainerConfig = TrainerConfig> {
   name: string;
   description?: string;
-  /** the base trial config as written (axes are set into it per grid point) */
+  trainer: T;
+  /** the base trial config as written (axes are set into it per grid point); for a command
+   *  trainer `{trainer: 'command', params}` */
   base: Json;
   grid: Grid;
   search: SearchConfig;
@@ -58,12 +66,21 @@ export interface SweepSpec {
   execution: Execution;
 }
 
-export interface ResolvedSweep {
-  spec: SweepSpec;
+export interface ResolvedSweep<C extends AnyTrialConfig = TrialConfig, T extends TrainerConfig = TrainerConfig> {
+  spec: SweepSpec<T>;
   /** the trials the search starts from: the whole grid, or the random sample, in order */
-  plans: TrialPlan[];
+  plans: TrialPlan<C>[];
   /** grid points that collapsed into an already planned trial (same id) */
   duplicates: number;
+}
+
+/** A sweep whose trials run the user's command (spec.trainer.kind: command). */
+export type CommandSweep = ResolvedSweep<CommandTrialConfig, CommandTrainer>;
+/** A sweep of either trainer: what a caller that can run command trainers resolves. */
+export type AnyResolvedSweep = ResolvedSweep | CommandSweep;
+
+export function isCommandSweep(r: AnyResolvedSweep): r is CommandSweep {
+  return r.spec.trainer.kind === 'command';
 }
 
 export interface ParseOptions {
@@ -74,6 +91,11 @@ export interface ParseOptions {
   /** override CONFIRM_TRIALS (tests) */
   confirmTrials?: number;
 }
+
+type BuiltinOnly = ParseOptions;
+/** the caller can run a command trainer; otherwise a spec naming one is refused */
+type AnyTrainer = ParseOptions & { commandTrainer: true };
+type Either = ParseOptions & { commandTrainer?: boolean };
 
 /** Split "path: problem" as produced by formatIssues. */
 function splitLine(line: string): [string, string] {
@@ -114,8 +136,13 @@ function checkConfigs(base: Json, grid: Grid, problems: string[]): void {
   }
 }
 
-/** Validates a parsed spec and resolves its trials. Throws ConfigError listing every problem. */
-export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSweep {
+/**
+ * Validates a parsed spec and resolves its trials. Throws ConfigError listing every problem.
+ * A command-trainer spec resolves only for a caller that says it can run one.
+ */
+export function resolveSpec(raw: unknown, opts?: BuiltinOnly): ResolvedSweep;
+export function resolveSpec(raw: unknown, opts: AnyTrainer): AnyResolvedSweep;
+export function resolveSpec(raw: unknown, opts: Either = {}): AnyResolvedSweep {
   const source = opts.source;
   if (!isPlainObject(raw)) throw new ConfigError(['(top level): must be a mapping with name, task, model, optimizer, grid, ...'], source);
   // Size, depth and prototype keys first: nothing below may walk hostile data.
@@ -123,15 +150,33 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
   if (shape.length) throw new ConfigError(shape, source);
   const problems: string[] = [];
   const parsed = specSchema.safeParse(raw, { error: specErrorMap });
-  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
+  const rawTrainer = isPlainObject(raw.trainer) ? raw.trainer : {};
+  const command = rawTrainer.kind === 'command';
+  if (!parsed.success) {
+    for (const line of formatIssues(parsed.error.issues)) {
+      // said once, below, in the user's terms
+      if (!command && line === 'trainer.params: unknown key') continue;
+      problems.push(line);
+    }
+  }
+  if (command && !opts.commandTrainer) problems.push('trainer.kind: a command trainer runs embedded (sweep run, sweep validate); here only the built-in trainer runs (cluster mode does not start command trainers yet)');
+  if (!command && rawTrainer.params !== undefined) {
+    problems.push('trainer.params: only a command trainer (trainer.kind: command) takes params; the built-in trainer is configured by model, task, optimizer, train and measure');
+  }
 
   const base: Json = {};
-  for (const k of TRIAL_KEYS) if (raw[k] !== undefined) base[k] = raw[k];
+  if (command) {
+    problems.push(...commandSectionProblems(raw, TRIAL_KEYS));
+    base.trainer = 'command';
+    base.params = isPlainObject(rawTrainer.params) ? rawTrainer.params : {};
+  } else {
+    for (const k of TRIAL_KEYS) if (raw[k] !== undefined) base[k] = raw[k];
+  }
   const grid = parseGrid(raw.grid, problems);
   const varying = (p: string) => grid.axes.some((a) => a.path === p);
   const badAxes = new Set<string>();
   for (const axis of grid.axes) {
-    const why = isUnder(axis.path, 'backend')
+    const why = command ? commandAxisProblem(axis.path, base) : isUnder(axis.path, 'backend')
       ? 'backend settings cannot vary within a sweep (set backend in the base config)'
       : pathProblem(trialConfigSchema, axis.path, base, varying);
     if (why) {
@@ -141,10 +186,12 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
   }
   const searchParsed = searchSchema.safeParse(raw.search ?? { kind: 'grid' });
   const search: SearchConfig = searchParsed.success ? searchParsed.data : { kind: 'grid' };
-  if ((search.kind === 'lr-descent' || search.kind === 'lr-refine') && !grid.axes.some((a) => a.path === search.lr)) {
+  if (command && (search.kind === 'lr-descent' || search.kind === 'lr-refine')) {
+    problems.push(`search.kind: ${search.kind} judges stability by the built-in trainer's divergence bound; a command trainer sweeps with grid or random`);
+  } else if ((search.kind === 'lr-descent' || search.kind === 'lr-refine') && !grid.axes.some((a) => a.path === search.lr)) {
     problems.push(`search.lr: ${displayPath(search.lr)} is not a grid axis (${search.kind} searches along a learning-rate axis)`);
   }
-  if (parsed.success && parsed.data.analysis) problems.push(...analysisAxisProblems(parsed.data.analysis, grid, base, { search: search.kind, raw: raw.analysis }));
+  if (parsed.success && parsed.data.analysis) problems.push(...analysisAxisProblems(parsed.data.analysis, grid, base, { search: search.kind, raw: raw.analysis, command }));
 
   // The number of trials is known from the axis lengths alone: checked before any value is.
   const limit = opts.yes ? MAX_TRIALS : (opts.confirmTrials ?? CONFIRM_TRIALS);
@@ -157,28 +204,42 @@ export function resolveSpec(raw: unknown, opts: ParseOptions = {}): ResolvedSwee
   // The configs are checked with the axes that are well formed, so a bad axis does not hide
   // problems in the base config or in the other axes' values.
   const groups = grid.groups.filter((g) => g.axes.every((a) => !badAxes.has(a.where)));
-  if (!tooMany) checkConfigs(base, { groups, axes: groups.flatMap((g) => g.axes), size: groups.reduce((n, g) => n * g.size, 1) }, problems);
+  if (!tooMany && !command) checkConfigs(base, { groups, axes: groups.flatMap((g) => g.axes), size: groups.reduce((n, g) => n * g.size, 1) }, problems);
 
   if (problems.length || !parsed.success) throw new ConfigError(problems, source);
 
   const indices = search.kind === 'random' ? randomOrder(grid.size, search.seed) : allIndices(grid);
-  const expansion = expandPoints(base, grid, indices, search.kind === 'random' ? search.samples : Infinity);
-  if (expansion.problems.length) throw new ConfigError(expansion.problems, source);
-
+  const samples = search.kind === 'random' ? search.samples : Infinity;
   const d = parsed.data;
-  const spec: SweepSpec = { name: d.name, base, grid, search: d.search, execution: d.execution };
-  if (d.description !== undefined) spec.description = d.description;
-  if (d.analysis !== undefined) spec.analysis = d.analysis;
-  if (d.preflight !== undefined) spec.preflight = d.preflight;
+  const common = { name: d.name, base, grid, search: d.search, execution: d.execution };
+  const finish = <S extends SweepSpec>(spec: S): S => {
+    if (d.description !== undefined) spec.description = d.description;
+    if (d.analysis !== undefined) spec.analysis = d.analysis;
+    if (d.preflight !== undefined) spec.preflight = d.preflight;
+    return spec;
+  };
+  if (d.trainer?.kind === 'command') {
+    const expansion = expandCommandPoints(base, grid, indices, samples);
+    if (expansion.problems.length) throw new ConfigError(expansion.problems, source);
+    const spec = finish<SweepSpec<CommandTrainer>>({ ...common, trainer: d.trainer });
+    return { spec, plans: expansion.plans, duplicates: expansion.duplicates };
+  }
+  const expansion = expandPoints(base, grid, indices, samples);
+  if (expansion.problems.length) throw new ConfigError(expansion.problems, source);
+  const spec = finish<SweepSpec>({ ...common, trainer: { kind: 'builtin' } });
   return { spec, plans: expansion.plans, duplicates: expansion.duplicates };
 }
 
 /** Spec text (YAML or JSON) → resolved sweep. */
-export function parseSpec(text: string, opts: ParseOptions = {}): ResolvedSweep {
-  return resolveSpec(parseSpecText(text, opts.source), opts);
+export function parseSpec(text: string, opts?: BuiltinOnly): ResolvedSweep;
+export function parseSpec(text: string, opts: AnyTrainer): AnyResolvedSweep;
+export function parseSpec(text: string, opts: Either = {}): AnyResolvedSweep {
+  return resolveSpec(parseSpecText(text, opts.source), opts as AnyTrainer);
 }
 
 /** Reads and resolves a spec file. */
-export async function loadSpec(file: string, opts: Omit<ParseOptions, 'source'> = {}): Promise<ResolvedSweep> {
-  return parseSpec(await readSpecText(file), { ...opts, source: file });
+export async function loadSpec(file: string, opts?: Omit<BuiltinOnly, 'source'>): Promise<ResolvedSweep>;
+export async function loadSpec(file: string, opts: Omit<AnyTrainer, 'source'>): Promise<AnyResolvedSweep>;
+export async function loadSpec(file: string, opts: Omit<Either, 'source'> = {}): Promise<AnyResolvedSweep> {
+  return parseSpec(await readSpecText(file), { ...opts, source: file } as AnyTrainer);
 }

@@ -4,7 +4,7 @@
 // in with the sweep's value (core/grid/center.ts) where the config leaves it open.
 import { formatIssues } from '../config/errors.js';
 import { specErrorMap } from '../config/error-map.js';
-import { trialConfigSchema } from '../config/trial.js';
+import { trialConfigSchema, type TrialConfig } from '../config/trial.js';
 import { trialId } from '../ids.js';
 import type { TrialPlan } from '../search/strategy.js';
 import { sweepCenter } from './center.js';
@@ -15,7 +15,7 @@ import { setPath, splitPath, type Json } from './paths.js';
 const MAX_LISTED = 10;
 
 export interface Expansion {
-  plans: TrialPlan[];
+  plans: TrialPlan<TrialConfig>[];
   /** grid points that resolved to an already planned trial */
   duplicates: number;
   /** "grid point model.width=64 ...: path: problem" for invalid points */
@@ -33,7 +33,7 @@ export function pointConfig(base: Json, point: Record<string, unknown>): Json {
  * distinct trials are planned (random search) or the indices run out.
  */
 export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, limit = Infinity): Expansion {
-  const plans: TrialPlan[] = [];
+  const plans: TrialPlan<TrialConfig>[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];
   let invalid = 0;

@@ -9,6 +9,7 @@ import * as charts from './charts.js';
 import { renderSvg, type ChartSpec } from './render-chart.js';
 import { errorMessage } from '../error-message.js';
 import { coordCheckPanels } from './coord-check-charts.js';
+import { builtinConfig } from '../config/command-trial.js';
 
 /** At most this many charts per kind (a sweep can have hundreds of groups). */
 const MAX_PER_KIND = 8;
@@ -43,7 +44,10 @@ export interface ReportOptions {
 /** η* slope a group's parametrization predicts across width: 0 under µP (arXiv 2203.03466), none otherwise. */
 function predictedTransferSlope(l: Summary['lrTransfer'][number], inGroup: TrialRecord[]): number | null {
   if (l.over !== 'model.width' || !inGroup.length) return null;
-  return inGroup.every((t) => t.config?.model?.parametrization === 'mup' && t.config.model.depth > 1) ? 0 : null;
+  return inGroup.every((t) => {
+    const model = builtinConfig(t.config)?.model;
+    return model?.parametrization === 'mup' && model.depth > 1;
+  }) ? 0 : null;
 }
 
 export async function renderReport(summary: Summary, trialsIn: TrialRecord[], series: SeriesMap, options: ReportOptions = {}): Promise<string> {

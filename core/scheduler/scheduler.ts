@@ -8,6 +8,7 @@
 // store; the embedded runner supplies a whole round as one page). Only the current page is
 // held, and it is not part of the snapshot: a restored scheduler asks for it again.
 import type { Outcome } from '../outcome.js';
+import type { AnyTrialConfig } from '../config/command-trial.js';
 import type { TrialPlan } from '../search/strategy.js';
 
 /** One planning round of the search (the whole grid for grid/random searches). */
@@ -44,7 +45,8 @@ export interface SchedulerSnapshot {
   finishedAtAsk: number;
 }
 
-export class Scheduler {
+/** `P`: the plans handed out (the workflow's are built-in trials; the embedded runner's either kind). */
+export class Scheduler<P extends TrialPlan<AnyTrialConfig> = TrialPlan> {
   private round: RoundInfo | undefined;
   private cursor: number;
   private plannedBefore: number;
@@ -55,7 +57,7 @@ export class Scheduler {
   /** the round being asked for (between askRound and addRound) */
   private asking: number | undefined;
   private stuckRound = false;
-  private page: { start: number; plans: readonly TrialPlan[] } | undefined;
+  private page: { start: number; plans: readonly P[] } | undefined;
 
   constructor(snapshot?: SchedulerSnapshot) {
     this.round = snapshot?.round ? { ...snapshot.round } : undefined;
@@ -130,7 +132,7 @@ export class Scheduler {
   }
 
   /** Hands over page `index` of the current round (only the last page may be short). */
-  supply(index: number, plans: readonly TrialPlan[]): void {
+  supply(index: number, plans: readonly P[]): void {
     if (!this.round) throw new Error('no round to supply a page of');
     const page = { start: index * this.round.pageSize, plans };
     if (this.cursor < this.round.count && !this.covers(page)) {
@@ -143,7 +145,7 @@ export class Scheduler {
    * Hands out the next trials of the held page: as many as keep at most `window` trials in
    * flight, and at most `max` now. Each planned trial is handed out once.
    */
-  next(window: number, max = Infinity): TrialPlan[] {
+  next(window: number, max = Infinity): P[] {
     const page = this.page;
     if (!this.round || !page || !this.covers(page)) return [];
     const end = Math.min(this.round.count, page.start + page.plans.length);
@@ -220,7 +222,7 @@ export class Scheduler {
     return [...this.inFlight];
   }
 
-  private covers(page: { start: number; plans: readonly TrialPlan[] } | undefined): boolean {
+  private covers(page: { start: number; plans: readonly P[] } | undefined): boolean {
     return !!page && this.cursor >= page.start && this.cursor < page.start + page.plans.length;
   }
 }

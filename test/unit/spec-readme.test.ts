@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import * as analysis from '../../core/analysis/schema.js';
 import { executionSchema, kubernetesExecutionSchema } from '../../core/config/execution.js';
 import { specSchema } from '../../core/config/spec.js';
+import { commandTrainerSchema } from '../../core/config/trainer.js';
 import * as trial from '../../core/config/trial.js';
 import * as search from '../../core/search/schema.js';
 
@@ -42,6 +43,7 @@ function schemaOf(section: string, kind?: string): Obj {
     'analysis.sharpness': analysis.sharpnessAnalysisSchema, 'analysis.phaseDiagram': analysis.phaseDiagramSchema,
     'analysis.forgetting': analysis.forgettingSchema, 'analysis.alignment': analysis.alignmentSchema,
     execution: executionSchema as unknown as Obj, 'execution.kubernetes': kubernetesExecutionSchema as unknown as Obj,
+    trainer: commandTrainerSchema as unknown as Obj,
   };
   assert.ok(plain[section], `README names unknown section ${section}`);
   return plain[section];

@@ -1,8 +1,8 @@
 // `sweep run SPEC`: the whole sweep on this machine, resumable by running the same command again.
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadSpec } from '../../core/config/spec.js';
+import { isCommandSweep, loadSpec } from '../../core/config/spec.js';
 import { OutputFolderError } from '../../core/output/folder.js';
 import { createProgress } from '../embedded/progress.js';
 import { runSweep } from '../embedded/runner.js';
@@ -42,9 +42,9 @@ export function register(program: Command): void {
   addDataRootOption(cmd)
     .action(async (file: string, flags: RunFlags) => {
       const parallel = parseParallel(flags.parallel);
-      const resolved = await loadSpec(file, { yes: !!flags.yes });
+      const resolved = await loadSpec(file, { yes: !!flags.yes, commandTrainer: true });
       const data = dataAccessFromFlags(file, flags);
-      preflightFileTasks(resolved.plans, data, file);
+      if (!isCommandSweep(resolved)) preflightFileTasks(resolved.plans, data, file);
       const out = flags.out ?? join('runs', resolved.spec.name);
       const cpus = availableParallelism();
       // an explicit --parallel is used as given (the default is capped to the CPUs): say what it costs
@@ -76,6 +76,8 @@ export function register(program: Command): void {
           data,
           hooks: telemetry?.hooks,
           skipPreflight: !!flags.skipPreflight,
+          // a command trainer runs in the spec's folder, so its command may name files beside it
+          cwd: dirname(resolve(file)),
         });
       } catch (err) {
         if (err instanceof OutputFolderError) throw new UsageError(err.message);

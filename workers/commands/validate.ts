@@ -1,10 +1,11 @@
 // `sweep validate SPEC`: checks a spec as `sweep run` would and prints what it would run.
 import type { Command } from 'commander';
-import { loadSpec, type ResolvedSweep } from '../../core/config/spec.js';
+import { isCommandSweep, loadSpec, type AnyResolvedSweep } from '../../core/config/spec.js';
 import type { Axis } from '../../core/grid/grid.js';
 import { preflightFileTasks } from '../../core/tasks/file/preflight.js';
 import { addDataRootOption, dataAccessFromFlags, type DataFlags } from './data-flags.js';
 import { printable } from '../printable.js';
+import { PROTOCOL_VERSION } from '../../core/protocol/launch.js';
 
 function show(v: unknown): string {
   return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
@@ -17,10 +18,14 @@ function values(axis: Axis): string {
 }
 
 /** The human-readable account of a resolved spec that `sweep validate` prints. */
-export function describeSweep(r: ResolvedSweep, source: string): string {
+export function describeSweep(r: AnyResolvedSweep, source: string): string {
   const { spec, plans, duplicates } = r;
   const grid = spec.grid;
   const lines = [`${source}: valid sweep "${spec.name}"${spec.description ? ` (${printable(spec.description)})` : ''}`];
+  if (spec.trainer.kind === 'command') {
+    const deadline = spec.trainer.timeoutSeconds === undefined ? '' : `, timeout ${spec.trainer.timeoutSeconds}s`;
+    lines.push(`trainer: command ${printable(JSON.stringify(spec.trainer.command))} (trial protocol v${PROTOCOL_VERSION}${deadline})`);
+  }
   const s = spec.search;
   const collapsed = duplicates ? `; ${duplicates} grid point${duplicates === 1 ? '' : 's'} collapse into identical trials` : '';
   if (s.kind === 'random') lines.push(`trials: ${plans.length} (random sample of a ${grid.size}-point grid, seed ${s.seed}${collapsed})`);
@@ -53,8 +58,8 @@ export function register(program: Command): void {
     .option('--yes', 'accept a sweep of more than 5000 trials');
   addDataRootOption(cmd)
     .action(async (file: string, opts: { yes?: boolean } & DataFlags) => {
-      const resolved = await loadSpec(file, { yes: !!opts.yes });
-      preflightFileTasks(resolved.plans, dataAccessFromFlags(file, opts), file);
+      const resolved = await loadSpec(file, { yes: !!opts.yes, commandTrainer: true });
+      if (!isCommandSweep(resolved)) preflightFileTasks(resolved.plans, dataAccessFromFlags(file, opts), file);
       console.log(describeSweep(resolved, file));
     });
 }

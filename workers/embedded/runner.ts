@@ -6,16 +6,19 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AnalyzeFolderResult } from '../../core/analysis/folder.js';
-import type { ResolvedSweep } from '../../core/config/spec.js';
+import { isCommandSweep, type AnyResolvedSweep, type ResolvedSweep } from '../../core/config/spec.js';
+import { isCommandTrial, type AnyTrialConfig } from '../../core/config/command-trial.js';
 import type { BackendConfig } from '../../core/config/trial.js';
-import { isEvent } from '../../core/messages.js';
-import { OUTCOMES, trialRecord, type Outcome, type TrialResult } from '../../core/outcome.js';
+import { isEvent, type BusMessage } from '../../core/messages.js';
+import { OUTCOMES, trialRecord, type Outcome } from '../../core/outcome.js';
 import { SweepOutput, type Cleanup } from '../../core/output/folder.js';
 import { describeHolder, FolderLock } from '../../core/output/lock.js';
-import { createStrategy } from '../../core/grid/strategy.js';
+import { createCommandStrategy, createStrategy } from '../../core/grid/strategy.js';
 import { Scheduler } from '../../core/scheduler/scheduler.js';
 import { finishedTrial, type SearchState, type SearchStrategy, type TrialPlan } from '../../core/search/strategy.js';
 import { WorkerPool } from './pool.js';
+import { CommandPool } from './command-pool.js';
+import type { TrialRun } from './trial-runner.js';
 import type { Progress } from './progress.js';
 import { writeSweepSummary } from './summary.js';
 import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
@@ -44,6 +47,8 @@ export interface RunOptions {
   command?: string;
   /** `--skip-preflight`: run without the spec's coord check (recorded in preflight.json) */
   skipPreflight?: boolean;
+  /** working directory of a command trainer (`sweep run`: the spec's folder; default the current one) */
+  cwd?: string;
 }
 
 export interface RunResult {
@@ -69,7 +74,7 @@ export interface RunResult {
 export const DEFAULT_WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /** Worker count: --parallel if given, else the spec's parallelism capped to the CPUs. */
-export function workerCount(resolved: ResolvedSweep, parallel?: number): number {
+export function workerCount(resolved: AnyResolvedSweep, parallel?: number): number {
   return Math.max(1, parallel ?? Math.min(resolved.spec.execution.parallelism, availableParallelism()));
 }
 
@@ -84,7 +89,7 @@ export function workerBackend(resolved: ResolvedSweep, workers: number): Backend
  * Runs the sweep into `opts.out`, holding the folder's lock from before it is opened until the
  * summary is written (released on every way out, including process.exit on a second Ctrl-C).
  */
-export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promise<RunResult> {
+export async function runSweep(resolved: AnyResolvedSweep, opts: RunOptions): Promise<RunResult> {
   const lock = FolderLock.acquire(opts.out, opts.command ?? 'sweep run', { create: true });
   try {
     return await runLocked(resolved, opts, lock);
@@ -93,20 +98,23 @@ export async function runSweep(resolved: ResolvedSweep, opts: RunOptions): Promi
   }
 }
 
-async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: FolderLock): Promise<RunResult> {
+type Plan = TrialPlan<AnyTrialConfig>;
+
+async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: FolderLock): Promise<RunResult> {
   const { spec } = resolved;
   const sweepId = spec.name;
   const { output, cleanup } = await SweepOutput.open(opts.out, { name: spec.name, retryFailed: opts.retryFailed });
-  await output.writeJson('spec', { name: spec.name, description: spec.description, base: spec.base,
+  await output.writeJson('spec', { name: spec.name, description: spec.description, trainer: spec.trainer, base: spec.base,
     axes: spec.grid.axes.map((a) => ({ path: a.path, values: a.values, kind: a.kind })), search: spec.search,
     analysis: spec.analysis, execution: spec.execution });
 
   // The preflight (the spec's coord check) before any trial; a failing one throws PreflightFailed.
-  await preflightGate(resolved, opts.out, opts).catch(async (err: unknown) => { await output.close(); throw err; });
+  // (a command trainer has none: its spec refuses the section)
+  if (!isCommandSweep(resolved)) await preflightGate(resolved, opts.out, opts).catch(async (err: unknown) => { await output.close(); throw err; });
 
-  const strategy: SearchStrategy = createStrategy(resolved);
-  const state: SearchState = { planned: [], finished: {} };
-  const scheduler = new Scheduler();
+  const strategy: SearchStrategy<Plan> = isCommandSweep(resolved) ? createCommandStrategy(resolved) : createStrategy(resolved);
+  const state: SearchState<Plan> = { planned: [], finished: {} };
+  const scheduler = new Scheduler<Plan>();
   let done = 0;
   let ranNow = 0;
 
@@ -117,7 +125,7 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
    */
   const planRound = () => {
     const round = scheduler.askRound();
-    const runnable: TrialPlan[] = [];
+    const runnable: Plan[] = [];
     let searchDone: boolean;
     for (;;) {
       const step = strategy.step(state);
@@ -152,23 +160,16 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), scheduler.searchDone ? scheduler.unstarted || 1 : Infinity));
   let aborted = false;
   let fatal: unknown;
-  const pool = new WorkerPool({
-    size: workers,
-    entry: opts.workerEntry ?? DEFAULT_WORKER_ENTRY,
-    backend: workerBackend(resolved, workers),
-    data: opts.data ?? trainerDataAccess(),
-    inheritOutput: opts.inheritOutput,
-    onStart: () => opts.progress.trialStarted(),
-    onMessage: (m) => {
-      if (aborted || isEvent(m)) return;
-      try {
-        output.writeMetric(m);
-        callHook(opts.hooks, 'metric', m);
-      } catch (err) {
-        stop(err);
-      }
-    },
-  });
+  const onMessage = (m: BusMessage) => {
+    if (aborted || isEvent(m)) return;
+    try {
+      output.writeMetric(m);
+      callHook(opts.hooks, 'metric', m);
+    } catch (err) {
+      stop(err);
+    }
+  };
+  const pool = trialPool(resolved, workers, opts, onMessage);
   let closing: Promise<void> | undefined;
   const stop = (err?: unknown) => {
     if (err !== undefined && fatal === undefined) fatal = err;
@@ -186,24 +187,24 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   if (foreign) opts.progress.log(`note: ${foreign} trial${foreign === 1 ? '' : 's'} in ${opts.out} are not part of this spec's grid (kept)`);
   noteStuck();
 
-  const record = (plan: TrialPlan, result: TrialResult) => {
-    const rec = trialRecord(sweepId, plan, result, 1, new Date().toISOString());
+  const record = (plan: Plan, { result, attempt }: TrialRun) => {
+    const rec = trialRecord(sweepId, plan, result, attempt, new Date().toISOString());
     output.writeRecord(rec);
     state.finished[plan.id] = finishedTrial(rec);
     scheduler.onDone(rec);
     done++;
     ranNow++;
     opts.progress.trialFinished(rec);
-    callHook(opts.hooks, 'trialFinished', { sweepId, trialId: plan.id, attempt: 1, executor: 'embedded', outcome: rec.outcome, durationMs: rec.durationMs });
+    callHook(opts.hooks, 'trialFinished', { sweepId, trialId: plan.id, attempt, executor: 'embedded', outcome: rec.outcome, durationMs: rec.durationMs });
   };
 
   const inflight = new Set<Promise<void>>();
-  const launch = (plan: TrialPlan) => {
+  const launch = (plan: Plan) => {
     callHook(opts.hooks, 'trialStarted', { sweepId, trialId: plan.id, attempt: 1, executor: 'embedded' });
     const p: Promise<void> = pool
-      .run({ sweepId, trialId: plan.id, attempt: 1, config: plan.config })
-      .then((result) => {
-        if (result && !aborted) record(plan, result);
+      .run(sweepId, plan)
+      .then((run) => {
+        if (run && !aborted) record(plan, run);
         else scheduler.onDone({ trialId: plan.id, outcome: 'cancelled' }); // stopped: not recorded
       })
       .catch((err: unknown) => stop(err))
@@ -244,6 +245,45 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   const plannedIds = new Set(state.planned.map((p) => p.id));
   const others = [...output.finished.keys()].filter((id) => !plannedIds.has(id)).length;
   return { dir: opts.out, total: state.planned.length, done, ranNow, counts, interrupted, cleanup, foreign: others, failedInPlan, analysis };
+}
+
+interface TrialPool {
+  run(sweepId: string, plan: Plan): Promise<TrialRun | null>;
+  close(): Promise<void>;
+}
+
+/** Built-in trials run in the worker processes; a command trainer's as processes of their own. */
+function trialPool(resolved: AnyResolvedSweep, workers: number, opts: RunOptions, onMessage: (m: BusMessage) => void): TrialPool {
+  if (isCommandSweep(resolved)) {
+    const pool = new CommandPool({
+      trainer: resolved.spec.trainer, cwd: opts.cwd ?? process.cwd(), maxAttempts: resolved.spec.execution.maxAttempts,
+      size: workers, inheritOutput: opts.inheritOutput, onStart: () => opts.progress.trialStarted(), onMessage,
+    });
+    return {
+      run: (sweepId, { id, config }) => {
+        if (!isCommandTrial(config)) throw new Error(`trial ${id} is not a command trial`);
+        return pool.run({ sweepId, trialId: id, config });
+      },
+      close: () => pool.close(),
+    };
+  }
+  const pool = new WorkerPool({
+    size: workers,
+    entry: opts.workerEntry ?? DEFAULT_WORKER_ENTRY,
+    backend: workerBackend(resolved, workers),
+    data: opts.data ?? trainerDataAccess(),
+    inheritOutput: opts.inheritOutput,
+    onStart: () => opts.progress.trialStarted(),
+    onMessage,
+  });
+  return {
+    run: async (sweepId, { id, config }) => {
+      if (isCommandTrial(config)) throw new Error(`trial ${id} is a command trial`);
+      const result = await pool.run({ sweepId, trialId: id, attempt: 1, config });
+      return result && { result, attempt: 1 };
+    },
+    close: () => pool.close(),
+  };
 }
 
 /** What opening the folder found and tidied, as lines for the user. */
