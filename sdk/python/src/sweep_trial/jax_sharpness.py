@@ -30,26 +30,34 @@ def hvp(loss_fn: Callable[[Any], Any], params: Any) -> Callable[[Any], Any]:
     def flat_loss(x: Any) -> Any:
         return loss_fn(unravel(x))
 
-    @jax.jit
     def apply(v: Any) -> Any:
         return jax.jvp(jax.grad(flat_loss), (flat,), (v,))[1]
 
-    return apply
+    return jax.jit(apply)
 
 
 def _power(op: Callable[[Any], Any], v: Any, iterations: int, tol: float) -> Eigen:
-    v = v / jnp.linalg.norm(v)
-    value = float("nan")
-    for i in range(1, iterations + 1):
+    """Power iteration as one compiled loop (no host round trip per product)."""
+    def cond(state: Any) -> Any:
+        i, value, prev, _v, stop = state
+        return (i < iterations) & ~stop
+
+    def body(state: Any) -> Any:
+        i, value, _prev, v, _stop = state
         w = op(v)
-        prev, value = value, float(jnp.vdot(v, w))
-        wn = float(jnp.linalg.norm(w))
-        if not wn > 0 or wn != wn:
-            return Eigen(value, v, i, wn == 0)
-        v = w / wn
-        if abs(value - prev) <= tol * abs(value):
-            return Eigen(value, v, i, True)
-    return Eigen(value, v, iterations, False)
+        wn = jnp.linalg.norm(w)
+        rq = jnp.vdot(v, w)
+        bad = ~(wn > 0) | ~jnp.isfinite(wn)
+        nxt = jnp.where(bad, v, w / jnp.where(bad, 1, wn))
+        done = bad | (jnp.abs(rq - value) <= tol * jnp.abs(rq))
+        return i + 1, rq, value, nxt, done
+
+    v = v / jnp.linalg.norm(v)
+    nan = jnp.asarray(jnp.nan, v.dtype)
+    i, value, prev, v, stop = jax.jit(lambda v0: jax.lax.while_loop(cond, body, (0, nan, nan, v0, False)))(v)
+    value_f = float(value)
+    converged = bool(stop) and value_f == value_f and abs(value_f - float(prev)) <= tol * abs(value_f)
+    return Eigen(value_f, v, int(i), converged or (bool(stop) and value_f == 0.0))
 
 
 def top_hessian_eigenvalue(loss_fn: Callable[[Any], Any], params: Any, *, iterations: int = 100, tol: float = 1e-5,

@@ -40,15 +40,19 @@ class JetStreamReporter:
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._pending: List[concurrent.futures.Future[None]] = []
         self._failure: Optional[BaseException] = None
+        self.last_error: Optional[Exception] = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sweep-trial-nats", daemon=True)
         self._thread.start()
         fut = asyncio.run_coroutine_threadsafe(self._connect(), self._loop)
         try:
-            self._nc, self._js = fut.result(connect_timeout + 5)
+            self._nc, self._js = fut.result(connect_timeout)
         except Exception as err:
+            fut.cancel()
             self._stop_loop()
-            raise PublishError(f"cannot connect to NATS at {', '.join(report.servers)}: {err!r}") from None
+            cause = self.last_error if isinstance(err, concurrent.futures.TimeoutError) else err
+            why = f"{type(cause).__name__}: {cause}" if cause is not None else "no answer"
+            raise PublishError(f"cannot connect to NATS at {', '.join(report.servers)} within {connect_timeout:g} s: {why}") from None
 
     async def _connect(self) -> Any:
         import nats
@@ -59,6 +63,7 @@ class JetStreamReporter:
             "max_reconnect_attempts": -1,
             "reconnect_time_wait": 0.5,
             "connect_timeout": 5,
+            "error_cb": self._on_error,
         }
         auth = self.report.auth
         if auth is not None:
@@ -79,6 +84,10 @@ class JetStreamReporter:
                 opts["tls"] = ctx
         nc = await nats.connect(**opts)
         return nc, nc.jetstream(timeout=self.ack_timeout)
+
+    async def _on_error(self, err: Exception) -> None:
+        # nats-py logs a traceback per error by default; keep the last one for the failure line
+        self.last_error = err
 
     def subject_of(self, m: Mapping[str, Any]) -> str:
         return self.report.events_subject if "event" in m else self.report.metrics_subject
@@ -134,5 +143,15 @@ class JetStreamReporter:
         self._stop_loop()
 
     def _stop_loop(self) -> None:
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.wait(tasks, timeout=2) if tasks else None
+
+        try:
+            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(5)
+        except Exception:
+            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)

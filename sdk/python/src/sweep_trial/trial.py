@@ -4,6 +4,7 @@ and fail() speak the rest of the protocol; SIGTERM flushes and exits 143.
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import sys
 from types import FrameType
@@ -14,6 +15,8 @@ from .launch import Launch, LaunchError, NatsReport, read_launch
 
 EXIT_INVALID_LAUNCH = 2
 EXIT_TERMINATED = 143
+EXIT_CRASHED = 1
+CONNECT_TIMEOUT_ENV = "SWEEP_TRIAL_CONNECT_TIMEOUT"
 
 
 class Reporter(Protocol):
@@ -176,6 +179,14 @@ class Trial:
 _current: Optional[Trial] = None
 
 
+def _connect_timeout() -> float:
+    """Seconds to wait for NATS at start-up ($SWEEP_TRIAL_CONNECT_TIMEOUT, default 60)."""
+    try:
+        return max(1.0, float(os.environ.get(CONNECT_TIMEOUT_ENV, "60")))
+    except ValueError:
+        return 60.0
+
+
 def init(launch: Union[str, Launch, None] = None, *, backend: Optional[str] = None,
          exit_on_divergence: bool = True, handle_sigterm: bool = True) -> Trial:
     """The trial this process runs: reads $SWEEP_LAUNCH (or `launch`), connects the reporter
@@ -185,8 +196,13 @@ def init(launch: Union[str, Launch, None] = None, *, backend: Optional[str] = No
         parsed = launch if isinstance(launch, Launch) else read_launch(launch)
         reporter: Reporter
         if isinstance(parsed.report, NatsReport):
-            from .jetstream import JetStreamReporter  # only cluster mode imports nats-py
-            reporter = JetStreamReporter(parsed.report)
+            from .jetstream import JetStreamReporter, PublishError  # only cluster mode imports nats-py
+            try:
+                reporter = JetStreamReporter(parsed.report, connect_timeout=_connect_timeout())
+            except PublishError as err:
+                # NATS unreachable is a crash (exit 1, the runner retries), not an invalid launch
+                print(f"sweep_trial: {err}", file=sys.stderr)
+                sys.exit(EXIT_CRASHED)
         else:
             from .pipe import PipeReporter
             reporter = PipeReporter(parsed.report.fd)
