@@ -12,17 +12,20 @@ pytest_version="${PYTEST_VERSION:-9.2.0}"
 mypy_version="${MYPY_VERSION:-2.4.1}"
 venv="$cache/sdk-venv"
 python="$venv/bin/python"
-want="$jax_version $nats_version $pytest_version $mypy_version $root/sdk/python"
-check='import jax, nats, pytest, mypy.version, sweep_trial, os, importlib.metadata as m
-print(jax.__version__, m.version("nats-py"), pytest.__version__, mypy.version.__version__, os.path.dirname(os.path.dirname(os.path.dirname(sweep_trial.__file__))))'
-if [ -x "$python" ] && [ "$("$python" -c "$check" 2>/dev/null)" = "$want" ]; then
+deps="$jax_version $nats_version $pytest_version $mypy_version"
+deps_check='import jax, nats, pytest, mypy.version, importlib.metadata as m
+print(jax.__version__, m.version("nats-py"), pytest.__version__, mypy.version.__version__)'
+sdk_check='import os, sweep_trial; print(os.path.dirname(os.path.dirname(os.path.dirname(sweep_trial.__file__))))'
+sdk_editable() { "$python" -m pip install -q --disable-pip-version-check --no-deps -e "$root/sdk/python" >&2; }
+if [ -x "$python" ] && [ "$("$python" -c "$deps_check" 2>/dev/null)" = "$deps" ]; then
+  # the pinned packages are there; the SDK must be this checkout's (another clone may share .cache)
+  [ "$("$python" -c "$sdk_check" 2>/dev/null)" = "$root/sdk/python" ] || sdk_editable
   echo "$python"
   exit 0
 fi
 mkdir -p "$cache"
-# Build into a fresh folder and move it in place, so an interrupted install leaves no half venv.
-# The venv's scripts hold its path, so it is made at its final path from a staging name: the
-# staging folder is renamed only once everything installed.
+# Build into a staging folder and move it in place once everything installed, so an interrupted
+# install leaves no half venv. (Its bin/ scripts keep the staging path: use "$python" -m pip.)
 tmp="$cache/sdk-venv.partial"
 rm -rf "$tmp"
 trap 'rm -rf "$tmp"' EXIT
@@ -33,5 +36,5 @@ rm -rf "$venv"
 mv "$tmp" "$venv"
 trap - EXIT
 # Editable, so the installed package is this checkout's sdk/python.
-"$python" -m pip install -q --disable-pip-version-check --no-deps -e "$root/sdk/python" >&2
+sdk_editable
 echo "$python"

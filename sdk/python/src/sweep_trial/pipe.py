@@ -6,7 +6,7 @@ whole: a SIGTERM arriving mid-write is acted on after the line's last byte.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from .messages import encode
 
@@ -28,7 +28,7 @@ class PipeReporter:
             data = data[n:]
         self.sent += 1
 
-    def flush(self) -> None:
+    def flush(self, timeout: Optional[float] = None) -> None:
         """Every line is written by send(); the pipe holds nothing of ours."""
 
     def close(self) -> None:

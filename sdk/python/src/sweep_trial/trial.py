@@ -16,6 +16,8 @@ from .launch import Launch, LaunchError, NatsReport, read_launch
 EXIT_INVALID_LAUNCH = 2
 EXIT_TERMINATED = 143
 EXIT_CRASHED = 1
+# Kubernetes' default grace period is 30 s: a flush on the way out must end before SIGKILL
+EXIT_FLUSH_SECONDS = 20.0
 CONNECT_TIMEOUT_ENV = "SWEEP_TRIAL_CONNECT_TIMEOUT"
 
 
@@ -23,7 +25,7 @@ class Reporter(Protocol):
     sent: int
 
     def send(self, m: Dict[str, Any]) -> None: ...
-    def flush(self) -> None: ...
+    def flush(self, timeout: Optional[float] = None) -> None: ...
     def close(self) -> None: ...
 
 
@@ -138,7 +140,11 @@ class Trial:
         self.reporter.flush()
 
     def close(self) -> None:
-        self.reporter.flush()
+        """Delivers what is queued (bounded wait) and disconnects; runs at exit."""
+        try:
+            self.reporter.flush(EXIT_FLUSH_SECONDS)
+        except Exception as err:  # at exit nothing can be raised; the runner retries the attempt
+            print(f"sweep_trial: {err}", file=sys.stderr)
         self.reporter.close()
 
     def _open(self) -> None:
@@ -169,11 +175,12 @@ class Trial:
 
     def _terminate(self) -> None:
         try:
-            self.reporter.flush()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            raise SystemExit(EXIT_TERMINATED)
+            self.reporter.flush(EXIT_FLUSH_SECONDS)
+        except Exception as err:  # exit 143 all the same: the runner retries, the ids dedupe
+            print(f"sweep_trial: on SIGTERM: {err}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        raise SystemExit(EXIT_TERMINATED)
 
 
 _current: Optional[Trial] = None
