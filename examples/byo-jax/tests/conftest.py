@@ -18,8 +18,9 @@ def run_trial(tmp: Path, params: Dict[str, Any], attempt: int = 1) -> Tuple[int,
                                   "attempt": attempt, "params": params, "report": {"mode": "pipe", "fd": 3}}))
     r, w = os.pipe()
     env = {**os.environ, "SWEEP_LAUNCH": str(launch), "SWEEP_PROTOCOL": "1"}
-    proc = subprocess.Popen([sys.executable, "train.py"], cwd=EXAMPLE, env=env, close_fds=False,
-                            preexec_fn=lambda: os.dup2(w, 3), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # fd 3 by a bash redirection, not preexec_fn: this process runs JAX's threads
+    proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3>&{w}', sys.executable, "train.py"], cwd=EXAMPLE,
+                            env=env, pass_fds=(w,), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     os.close(w)
     with os.fdopen(r, "rb") as pipe:
         data = pipe.read()

@@ -48,6 +48,12 @@ class Run:
         return [json.loads(line) for line in self.lines]
 
 
+def fd3_argv(fd: int, argv: List[str]) -> List[str]:
+    """argv run with `fd` as its file descriptor 3, by a bash redirection (no preexec_fn: the
+    test process may have JAX's threads, and forking a threaded process to run Python is unsafe)."""
+    return ["bash", "-c", f'exec "$0" "$@" 3>&{fd}', *argv]
+
+
 def run_pipe(launch: Optional[Path], script: str, *args: str, env: Optional[Dict[str, str]] = None,
              on_line: Any = None, timeout: float = 120) -> Run:
     """Runs tests/trainers/<script> as the embedded runner does: SWEEP_LAUNCH, SWEEP_PROTOCOL=1 and
@@ -62,11 +68,8 @@ def run_pipe(launch: Optional[Path], script: str, *args: str, env: Optional[Dict
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
 
-    def child_fd3() -> None:
-        os.dup2(w, 3)  # inheritable; close_fds=False keeps it (Python's own fds are close-on-exec)
-
-    proc = subprocess.Popen([sys.executable, str(TRAINERS / script), *args], env=e, stdout=out, stderr=err,
-                            close_fds=False, preexec_fn=child_fd3)
+    proc = subprocess.Popen(fd3_argv(w, [sys.executable, str(TRAINERS / script), *args]), env=e, stdout=out,
+                            stderr=err, pass_fds=(w,))
     os.close(w)
     lines: List[str] = []
     buf = b""
