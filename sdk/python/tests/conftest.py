@@ -102,7 +102,8 @@ def free_port() -> int:
 
 
 class NatsServer:
-    def __init__(self, binary: str, store: Path) -> None:
+    def __init__(self, binary: str, store: Path, extra: Optional[List[str]] = None) -> None:
+        self.extra = extra or []
         self.binary = binary
         self.store = store
         self.port = free_port()
@@ -114,7 +115,7 @@ class NatsServer:
     def start(self) -> None:
         for attempt in range(20):
             self.proc = subprocess.Popen([self.binary, "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor),
-                                          "-js", "-sd", str(self.store)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                          "-js", "-sd", str(self.store), *self.extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:

@@ -131,3 +131,28 @@ def test_unreachable_server_is_a_crash_not_an_invalid_launch(tmp_path: Path) -> 
     assert res.returncode == 1
     assert res.stderr.strip().startswith("sweep_trial: cannot connect to NATS at nats://127.0.0.1:")
     assert "\n" not in res.stderr.strip()
+
+
+def test_credentials_from_the_launch_reach_the_server(tmp_path: Path) -> None:
+    from conftest import nats_binary
+    server = NatsServer(nats_binary(), tmp_path / "js", ["--user", "trial", "--pass", "s3cret"])
+    try:
+        async def streams() -> None:
+            nc = await nats.connect(server.url, user="trial", password="s3cret")
+            js = nc.jetstream()
+            await js.add_stream(StreamConfig(name="SWEEP_METRICS", subjects=["sweep.metrics.>"]))
+            await js.add_stream(StreamConfig(name="SWEEP_EVENTS", subjects=["sweep.events.>"]))
+            await nc.close()
+        asyncio.run(streams())
+        good = {**report(server), "auth": {"user": "trial", "pass": "s3cret"}}
+        res = run(write_launch(tmp_path, launch_doc(good)), "count", "5")
+        assert res.returncode == 0, res.stderr
+        os.environ["SWEEP_TRIAL_CONNECT_TIMEOUT"] = "3"
+        try:  # wrong password: refused by the server, a crash (exit 1), never an invalid launch
+            bad = {**report(server), "auth": {"user": "trial", "pass": "wrong"}}
+            res = run(write_launch(tmp_path, launch_doc(bad), "bad.json"), "count", "5")
+        finally:
+            del os.environ["SWEEP_TRIAL_CONNECT_TIMEOUT"]
+        assert res.returncode == 1 and res.stderr.startswith("sweep_trial: cannot connect to NATS"), res.stderr
+    finally:
+        server.stop()
