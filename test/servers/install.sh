@@ -4,7 +4,8 @@
 #           test that rebuilds core/backend/gemm/*.wasm from sgemm.c and compares)
 #   Go:     temporal CLI dev server, kube-apiserver / kube-controller-manager / kube-scheduler,
 #           helm and kustomize (rendering the chart and k8s/ in tests)
-#   PyPI:   numpy + scipy in a venv (install-scipy.sh), the reference for the power-law fit
+#   PyPI:   numpy + scipy in a venv (install-scipy.sh), the reference for the power-law fit;
+#           the Python SDK with pytest, nats-py, jax[cpu] in another (install-python-sdk.sh)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 need=()
@@ -22,6 +23,7 @@ fi
 command -v go >/dev/null || { echo "install.sh: Go toolchain not found (needed to build the Temporal and Kubernetes test servers)" >&2; exit 1; }
 start=$(date +%s)
 "$here/install-scipy.sh" >/dev/null
+"$here/install-python-sdk.sh" >/dev/null
 "$here/build-temporal.sh" >/dev/null
 "$here/build-kube.sh" >/dev/null
 "$here/build-manifest-tools.sh" >/dev/null
