@@ -58,6 +58,9 @@ export const aggregatorEnvSchema = z.object({
 export const trainerEnvSchema = z.object({
   /** overrides the launch's nats.servers (a trial pod reaches NATS by the cluster's own address) */
   SWEEP_NATS_URL: serverList.optional(),
+  /** override the launch's credential and CA files (a pod's Secret mount, set by its Job) */
+  SWEEP_NATS_CREDS: z.string().min(1).optional(),
+  SWEEP_NATS_TLS_CA: z.string().min(1).optional(),
   /** overrides the launch's attempt (a pod learns it from its Job) */
   SWEEP_ATTEMPT: intSetting(1, Number.MAX_SAFE_INTEGER, 'a positive integer').optional(),
   SWEEP_WASM_GEMM: z.enum(['xnnpack']).optional(),

@@ -24,6 +24,9 @@ export const trialLaunchSchema = z.strictObject({
 /** What the environment overrides (SWEEP_NATS_URL, SWEEP_ATTEMPT; see workers/process-env.ts). */
 export interface LaunchOverrides {
   natsServers?: string[];
+  /** SWEEP_NATS_CREDS, SWEEP_NATS_TLS_CA */
+  natsCreds?: string;
+  natsTlsCa?: string;
   attempt?: number;
 }
 
@@ -48,7 +51,10 @@ export function parseLaunch(raw: unknown, source: string, overrides: LaunchOverr
   const id = idOf(o.config);
   if (id !== o.trialId) problems.push(`trialId: ${o.trialId} is not the id of this config (${id})`);
   if (problems.length) throw new ConfigError(problems, source);
-  const launch: TrialLaunch = { sweepId: o.sweepId, trialId: o.trialId, attempt: overrides.attempt ?? o.attempt, config: o.config, nats: { servers, ...(o.nats?.auth ? { auth: o.nats.auth } : {}) } };
+  let auth = o.nats?.auth;
+  if (overrides.natsCreds) auth = { ...auth, creds: overrides.natsCreds };
+  if (overrides.natsTlsCa) auth = { ...auth, tls: { ...auth?.tls, ca: overrides.natsTlsCa } };
+  const launch: TrialLaunch = { sweepId: o.sweepId, trialId: o.trialId, attempt: overrides.attempt ?? o.attempt, config: o.config, nats: { servers, ...(auth ? { auth } : {}) } };
   if (o.kubernetes) launch.kubernetes = o.kubernetes;
   return launch;
 }

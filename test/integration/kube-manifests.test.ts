@@ -2,6 +2,8 @@
 // object of the chart and of the kustomize base (k8s/) is accepted by a real API server
 // (server-side apply, dry run), and the orchestrator's Role lets its ServiceAccount run trial
 // Jobs in its namespace — under the restricted Pod Security Standard — and nothing else.
+import { createAccount } from '@nats-io/jwt';
+import { TrialCredentialIssuer } from '../../activities/trial-credentials.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { trialConfigSchema } from '../../core/config/trial.js';
 import { trialId } from '../../core/ids.js';
 import { KubernetesExecutor } from '../../activities/kubernetes/executor.js';
 import { executorOptionsFromEnv } from '../../activities/kubernetes/factory.js';
-import { buildTrialJob } from '../../activities/kubernetes/job-spec.js';
+import { buildTrialJob, natsSecretName } from '../../activities/kubernetes/job-spec.js';
 import { repoRoot } from '../servers/kube/control-plane.js';
 import { startKubeTestCluster, type KubeTestCluster } from '../servers/kube/cluster.js';
 import { RenderError, helmTemplate, kustomizeBuild } from '../servers/kube/manifests.js';
@@ -171,9 +173,13 @@ test('RBAC: the orchestrator ServiceAccount runs trial Jobs in its namespace and
   };
   const ex = new KubernetesExecutor({ kubeConfig: kc, defaults: { namespace: 'sweeps' }, tickMs: 200 });
   try {
-    const out = await ex.run(launch, { heartbeat: () => undefined, signal: new AbortController().signal });
+    // with a per-trial NATS credential: the Secret is created under this identity
+    const credential = await new TrialCredentialIssuer({ signingSeed: new TextDecoder().decode(createAccount().getSeed()) }).issue(launch.sweepId, launch.trialId, 1);
+    const out = await ex.run(launch, { heartbeat: () => undefined, signal: new AbortController().signal, credential });
     assert.equal(out.failure?.kind, 'crashed');
     assert.deepEqual(out.failure?.logTail, ['as the orchestrator']);
+    const secretName = natsSecretName(buildTrialJob(launch, launch.kubernetes).name);
+    assert.ok((await core.readNamespacedSecret({ name: secretName, namespace: 'sweeps' })).metadata?.ownerReferences?.length, 'the Secret exists, owned by its Job');
     const pods = await saCore.listNamespacedPod({ namespace: 'sweeps' });
     assert.equal(await saCore.readNamespacedPodLog({ name: pods.items[0].metadata!.name!, namespace: 'sweeps' }), 'as the orchestrator\n');
     await ex.deleteJob(buildTrialJob(launch, launch.kubernetes).name, 'sweeps', 'Background');
@@ -187,6 +193,9 @@ test('RBAC: the orchestrator ServiceAccount runs trial Jobs in its namespace and
   const job = { metadata: { name: 'elsewhere' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } } };
   await forbidden('a Job in another namespace', () => saBatch.createNamespacedJob({ namespace: 'default', body: job }));
   await forbidden('reading secrets', () => saCore.listNamespacedSecret({ namespace: 'sweeps' }));
+  await forbidden('reading a trial\'s Secret', () => saCore.readNamespacedSecret({ name: natsSecretName(buildTrialJob(launch, launch.kubernetes).name), namespace: 'sweeps' }));
+  await forbidden('deleting secrets', () => saCore.deleteCollectionNamespacedSecret({ namespace: 'sweeps' }));
+  await forbidden('a Secret in another namespace', () => saCore.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'x' }, stringData: { a: 'b' } } }));
   await forbidden('listing nodes', () => saCore.listNode());
   await forbidden('deleting pods directly', () => saCore.deleteCollectionNamespacedPod({ namespace: 'sweeps' }));
   await forbidden('creating Deployments', () => saApps.createNamespacedDeployment({ namespace: 'sweeps', body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } } }));
