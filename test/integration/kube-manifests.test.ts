@@ -2,6 +2,8 @@
 // object of the chart and of the kustomize base (k8s/) is accepted by a real API server
 // (server-side apply, dry run), and the orchestrator's Role lets its ServiceAccount run trial
 // Jobs in its namespace — under the restricted Pod Security Standard — and nothing else.
+import { parseEnv } from '../../core/env.js';
+import { orchestratorEnvSchema } from '../../workers/process-env.js';
 import { createAccount } from '@nats-io/jwt';
 import { TrialCredentialIssuer } from '../../activities/trial-credentials.js';
 import { after, before, test } from 'node:test';
@@ -127,6 +129,41 @@ async function apply(objs: KubernetesObject[], namespace: string, dryRun: boolea
   return refused;
 }
 
+const NATS_VALUES = {
+  'nats.auth.credsSecret.name': 'nats-admin', 'nats.tls.caSecret.name': 'nats-ca', 'nats.tls.clientSecret.name': 'nats-client',
+  'nats.trialCredentials.signingKeySecret.name': 'nats-signing', 'nats.trialCredentials.account': `A${'B'.repeat(55)}`, 'nats.trialCredentials.ttlSeconds': 3600,
+};
+
+test('NATS values: credentials and TLS as files from Secrets, the signing key for the orchestrator only', () => {
+  const objs = helmTemplate({ release: 'sec', values: NATS_VALUES });
+  const files = (name: string) => {
+    const pod = find<V1Deployment>(objs, 'Deployment', name)!.spec!.template.spec!;
+    const c = pod.containers[0];
+    const env = Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    return { pod, c, env };
+  };
+  const orch = files('sec-sweep-orchestrator');
+  assert.equal(orch.env.SWEEP_NATS_CREDS, '/etc/sweep/nats-auth/nats.creds');
+  assert.equal(orch.env.SWEEP_NATS_TLS_CA, '/etc/sweep/nats-auth/ca.crt');
+  assert.equal(orch.env.SWEEP_NATS_TLS_CERT, '/etc/sweep/nats-auth/tls.crt');
+  assert.equal(orch.env.SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE, '/etc/sweep/nats-signing/seed');
+  assert.equal(orch.env.SWEEP_TRIAL_CREDENTIAL_TTL_S, '3600');
+  // the environment passes the orchestrator's own validation
+  assert.doesNotThrow(() => parseEnv(orchestratorEnvSchema, { ...orch.env }));
+  const sources = orch.pod.volumes!.find((v) => v.name === 'nats-auth')!.projected!.sources!.map((src) => src.secret!.name);
+  assert.deepEqual(sources, ['nats-admin', 'nats-ca', 'nats-client']);
+  assert.equal(orch.pod.volumes!.find((v) => v.name === 'nats-signing')!.secret!.secretName, 'nats-signing');
+  const agg = files('sec-sweep-aggregator');
+  assert.equal(agg.env.SWEEP_NATS_CREDS, '/etc/sweep/nats-auth/nats.creds');
+  assert.equal(agg.env.SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE, undefined);
+  assert.equal(agg.pod.volumes!.find((v) => v.name === 'nats-signing'), undefined);
+  // no secret value in any ConfigMap
+  assert.ok(!JSON.stringify(objs.filter((o) => o.kind === 'ConfigMap')).includes('nats-signing'));
+  // the defaults mount nothing
+  const plain = helmTemplate({ release: 'sec' });
+  assert.equal(find<V1Deployment>(plain, 'Deployment', 'sec-sweep-orchestrator')!.spec!.template.spec!.volumes!.some((v) => v.name.startsWith('nats')), false);
+});
+
 test('every object of the chart and of k8s/ is accepted by the API server (server-side dry run)', async () => {
   await operatorCrds();
   const base = kustomizeBuild();
@@ -137,6 +174,7 @@ test('every object of the chart and of k8s/ is accepted by the API server (serve
   assert.deepEqual(await apply(base, 'sweeps', true), []);
   const chart = helmTemplate({
     values: {
+      ...NATS_VALUES,
       'metrics.serviceMonitor.enabled': true, 'alerts.enabled': true,
       schedules: [{ name: 'nightly', cron: '0 2 * * *', spec: { name: 'canary' } }],
     },
