@@ -29,6 +29,7 @@ import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
 import { openSummariesKv } from '../store/buckets.js';
 import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
+import { WEB_CONFIG_FLAG } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { parseEnv } from '../core/env.js';
@@ -219,11 +220,12 @@ async function main(argv: string[]): Promise<number> {
     .option('--nats-account <public-key>', 'the account of that signing key, A… (env SWEEP_NATS_ACCOUNT; not needed for the account\'s own key)')
     .exitOverride();
   for (const [flag, description] of NATS_AUTH_FLAGS) program.option(flag, description);
+  program.option(...WEB_CONFIG_FLAG);
   program.parse(argv, { from: 'user' });
   const o = program.opts<NatsAuthFlags & { natsAccountSigningKeyFile?: string; natsAccount?: string } & {
     temporal?: string; namespace?: string; taskQueue?: string; nats?: string; trainerNats?: string; maxTrials?: number;
     localMode: 'process' | 'in-process'; workflowBundle?: string; bundleOnly?: string; aggregator: boolean;
-    metricsPort?: string; metricsHost?: string;
+    metricsPort?: string; metricsHost?: string; webConfig?: string;
   }>();
   if (o.bundleOnly) {
     await writeWorkflowBundle(o.bundleOnly);
@@ -233,7 +235,7 @@ async function main(argv: string[]): Promise<number> {
   installRuntime(env.SWEEP_LOG_LEVEL ?? 'WARN');
   const trialCredentials = trialCredentialsFromFile(o.natsAccountSigningKeyFile ?? env.SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE, o.natsAccount ?? env.SWEEP_NATS_ACCOUNT, env.SWEEP_TRIAL_CREDENTIAL_TTL_S);
   const natsAuth = resolveNatsAuth(o);
-  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'orchestrator' });
+  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost, webConfig: o.webConfig }, { service: 'orchestrator' });
   const orch = await startOrchestrator({
     temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
     ...(natsAuth ? { natsAuth } : {}), ...(trialCredentials ? { trialCredentials } : {}),

@@ -9,6 +9,8 @@ const metrics = {
   /** serve Prometheus /metrics on this port (flag --metrics-port first) */
   SWEEP_METRICS_PORT: intSetting(0, 65535, 'a port number 0-65535').optional(),
   SWEEP_METRICS_HOST: z.string().optional(),
+  /** TLS of /metrics: a Prometheus web config file (flag --web-config first) */
+  SWEEP_METRICS_WEB_CONFIG: z.string().optional(),
 };
 
 /** NATS credentials and TLS (client/nats-settings.ts); files are checked when connecting */
