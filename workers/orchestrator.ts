@@ -245,7 +245,7 @@ async function main(argv: string[]): Promise<number> {
   // A restarted worker finds the previous run of a schedule among the stored summaries.
   telemetry?.setPreviousRunLookup(previousRunFromSummaries(() => openSummariesKv(orch.nc)));
   const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats });
-  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
+  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}${trialCredentials ? ' (per-trial credentials)' : ''}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   const stop = () => void orch.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
