@@ -95,7 +95,9 @@ test('a sweep with credentials everywhere prints and stores no secret', { timeou
   assert.equal(submitted.code, 0, submitted.out);
   assert.match(submitted.out, /2\/2 trials done \(2 succeeded/);
   const out = join(dir, 'out');
-  const report = await run(cli, ['report', 'leak-sweep', '--out', out, ...conn], clusterEnv(), 'sweep report');
+  // the report with flags instead of the environment
+  const report = await run(cli, ['report', 'leak-sweep', '--out', out, ...conn, '--nats-creds', op.adminCreds, '--nats-tls-ca', certs.ca],
+    { ...process.env, SWEEP_DEBUG: '1' }, 'sweep report');
   assert.equal(report.code, 0, report.out);
 
   // standalone aggregators with a password and a token given as values, right and wrong

@@ -16,13 +16,15 @@ export interface ConnectionFlags extends NatsAuthFlags {
 }
 
 export function withConnectionFlags(cmd: Command): Command {
-  for (const [flag, description] of NATS_AUTH_FLAGS) cmd.option(flag, description);
-  return cmd
+  cmd
     .option('--temporal <host:port>', 'Temporal frontend (env SWEEP_TEMPORAL_ADDRESS, default 127.0.0.1:7233)')
     .option('--namespace <ns>', 'Temporal namespace (env SWEEP_TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <queue>', 'task queue of the orchestrator workers (env SWEEP_TASK_QUEUE, default "sweeps")')
     .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL, default nats://127.0.0.1:4222)')
     .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)');
+  // credentials and TLS: files only (client/nats-settings.ts)
+  for (const [flag, description] of NATS_AUTH_FLAGS) cmd.option(flag, description);
+  return cmd;
 }
 
 export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
