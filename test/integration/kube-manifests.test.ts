@@ -164,6 +164,22 @@ test('NATS values: credentials and TLS as files from Secrets, the signing key fo
   assert.equal(find<V1Deployment>(plain, 'Deployment', 'sec-sweep-orchestrator')!.spec!.template.spec!.volumes!.some((v) => v.name.startsWith('nats')), false);
 });
 
+test('metrics.webConfigSecret: the web config mounted and named, TCP probes, https scraping', () => {
+  const objs = helmTemplate({ release: 'web', values: { 'metrics.webConfigSecret': 'metrics-tls', 'metrics.serviceMonitor.enabled': true, 'metrics.serviceMonitor.tlsConfig': { insecureSkipVerify: false, serverName: 'sweep' } } });
+  for (const name of ['web-sweep-orchestrator', 'web-sweep-aggregator']) {
+    const pod = find<V1Deployment>(objs, 'Deployment', name)!.spec!.template;
+    const c = pod.spec!.containers[0];
+    assert.equal(c.env!.find((e) => e.name === 'SWEEP_METRICS_WEB_CONFIG')?.value, '/etc/sweep/metrics-web/web.yml', name);
+    assert.equal(pod.spec!.volumes!.find((v) => v.name === 'metrics-web')?.secret?.secretName, 'metrics-tls');
+    assert.deepEqual(c.readinessProbe?.tcpSocket, { port: 'metrics' });
+    assert.equal(c.readinessProbe?.httpGet, undefined);
+    assert.equal(pod.metadata!.annotations!['prometheus.io/scheme'], 'https');
+  }
+  const sm = find<KubernetesObject & { spec: { endpoints: Array<{ scheme?: string; tlsConfig?: unknown }> } }>(objs, 'ServiceMonitor', 'web-sweep')!;
+  assert.equal(sm.spec.endpoints[0].scheme, 'https');
+  assert.deepEqual(sm.spec.endpoints[0].tlsConfig, { insecureSkipVerify: false, serverName: 'sweep' });
+});
+
 test('every object of the chart and of k8s/ is accepted by the API server (server-side dry run)', async () => {
   await operatorCrds();
   const base = kustomizeBuild();
@@ -174,7 +190,7 @@ test('every object of the chart and of k8s/ is accepted by the API server (serve
   assert.deepEqual(await apply(base, 'sweeps', true), []);
   const chart = helmTemplate({
     values: {
-      ...NATS_VALUES,
+      ...NATS_VALUES, 'metrics.webConfigSecret': 'metrics-tls',
       'metrics.serviceMonitor.enabled': true, 'alerts.enabled': true,
       schedules: [{ name: 'nightly', cron: '0 2 * * *', spec: { name: 'canary' } }],
     },

@@ -54,7 +54,20 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 prometheus.io/scrape: "true"
 prometheus.io/port: {{ .Values.metrics.port | quote }}
 prometheus.io/path: /metrics
+{{- if .Values.metrics.webConfigSecret }}
+prometheus.io/scheme: https
 {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Probes of /metrics' server: HTTP GET /healthz, or with a web config (TLS, maybe client
+certificates the kubelet does not have) a TCP connection. */}}
+{{- define "sweep.metricsProbe" -}}
+{{- if .Values.metrics.webConfigSecret -}}
+tcpSocket: { port: metrics }
+{{- else -}}
+httpGet: { path: /healthz, port: metrics }
+{{- end -}}
 {{- end -}}
 
 {{/* NATS credentials and TLS as files: the projected volume of the Secrets the values name. */}}
