@@ -4,9 +4,13 @@
 // travel through NATS JetStream and are read by the activity afterwards.
 import type { TrialConfig } from '../core/config/trial.js';
 import type { KubernetesExecution } from '../core/config/execution.js';
+import type { NatsAuth } from '../core/nats-auth.js';
+import type { TrialCredential } from './trial-credentials.js';
 
 export interface NatsSettings {
   servers: string[];
+  /** credentials and TLS as files the trainer can read (paths, never secret values) */
+  auth?: NatsAuth;
 }
 
 export interface TrialLaunch {
@@ -65,6 +69,12 @@ export interface ExecutorContext {
   heartbeat(details: TrialHeartbeat): void;
   /** aborted when the activity is cancelled: the executor must stop the trial and clean up */
   signal: AbortSignal;
+  /**
+   * This attempt's own NATS credential, when the worker issues them: the executor hands it to
+   * the trainer as a file (a private temporary file, a Secret owned by the Job) and sets
+   * `launch.nats.auth.creds` to its path; it never goes into the launch itself.
+   */
+  credential?: TrialCredential;
 }
 
 export interface TrialExecutor {

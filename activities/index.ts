@@ -6,11 +6,15 @@ import { analysisActivities } from './analysis.js';
 import { planningActivities } from './planning.js';
 import { preflightActivities } from './preflight.js';
 import type { TelemetryHooks } from './telemetry.js';
+import type { NatsAuth } from '../core/nats-auth.js';
+import type { TrialCredentialIssuer } from './trial-credentials.js';
 import { trialActivities, type ExecutorRegistry } from './trial-activity.js';
 
 export interface ActivityDeps {
   nc: NatsConnection;
   trainerNatsServers: string[];
+  trainerNatsAuth?: NatsAuth;
+  trialCredentials?: TrialCredentialIssuer;
   executors: ExecutorRegistry;
   hooks?: TelemetryHooks;
 }

@@ -1,9 +1,14 @@
 // Runs a trial attempt as a child process of the worker (node workers/trainer.js -, with the
-// launch on its stdin: nothing is left on disk, whatever happens to the worker).
+// launch on its stdin: nothing is left on disk, whatever happens to the worker). An attempt's
+// own NATS credential is the one file: a .creds readable only by the worker's user, in a
+// private temporary folder removed when the trainer exits.
 // The process gets its own process group, so cancelling kills the trainer and anything it
 // started; it also holds an IPC channel to the worker, and stops when the worker dies, so no
 // trainer outlives the worker that launched it.
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TRAINER_EXIT, type ExecutorContext, type ExecutorOutcome, type TrialExecutor, type TrialLaunch } from './executor.js';
 
@@ -41,6 +46,20 @@ export class LocalProcessExecutor implements TrialExecutor {
 
   async run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
     if (ctx.signal.aborted) return cancelledOutcome([]);
+    if (!ctx.credential) return this.spawnTrainer(launch, ctx);
+    const dir = await mkdtemp(join(tmpdir(), 'sweep-trial-'));
+    try {
+      const creds = join(dir, 'trial.creds');
+      await writeFile(creds, ctx.credential.creds, { mode: 0o600 });
+      const { tls } = launch.nats.auth ?? {};
+      const auth = { creds, inboxPrefix: ctx.credential.inboxPrefix, ...(tls ? { tls } : {}) };
+      return await this.spawnTrainer({ ...launch, nats: { ...launch.nats, auth } }, ctx);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async spawnTrainer(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
     const tail: string[] = [];
     let partial = '';
     const keep = (chunk: Buffer) => {

@@ -12,6 +12,8 @@ import { JetStreamPublisher } from '../store/publisher.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 import { resultFromEvents } from '../store/trial-result.js';
 import { firstLine } from '../core/error-message.js';
+import type { NatsAuth } from '../core/nats-auth.js';
+import type { TrialCredentialIssuer } from './trial-credentials.js';
 
 export type ExecutorRegistry = ReadonlyMap<string, TrialExecutor>;
 
@@ -19,6 +21,10 @@ export interface TrialActivityDeps {
   nc: NatsConnection;
   /** NATS servers as the trainers must see them (pods may need another address than the worker) */
   trainerNatsServers: string[];
+  /** NATS TLS and credentials trainers use when no per-trial credential is issued (files they can read) */
+  trainerNatsAuth?: NatsAuth;
+  /** issues each attempt its own least-privilege credential (the worker holds an account signing key) */
+  trialCredentials?: TrialCredentialIssuer;
   /** executors by the name specs use in execution.executor */
   executors: ExecutorRegistry;
   hooks?: TelemetryHooks;
@@ -36,9 +42,11 @@ export function trialActivities(deps: TrialActivityDeps) {
         });
       }
       const launch: TrialLaunch = {
-        sweepId: input.sweepId, trialId: input.trialId, attempt, config: input.config, nats: { servers: deps.trainerNatsServers },
+        sweepId: input.sweepId, trialId: input.trialId, attempt, config: input.config,
+        nats: { servers: deps.trainerNatsServers, ...(deps.trainerNatsAuth ? { auth: deps.trainerNatsAuth } : {}) },
         ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
       };
+      const credential = await deps.trialCredentials?.issue(input.sweepId, input.trialId, attempt);
       const who = { sweepId: input.sweepId, trialId: input.trialId, attempt, executor: input.executor };
       callHook(deps.hooks, 'trialStarted', who);
       const t0 = Date.now();
@@ -46,6 +54,7 @@ export function trialActivities(deps: TrialActivityDeps) {
       const signal = cancellationSignal();
       const outcome = await executor.run(launch, {
         signal,
+        ...(credential ? { credential } : {}),
         heartbeat(d: TrialHeartbeat) {
           heartbeat(d);
           if (d.phase !== phase) {

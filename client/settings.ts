@@ -1,6 +1,8 @@
 // Connection settings of the cluster mode, from explicit options first, then the environment,
 // then loopback defaults.
 import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
+import type { NatsAuth } from '../core/nats-auth.js';
+import { resolveNatsAuth } from './nats-settings.js';
 
 export interface ClusterSettings {
   /** Temporal frontend, host:port */
@@ -9,6 +11,8 @@ export interface ClusterSettings {
   taskQueue: string;
   /** NATS servers the CLI, worker and aggregator connect to */
   natsServers: string[];
+  /** NATS credentials and TLS (client/nats-settings.ts) */
+  natsAuth?: NatsAuth;
   /** first-connect timeout for Temporal and NATS */
   connectTimeoutMs: number;
 }
@@ -18,6 +22,8 @@ export interface SettingsInput {
   namespace?: string;
   taskQueue?: string;
   nats?: string | string[];
+  /** NATS credentials and TLS; default: the SWEEP_NATS_* environment */
+  natsAuth?: NatsAuth;
   connectTimeoutMs?: number;
 }
 
@@ -38,5 +44,8 @@ export function resolveSettings(input: SettingsInput = {}, env: NodeJS.ProcessEn
     taskQueue: input.taskQueue ?? env[ENV.taskQueue] ?? DEFAULT_TASK_QUEUE,
     natsServers: Array.isArray(nats) ? nats : nats.split(/[\s,]+/).filter(Boolean),
     connectTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 5000,
+    ...withAuth(input.natsAuth ?? resolveNatsAuth({}, env)),
   };
 }
+
+const withAuth = (natsAuth: NatsAuth | undefined) => (natsAuth ? { natsAuth } : {});

@@ -74,7 +74,7 @@ export class SweepClient {
 
   /** NATS is needed only for results (report, trial summaries); connected on first use. */
   nats(): Promise<NatsConnection> {
-    this.nc ??= connectNats({ servers: this.settings.natsServers, name: 'sweep-client', timeoutMs: this.settings.connectTimeoutMs });
+    this.nc ??= connectNats({ servers: this.settings.natsServers, name: 'sweep-client', timeoutMs: this.settings.connectTimeoutMs, auth: this.settings.natsAuth });
     return this.nc;
   }
 

@@ -18,12 +18,15 @@ import { ensureStreams, isAlreadyExists, isNotFound, isWrongLastSequence } from 
 import { applyMessage, type TrialSummary } from '../store/trial-summary.js';
 import { parseBusMessage } from '../core/message-schema.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
-import { telemetryFromFlags } from './telemetry/flags.js';
+import { WEB_CONFIG_FLAG, telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
 import { parseEnv } from '../core/env.js';
 import { backoff, retry } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import { aggregatorEnvSchema, reportEnvError } from './process-env.js';
+import { NATS_AUTH_FLAGS, resolveNatsAuth, type NatsAuthFlags } from '../client/nats-settings.js';
+import { ConfigError } from '../core/config/errors.js';
+import { NatsAuthRefusedError } from '../store/connect.js';
 import { errorMessage, firstLine } from '../core/error-message.js';
 
 export const AGGREGATOR_DURABLE = 'sweep-aggregator';
@@ -308,12 +311,14 @@ async function main(argv: string[]): Promise<number> {
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (env SWEEP_METRICS_PORT; none by default)')
     .option('--metrics-host <host>', 'address of the /metrics endpoint (env SWEEP_METRICS_HOST; default 127.0.0.1)')
     .exitOverride();
+  for (const [flag, description] of NATS_AUTH_FLAGS) program.option(flag, description);
+  program.option(...WEB_CONFIG_FLAG);
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ nats?: string; durable?: string; ackWaitMs?: number; metricsPort?: string; metricsHost?: string }>();
+  const o = program.opts<{ nats?: string; durable?: string; ackWaitMs?: number; metricsPort?: string; metricsHost?: string; webConfig?: string } & NatsAuthFlags>();
   const servers = o.nats ? parseServers(o.nats) : env.SWEEP_NATS_URL ?? ['nats://127.0.0.1:4222'];
   // Prometheus /metrics (--metrics-port / SWEEP_METRICS_PORT), see workers/telemetry.
-  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'aggregator' });
-  const nc = await connectNats({ servers, name: 'sweep-aggregator' });
+  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost, webConfig: o.webConfig }, { service: 'aggregator' });
+  const nc = await connectNats({ servers, name: 'sweep-aggregator', auth: resolveNatsAuth(o) });
   const agg = await Aggregator.start({ nc, hooks: telemetry?.hooks, durable: o.durable, ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}) });
   process.stderr.write(`aggregator: consuming ${METRICS_STREAM} and ${EVENTS_STREAM} on ${servers.join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   await new Promise<void>((resolve) => {
@@ -338,6 +343,8 @@ if (isEntryPoint(import.meta.url)) {
     const bad = reportEnvError('aggregator', err);
     if (bad !== undefined) process.exit(bad);
     process.stderr.write(`aggregator: ${firstLine(err)}\n`);
+    // an unreadable credential file or refused credentials: fix the settings, do not restart
+    if (err instanceof ConfigError || err instanceof NatsAuthRefusedError) process.exit(2);
     process.exit(1);
   });
 }

@@ -5,6 +5,9 @@
 //   node dist/workers/orchestrator.js [--temporal HOST:PORT] [--namespace NS] [--task-queue Q]
 //     [--nats URL] [--trainer-nats URL] [--max-trials N] [--local-mode process|in-process]
 //     [--workflow-bundle FILE] [--no-aggregator] [--metrics-port N [--metrics-host H]]
+//     [--nats-creds FILE | --nats-user U --nats-password-file FILE | --nats-token-file FILE |
+//      --nats-nkey-seed-file FILE] [--nats-tls-ca FILE [--nats-tls-cert FILE --nats-tls-key FILE]]
+//     [--nats-account-signing-key-file FILE [--nats-account A…]]
 //
 // Settings fall back to SWEEP_TEMPORAL_ADDRESS, SWEEP_TEMPORAL_NAMESPACE, SWEEP_TASK_QUEUE,
 // SWEEP_NATS_URL and SWEEP_TRAINER_NATS_URL. SIGTERM/SIGINT shut it down: running trial
@@ -26,17 +29,31 @@ import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
 import { openSummariesKv } from '../store/buckets.js';
 import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.js';
+import { WEB_CONFIG_FLAG } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { parseEnv } from '../core/env.js';
 import { orchestratorEnvSchema, reportEnvError } from './process-env.js';
 import { parseIntegerOption } from './integer-option.js';
+import { NATS_AUTH_FLAGS, resolveNatsAuth, type NatsAuthFlags } from '../client/nats-settings.js';
+import type { NatsAuth } from '../core/nats-auth.js';
+import { ConfigError } from '../core/config/errors.js';
+import { NatsAuthRefusedError } from '../store/connect.js';
+import { TrialCredentialIssuer } from '../activities/trial-credentials.js';
+import { readFileSync } from 'node:fs';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
 export interface OrchestratorOptions extends SettingsInput {
   /** NATS servers given to trainers (default: the worker's) */
   trainerNats?: string[];
+  /**
+   * NATS TLS and credential files given to trainers (default: the worker's own TLS, and its
+   * credentials too unless per-trial credentials are issued)
+   */
+  trainerNatsAuth?: NatsAuth;
+  /** issues every trial attempt its own short-lived, least-privilege NATS credential */
+  trialCredentials?: TrialCredentialIssuer;
   /** trial attempts running at once on this worker (default: CPU count) */
   maxTrials?: number;
   localMode?: ExecutorSettings['localMode'];
@@ -79,7 +96,8 @@ export async function connectTemporalNative(address: string, timeoutMs: number):
 
 export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise<Orchestrator> {
   const s = resolveSettings(opts);
-  const nc = await connectNats({ servers: s.natsServers, name: 'sweep-orchestrator', timeoutMs: s.connectTimeoutMs });
+  const nc = await connectNats({ servers: s.natsServers, name: 'sweep-orchestrator', timeoutMs: s.connectTimeoutMs, auth: s.natsAuth });
+  const trainerNatsAuth = opts.trainerNatsAuth ?? (opts.trialCredentials ? tlsOnly(s.natsAuth) : s.natsAuth);
   let connection: NativeConnection | undefined;
   let aggregator: Aggregator | undefined;
   let executors: Map<string, TrialExecutor> | undefined;
@@ -95,7 +113,10 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
       connection,
       namespace: s.namespace,
       taskQueue: s.taskQueue,
-      activities: createActivities({ nc, trainerNatsServers: opts.trainerNats ?? s.natsServers, executors, hooks: opts.hooks }),
+      activities: createActivities({
+        nc, trainerNatsServers: opts.trainerNats ?? s.natsServers, executors, hooks: opts.hooks,
+        ...(trainerNatsAuth ? { trainerNatsAuth } : {}), ...(opts.trialCredentials ? { trialCredentials: opts.trialCredentials } : {}),
+      }),
       maxConcurrentActivityTaskExecutions: opts.maxTrials ?? availableParallelism(),
       maxHeartbeatThrottleInterval: throttle,
       defaultHeartbeatThrottleInterval: throttle,
@@ -124,6 +145,28 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     await connection?.close().catch(() => undefined);
     await nc.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** The TLS part of NATS settings (trainers with their own credential still verify the server). */
+function tlsOnly(auth: NatsAuth | undefined): NatsAuth | undefined {
+  return auth?.tls ? { tls: auth.tls } : undefined;
+}
+
+/** The per-trial credential issuer from a signing key file, or undefined without one. */
+export function trialCredentialsFromFile(file: string | undefined, account: string | undefined, ttlSeconds?: number): TrialCredentialIssuer | undefined {
+  if (!file) return undefined;
+  let seed: string;
+  try {
+    seed = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`--nats-account-signing-key-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`], 'NATS settings');
+  }
+  try {
+    return new TrialCredentialIssuer({ signingSeed: seed, ...(account ? { account } : {}), ...(ttlSeconds ? { ttlSeconds } : {}) });
+  } catch (err) {
+    // the message names the problem, never the seed
+    throw new ConfigError([`--nats-account-signing-key-file: ${file}: ${firstLine(err)}`], 'NATS settings');
   }
 }
 
@@ -173,12 +216,16 @@ async function main(argv: string[]): Promise<number> {
     .option('--no-aggregator', 'do not run the aggregator in this process')
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (env SWEEP_METRICS_PORT; none by default)')
     .option('--metrics-host <host>', 'address of the /metrics endpoint (env SWEEP_METRICS_HOST; default 127.0.0.1)')
+    .option('--nats-account-signing-key-file <file>', 'account signing key seed: each trial attempt gets its own short-lived NATS credential (env SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE)')
+    .option('--nats-account <public-key>', 'the account of that signing key, A… (env SWEEP_NATS_ACCOUNT; not needed for the account\'s own key)')
     .exitOverride();
+  for (const [flag, description] of NATS_AUTH_FLAGS) program.option(flag, description);
+  program.option(...WEB_CONFIG_FLAG);
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{
+  const o = program.opts<NatsAuthFlags & { natsAccountSigningKeyFile?: string; natsAccount?: string } & {
     temporal?: string; namespace?: string; taskQueue?: string; nats?: string; trainerNats?: string; maxTrials?: number;
     localMode: 'process' | 'in-process'; workflowBundle?: string; bundleOnly?: string; aggregator: boolean;
-    metricsPort?: string; metricsHost?: string;
+    metricsPort?: string; metricsHost?: string; webConfig?: string;
   }>();
   if (o.bundleOnly) {
     await writeWorkflowBundle(o.bundleOnly);
@@ -186,16 +233,19 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = parseEnv(orchestratorEnvSchema);
   installRuntime(env.SWEEP_LOG_LEVEL ?? 'WARN');
-  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'orchestrator' });
+  const trialCredentials = trialCredentialsFromFile(o.natsAccountSigningKeyFile ?? env.SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE, o.natsAccount ?? env.SWEEP_NATS_ACCOUNT, env.SWEEP_TRIAL_CREDENTIAL_TTL_S);
+  const natsAuth = resolveNatsAuth(o);
+  const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost, webConfig: o.webConfig }, { service: 'orchestrator' });
   const orch = await startOrchestrator({
     temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
+    ...(natsAuth ? { natsAuth } : {}), ...(trialCredentials ? { trialCredentials } : {}),
     trainerNats: o.trainerNats ? parseServers(o.trainerNats) : env.SWEEP_TRAINER_NATS_URL, maxTrials: o.maxTrials, localMode: o.localMode,
     workflowBundlePath: o.workflowBundle, aggregator: o.aggregator, hooks: telemetry?.hooks,
   });
   // A restarted worker finds the previous run of a schedule among the stored summaries.
   telemetry?.setPreviousRunLookup(previousRunFromSummaries(() => openSummariesKv(orch.nc)));
   const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats });
-  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
+  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}${trialCredentials ? ' (per-trial credentials)' : ''}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   const stop = () => void orch.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -223,6 +273,7 @@ if (isEntryPoint(import.meta.url)) {
     const bad = reportEnvError('orchestrator', err);
     if (bad !== undefined) process.exit(bad);
     process.stderr.write(`orchestrator: ${firstLine(err)}\n`);
-    process.exit(1);
+    // bad NATS settings (an unreadable file, refused credentials): restarting will not help
+    process.exit(err instanceof ConfigError || err instanceof NatsAuthRefusedError ? 2 : 1);
   });
 }

@@ -9,6 +9,7 @@ import { trialConfigSchema } from '../core/config/trial.js';
 import { firstLine } from '../core/error-message.js';
 import { trialId as idOf } from '../core/ids.js';
 import { SWEEP_ID_PATTERN } from '../core/sweep-id.js';
+import { natsAuthSchema } from '../core/nats-auth.js';
 import type { TrialLaunch } from '../activities/executor.js';
 
 export const trialLaunchSchema = z.strictObject({
@@ -16,13 +17,16 @@ export const trialLaunchSchema = z.strictObject({
   trialId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
   attempt: z.number().int().min(1, 'must be a positive integer').default(1),
   config: trialConfigSchema,
-  nats: z.strictObject({ servers: z.array(z.string()) }).optional(),
+  nats: z.strictObject({ servers: z.array(z.string()), auth: natsAuthSchema.optional() }).optional(),
   kubernetes: kubernetesExecutionSchema.optional(),
 });
 
 /** What the environment overrides (SWEEP_NATS_URL, SWEEP_ATTEMPT; see workers/process-env.ts). */
 export interface LaunchOverrides {
   natsServers?: string[];
+  /** SWEEP_NATS_CREDS, SWEEP_NATS_TLS_CA */
+  natsCreds?: string;
+  natsTlsCa?: string;
   attempt?: number;
 }
 
@@ -47,7 +51,10 @@ export function parseLaunch(raw: unknown, source: string, overrides: LaunchOverr
   const id = idOf(o.config);
   if (id !== o.trialId) problems.push(`trialId: ${o.trialId} is not the id of this config (${id})`);
   if (problems.length) throw new ConfigError(problems, source);
-  const launch: TrialLaunch = { sweepId: o.sweepId, trialId: o.trialId, attempt: overrides.attempt ?? o.attempt, config: o.config, nats: { servers } };
+  let auth = o.nats?.auth;
+  if (overrides.natsCreds) auth = { ...auth, creds: overrides.natsCreds };
+  if (overrides.natsTlsCa) auth = { ...auth, tls: { ...auth?.tls, ca: overrides.natsTlsCa } };
+  const launch: TrialLaunch = { sweepId: o.sweepId, trialId: o.trialId, attempt: overrides.attempt ?? o.attempt, config: o.config, nats: { servers, ...(auth ? { auth } : {}) } };
   if (o.kubernetes) launch.kubernetes = o.kubernetes;
   return launch;
 }

@@ -6,7 +6,8 @@
 //   node dist/workers/trainer.js LAUNCH.json      (or "-": the launch on stdin)
 //
 // LAUNCH.json is a TrialLaunch (activities/executor.ts): {sweepId, trialId, attempt, config,
-// nats: {servers}}. SWEEP_NATS_URL overrides nats.servers; SWEEP_ATTEMPT overrides attempt.
+// nats: {servers, auth?}}, auth naming credential and TLS files (core/nats-auth.ts);
+// SWEEP_NATS_CREDS and SWEEP_NATS_TLS_CA override its creds and CA files. SWEEP_NATS_URL overrides nats.servers; SWEEP_ATTEMPT overrides attempt.
 // A `file` task reads only under the folders of SWEEP_DATA_ROOTS (a trial pod's dataset mounts);
 // relative data paths mean the first of them.
 // Exit codes (TRAINER_EXIT): 0 ran to an outcome and every message is stored; 1 error
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const env = parseEnv(trainerEnvSchema);
   let launch: TrialLaunch;
   try {
-    launch = readLaunch(file, { natsServers: env.SWEEP_NATS_URL, attempt: env.SWEEP_ATTEMPT });
+    launch = readLaunch(file, { natsServers: env.SWEEP_NATS_URL, attempt: env.SWEEP_ATTEMPT, natsCreds: env.SWEEP_NATS_CREDS, natsTlsCa: env.SWEEP_NATS_TLS_CA });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`trainer: invalid ${err.source ?? 'launch'}: ${err.problems.join('; ')}\n`);
@@ -63,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
 
   const backend = await initBackend(launch.config.backend);
   process.stderr.write(`trainer: trial ${launch.trialId} of ${launch.sweepId}, attempt ${launch.attempt}, backend ${backend}\n`);
-  const nc = await connectNats({ servers: launch.nats.servers, name: `trainer-${launch.trialId}` });
+  const nc = await connectNats({ servers: launch.nats.servers, name: `trainer-${launch.trialId}`, auth: launch.nats.auth });
   let lastSent = 0;
   const onProgress = (step: number) => {
     const now = Date.now();

@@ -4,12 +4,13 @@
 // reports how it ended (classify.ts), with the trainer's last log lines on failure. Cancelling
 // the activity deletes the Job and its pods; a worker shutting down (or an attempt the server
 // timed out) leaves the Job running for the next attempt to adopt.
+import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig, V1Job } from '@kubernetes/client-node';
 import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/config/execution.js';
 import type { ExecutorContext, ExecutorOutcome, TrialExecutor, TrialLaunch } from '../executor.js';
 import { observe, type Clock, type Observation } from './classify.js';
-import { buildTrialJob, type TrialJob } from './job-spec.js';
+import { buildTrialJob, type PodNatsCredential, type TrialJob } from './job-spec.js';
 import type { DataMount } from './data-mounts.js';
 import { KubeApi, apiStatus, describeApiError, type KubeApiOptions } from './kube-api.js';
 import { podLogTail } from './logs.js';
@@ -98,7 +99,7 @@ export class KubernetesExecutor implements TrialExecutor {
     if (ctx.signal.aborted) return cancelledOutcome('trial cancelled before its Job was created', false);
     let built: TrialJob;
     try {
-      built = buildTrialJob({ ...launch, nats: { servers: this.opts.natsServers ?? launch.nats.servers } }, k, this.opts.dataMounts);
+      built = buildTrialJob({ ...launch, nats: { servers: this.opts.natsServers ?? launch.nats.servers } }, k, this.opts.dataMounts, await podCredential(launch, ctx));
     } catch (err) {
       return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: `cannot build the trial Job: ${errorMessage(err)}` } };
     }
@@ -146,7 +147,7 @@ export class KubernetesExecutor implements TrialExecutor {
       .sort((a, b) => jobAttempt(b) - jobAttempt(a))[0];
     const adopt = same ?? earlier;
     if (adopt) {
-      if (built.configMap && adopt === same) await this.ensureConfigMap(built, adopt, signal);
+      if (adopt === same) await this.ensureOwned(built, adopt, signal);
       return adopt.metadata!.name!;
     }
     let job: V1Job;
@@ -161,18 +162,34 @@ export class KubernetesExecutor implements TrialExecutor {
         throw new Error(`a Job named ${built.name} exists but belongs to sweep ${job.metadata?.annotations?.[ANNOTATIONS.sweepId]} trial ${labels[LABELS.trial]}`, { cause: err });
       }
     }
-    if (built.configMap) await this.ensureConfigMap(built, job, signal);
+    await this.ensureOwned(built, job, signal);
     return built.name;
   }
 
-  private async ensureConfigMap(built: TrialJob, job: V1Job, signal: AbortSignal): Promise<void> {
-    const cm = structuredClone(built.configMap!);
-    // owned by the Job: the garbage collector deletes it with the Job
-    cm.metadata!.ownerReferences = [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata!.name!, uid: job.metadata!.uid! }];
-    try {
-      await this.api.call('create configmap', () => this.api.core.createNamespacedConfigMap({ namespace: cm.metadata!.namespace!, body: cm }), { signal });
-    } catch (err) {
-      if (apiStatus(err) !== 409) throw err;
+  /**
+   * Creates the launch ConfigMap and the NATS credential Secret of a Job, owned by it: the
+   * garbage collector deletes them with the Job. The pod waits for them to mount. One that
+   * exists already (an earlier try of this attempt) is kept: the Role may create Secrets but
+   * not read them.
+   */
+  private async ensureOwned(built: TrialJob, job: V1Job, signal: AbortSignal): Promise<void> {
+    const owner = [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata!.name!, uid: job.metadata!.uid! }];
+    const created = async (what: string, create: () => Promise<unknown>) => {
+      try {
+        await this.api.call(what, create, { signal });
+      } catch (err) {
+        if (apiStatus(err) !== 409) throw err;
+      }
+    };
+    if (built.configMap) {
+      const cm = structuredClone(built.configMap);
+      cm.metadata!.ownerReferences = owner;
+      await created('create configmap', () => this.api.core.createNamespacedConfigMap({ namespace: cm.metadata!.namespace!, body: cm }));
+    }
+    if (built.secret) {
+      const secret = structuredClone(built.secret);
+      secret.metadata!.ownerReferences = owner;
+      await created('create secret', () => this.api.core.createNamespacedSecret({ namespace: secret.metadata!.namespace!, body: secret }));
     }
   }
 
@@ -288,6 +305,14 @@ export class KubernetesExecutor implements TrialExecutor {
     this.hubs.clear();
     this.api.close();
   }
+}
+
+/** The attempt's credential for its pod, with the CA of the worker's NATS TLS settings (read here: the pod cannot see the worker's files). */
+async function podCredential(launch: TrialLaunch, ctx: ExecutorContext): Promise<PodNatsCredential | undefined> {
+  if (!ctx.credential) return undefined;
+  const caFile = launch.nats.auth?.tls?.ca;
+  const ca = caFile ? await readFile(caFile, 'utf8') : undefined;
+  return { creds: ctx.credential.creds, inboxPrefix: ctx.credential.inboxPrefix, ...(ca !== undefined ? { ca } : {}) };
 }
 
 function cancelledOutcome(message: string, retryable: boolean): ExecutorOutcome {

@@ -5,7 +5,7 @@
 // a ConfigMap owned by the Job when it is too large for an annotation. NATS servers and the
 // attempt are also set in the environment (SWEEP_NATS_URL, SWEEP_ATTEMPT), which the trainer
 // prefers over the file.
-import type { V1ConfigMap, V1Job, V1Volume } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job, V1Secret, V1Volume } from '@kubernetes/client-node';
 import type { KubernetesExecution } from '../../core/config/execution.js';
 import type { TrialLaunch } from '../executor.js';
 import { ANNOTATIONS, LABELS, MANAGED_BY, jobName, sweepLabel } from './names.js';
@@ -19,17 +19,44 @@ export const MAX_ANNOTATION_LAUNCH = 128 * 1024;
 /** ConfigMaps hold at most 1 MiB. */
 export const MAX_CONFIGMAP_LAUNCH = 1024 * 1024 - 4096;
 
+/** Where a trial pod finds its NATS credential (a Secret owned by the Job, mounted read-only). */
+export const NATS_SECRET_DIR = `${LAUNCH_DIR}/nats`;
+export const NATS_CREDS_FILE = 'trial.creds';
+export const NATS_CA_FILE = 'ca.crt';
+
 export interface TrialJob {
   name: string;
   job: V1Job;
   /** set when the launch is too large for an annotation: create it owned by the Job */
   configMap?: V1ConfigMap;
+  /** set when the attempt has its own NATS credential: create it owned by the Job */
+  secret?: V1Secret;
 }
 
-/** The launch as the pod sees it: without the Kubernetes section (the pod does not need it). */
-function podLaunch(launch: TrialLaunch): string {
+/** The attempt's NATS credential for its pod: the .creds text and the CA the pod must trust. */
+export interface PodNatsCredential {
+  creds: string;
+  inboxPrefix: string;
+  /** PEM of the NATS servers' CA, when they use a private one */
+  ca?: string;
+}
+
+/**
+ * The launch as the pod sees it: without the Kubernetes section (the pod does not need it); its
+ * NATS auth names only the files of the mounted Secret (no file of the worker's, no secret).
+ */
+function podLaunch(launch: TrialLaunch, cred: PodNatsCredential | undefined): string {
   const { kubernetes: _k, ...rest } = launch;
-  return JSON.stringify(rest);
+  const { auth: _a, ...nats } = rest.nats;
+  const auth = cred ? {
+    creds: `${NATS_SECRET_DIR}/${NATS_CREDS_FILE}`, inboxPrefix: cred.inboxPrefix,
+    ...(cred.ca !== undefined ? { tls: { ca: `${NATS_SECRET_DIR}/${NATS_CA_FILE}` } } : {}),
+  } : undefined;
+  return JSON.stringify({ ...rest, nats: { ...nats, ...(auth ? { auth } : {}) } });
+}
+
+export function natsSecretName(job: string): string {
+  return `${job.slice(0, 63 - '-nats'.length).replace(/-+$/, '')}-nats`;
 }
 
 export function launchConfigMapName(job: string): string {
@@ -37,7 +64,7 @@ export function launchConfigMapName(job: string): string {
 }
 
 /** `data`: the installation's dataset volumes (read-only; the file task may read only these). */
-export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data: readonly DataMount[] = []): TrialJob {
+export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data: readonly DataMount[] = [], cred?: PodNatsCredential): TrialJob {
   const name = jobName(launch.sweepId, launch.trialId, launch.attempt);
   const labels: Record<string, string> = {
     ...k.extraLabels,
@@ -49,7 +76,7 @@ export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data:
     [LABELS.job]: name,
   };
   if (k.queue) labels[LABELS.kueueQueue] = k.queue;
-  const json = podLaunch(launch);
+  const json = podLaunch(launch, cred);
   const size = Buffer.byteLength(json);
   if (size > MAX_CONFIGMAP_LAUNCH) {
     throw new Error(`trial launch is ${size} bytes; at most ${MAX_CONFIGMAP_LAUNCH} fit in a ConfigMap (is a task's data inlined in the config?)`);
@@ -134,6 +161,19 @@ export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data:
   };
   addDataMounts(job, data);
   const out: TrialJob = { name, job };
+  if (cred) {
+    const pod = job.spec!.template.spec!;
+    pod.volumes!.push({ name: 'nats', secret: { secretName: natsSecretName(name), defaultMode: 0o444 } });
+    pod.containers[0].volumeMounts!.push({ name: 'nats', mountPath: NATS_SECRET_DIR, readOnly: true });
+    // as for the servers, the environment names the files too (the trainer prefers it)
+    pod.containers[0].env!.push({ name: 'SWEEP_NATS_CREDS', value: `${NATS_SECRET_DIR}/${NATS_CREDS_FILE}` });
+    if (cred.ca !== undefined) pod.containers[0].env!.push({ name: 'SWEEP_NATS_TLS_CA', value: `${NATS_SECRET_DIR}/${NATS_CA_FILE}` });
+    out.secret = {
+      apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+      metadata: { name: natsSecretName(name), namespace: k.namespace, labels, annotations: { [ANNOTATIONS.sweepId]: launch.sweepId } },
+      stringData: { [NATS_CREDS_FILE]: cred.creds, ...(cred.ca !== undefined ? { [NATS_CA_FILE]: cred.ca } : {}) },
+    };
+  }
   if (!inAnnotation) {
     out.configMap = {
       apiVersion: 'v1', kind: 'ConfigMap',

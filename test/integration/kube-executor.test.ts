@@ -19,6 +19,12 @@ import { KUBE_ENV, kubernetesExecutorFactory } from '../../activities/kubernetes
 import { startKubeTestCluster, type KubeTestCluster } from '../servers/kube/cluster.js';
 import { INJECT, INJECT_AFTER_MS } from '../servers/kube/node-agent.js';
 import { waitFor } from '../servers/kube/processes.js';
+import { createAccount } from '@nats-io/jwt';
+import { TrialCredentialIssuer } from '../../activities/trial-credentials.js';
+import { NATS_SECRET_DIR, natsSecretName } from '../../activities/kubernetes/job-spec.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const NS = 'trials';
 let cluster: KubeTestCluster;
@@ -232,6 +238,45 @@ test('a launch too large for an annotation travels in a ConfigMap owned by the J
   await batch.deleteNamespacedJob({ name, namespace: NS, propagationPolicy: 'Foreground' });
   await waitFor('the ConfigMap to be garbage-collected with its Job', async () =>
     (await core.listNamespacedConfigMap({ namespace: NS, labelSelector: `${LABELS.job}=${name}` })).items.length === 0, 30_000, { intervalMs: 200 });
+});
+
+test('an attempt\'s NATS credential travels in a Secret owned by the Job, never in the launch, and goes with the Job', async () => {
+  const issuer = new TrialCredentialIssuer({ signingSeed: new TextDecoder().decode(createAccount().getSeed()) });
+  const dir = mkdtempSync(join(tmpdir(), 'sweep-kube-ca-'));
+  const caPem = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+  writeFileSync(join(dir, 'ca.crt'), caPem);
+  try {
+    const l = launch(`${READ_LAUNCH} const fs = require('fs'); const a = l.nats.auth; const CA = ${JSON.stringify(caPem)};` +
+      " console.log(JSON.stringify(a)); console.log(fs.readFileSync(process.env.SWEEP_NATS_CREDS, 'utf8').split('\\n')[0]);" +
+      " console.log(fs.readFileSync(process.env.SWEEP_NATS_TLS_CA, 'utf8') === CA ? 'ca ok' : 'ca differs');");
+    // the worker's own file paths never reach the pod: it gets the Secret's
+    l.nats.auth = { tls: { ca: join(dir, 'ca.crt') }, creds: '/worker/only.creds' };
+    const credential = await issuer.issue(l.sweepId, l.trialId, 1);
+    const ex = executor();
+    const out = await ex.run(l, { heartbeat: () => undefined, signal: new AbortController().signal, credential });
+    assert.deepEqual(out, { exitCode: 0 });
+    const name = jobName(l.sweepId, l.trialId, 1);
+    const job = await batch.readNamespacedJob({ name, namespace: NS });
+    const secret = await core.readNamespacedSecret({ name: natsSecretName(name), namespace: NS });
+    assert.equal(secret.metadata?.ownerReferences?.[0]?.uid, job.metadata?.uid);
+    assert.equal(Buffer.from(secret.data!['trial.creds'], 'base64').toString(), credential.creds);
+    // the launch annotation, the Job and the pod's log hold paths only (the test node agent
+    // rewrites mount paths in the environment, not inside the launch file)
+    const everything = JSON.stringify(job);
+    assert.ok(!everything.includes(credential.jwt) && !everything.includes('SU'), 'no JWT or seed in the Job');
+    const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: `${LABELS.job}=${name}` });
+    assert.ok(!JSON.stringify(pods.items).includes(credential.jwt));
+    const log = (await core.readNamespacedPodLog({ name: pods.items[0].metadata!.name!, namespace: NS })).trim().split('\n');
+    assert.deepEqual(JSON.parse(log[0]), { creds: `${NATS_SECRET_DIR}/trial.creds`, inboxPrefix: credential.inboxPrefix, tls: { ca: `${NATS_SECRET_DIR}/ca.crt` } });
+    assert.equal(log[1], '-----BEGIN NATS USER JWT-----');
+    assert.equal(log[2], 'ca ok');
+    // deleting the Job deletes its Secret (kube-controller-manager's garbage collector, ownerReferences)
+    await batch.deleteNamespacedJob({ name, namespace: NS, propagationPolicy: 'Background' });
+    await waitFor('the Secret to be garbage-collected with its Job', async () =>
+      (await core.listNamespacedSecret({ namespace: NS, labelSelector: `${LABELS.job}=${name}` })).items.length === 0, 30_000, { intervalMs: 200 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('concurrent trials share one watch of Jobs and one of pods', async () => {

@@ -2,6 +2,10 @@
 // object of the chart and of the kustomize base (k8s/) is accepted by a real API server
 // (server-side apply, dry run), and the orchestrator's Role lets its ServiceAccount run trial
 // Jobs in its namespace — under the restricted Pod Security Standard — and nothing else.
+import { parseEnv } from '../../core/env.js';
+import { orchestratorEnvSchema } from '../../workers/process-env.js';
+import { createAccount } from '@nats-io/jwt';
+import { TrialCredentialIssuer } from '../../activities/trial-credentials.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -15,7 +19,7 @@ import { trialConfigSchema } from '../../core/config/trial.js';
 import { trialId } from '../../core/ids.js';
 import { KubernetesExecutor } from '../../activities/kubernetes/executor.js';
 import { executorOptionsFromEnv } from '../../activities/kubernetes/factory.js';
-import { buildTrialJob } from '../../activities/kubernetes/job-spec.js';
+import { buildTrialJob, natsSecretName } from '../../activities/kubernetes/job-spec.js';
 import { repoRoot } from '../servers/kube/control-plane.js';
 import { startKubeTestCluster, type KubeTestCluster } from '../servers/kube/cluster.js';
 import { RenderError, helmTemplate, kustomizeBuild } from '../servers/kube/manifests.js';
@@ -125,6 +129,57 @@ async function apply(objs: KubernetesObject[], namespace: string, dryRun: boolea
   return refused;
 }
 
+const NATS_VALUES = {
+  'nats.auth.credsSecret.name': 'nats-admin', 'nats.tls.caSecret.name': 'nats-ca', 'nats.tls.clientSecret.name': 'nats-client',
+  'nats.trialCredentials.signingKeySecret.name': 'nats-signing', 'nats.trialCredentials.account': `A${'B'.repeat(55)}`, 'nats.trialCredentials.ttlSeconds': 3600,
+};
+
+test('NATS values: credentials and TLS as files from Secrets, the signing key for the orchestrator only', () => {
+  const objs = helmTemplate({ release: 'sec', values: NATS_VALUES });
+  const files = (name: string) => {
+    const pod = find<V1Deployment>(objs, 'Deployment', name)!.spec!.template.spec!;
+    const c = pod.containers[0];
+    const env = Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    return { pod, c, env };
+  };
+  const orch = files('sec-sweep-orchestrator');
+  assert.equal(orch.env.SWEEP_NATS_CREDS, '/etc/sweep/nats-auth/nats.creds');
+  assert.equal(orch.env.SWEEP_NATS_TLS_CA, '/etc/sweep/nats-auth/ca.crt');
+  assert.equal(orch.env.SWEEP_NATS_TLS_CERT, '/etc/sweep/nats-auth/tls.crt');
+  assert.equal(orch.env.SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE, '/etc/sweep/nats-signing/seed');
+  assert.equal(orch.env.SWEEP_TRIAL_CREDENTIAL_TTL_S, '3600');
+  // the environment passes the orchestrator's own validation
+  assert.doesNotThrow(() => parseEnv(orchestratorEnvSchema, { ...orch.env }));
+  const sources = orch.pod.volumes!.find((v) => v.name === 'nats-auth')!.projected!.sources!.map((src) => src.secret!.name);
+  assert.deepEqual(sources, ['nats-admin', 'nats-ca', 'nats-client']);
+  assert.equal(orch.pod.volumes!.find((v) => v.name === 'nats-signing')!.secret!.secretName, 'nats-signing');
+  const agg = files('sec-sweep-aggregator');
+  assert.equal(agg.env.SWEEP_NATS_CREDS, '/etc/sweep/nats-auth/nats.creds');
+  assert.equal(agg.env.SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE, undefined);
+  assert.equal(agg.pod.volumes!.find((v) => v.name === 'nats-signing'), undefined);
+  // no secret value in any ConfigMap
+  assert.ok(!JSON.stringify(objs.filter((o) => o.kind === 'ConfigMap')).includes('nats-signing'));
+  // the defaults mount nothing
+  const plain = helmTemplate({ release: 'sec' });
+  assert.equal(find<V1Deployment>(plain, 'Deployment', 'sec-sweep-orchestrator')!.spec!.template.spec!.volumes!.some((v) => v.name.startsWith('nats')), false);
+});
+
+test('metrics.webConfigSecret: the web config mounted and named, TCP probes, https scraping', () => {
+  const objs = helmTemplate({ release: 'web', values: { 'metrics.webConfigSecret': 'metrics-tls', 'metrics.serviceMonitor.enabled': true, 'metrics.serviceMonitor.tlsConfig': { insecureSkipVerify: false, serverName: 'sweep' } } });
+  for (const name of ['web-sweep-orchestrator', 'web-sweep-aggregator']) {
+    const pod = find<V1Deployment>(objs, 'Deployment', name)!.spec!.template;
+    const c = pod.spec!.containers[0];
+    assert.equal(c.env!.find((e) => e.name === 'SWEEP_METRICS_WEB_CONFIG')?.value, '/etc/sweep/metrics-web/web.yml', name);
+    assert.equal(pod.spec!.volumes!.find((v) => v.name === 'metrics-web')?.secret?.secretName, 'metrics-tls');
+    assert.deepEqual(c.readinessProbe?.tcpSocket, { port: 'metrics' });
+    assert.equal(c.readinessProbe?.httpGet, undefined);
+    assert.equal(pod.metadata!.annotations!['prometheus.io/scheme'], 'https');
+  }
+  const sm = find<KubernetesObject & { spec: { endpoints: Array<{ scheme?: string; tlsConfig?: unknown }> } }>(objs, 'ServiceMonitor', 'web-sweep')!;
+  assert.equal(sm.spec.endpoints[0].scheme, 'https');
+  assert.deepEqual(sm.spec.endpoints[0].tlsConfig, { insecureSkipVerify: false, serverName: 'sweep' });
+});
+
 test('every object of the chart and of k8s/ is accepted by the API server (server-side dry run)', async () => {
   await operatorCrds();
   const base = kustomizeBuild();
@@ -135,6 +190,7 @@ test('every object of the chart and of k8s/ is accepted by the API server (serve
   assert.deepEqual(await apply(base, 'sweeps', true), []);
   const chart = helmTemplate({
     values: {
+      ...NATS_VALUES, 'metrics.webConfigSecret': 'metrics-tls',
       'metrics.serviceMonitor.enabled': true, 'alerts.enabled': true,
       schedules: [{ name: 'nightly', cron: '0 2 * * *', spec: { name: 'canary' } }],
     },
@@ -171,9 +227,13 @@ test('RBAC: the orchestrator ServiceAccount runs trial Jobs in its namespace and
   };
   const ex = new KubernetesExecutor({ kubeConfig: kc, defaults: { namespace: 'sweeps' }, tickMs: 200 });
   try {
-    const out = await ex.run(launch, { heartbeat: () => undefined, signal: new AbortController().signal });
+    // with a per-trial NATS credential: the Secret is created under this identity
+    const credential = await new TrialCredentialIssuer({ signingSeed: new TextDecoder().decode(createAccount().getSeed()) }).issue(launch.sweepId, launch.trialId, 1);
+    const out = await ex.run(launch, { heartbeat: () => undefined, signal: new AbortController().signal, credential });
     assert.equal(out.failure?.kind, 'crashed');
     assert.deepEqual(out.failure?.logTail, ['as the orchestrator']);
+    const secretName = natsSecretName(buildTrialJob(launch, launch.kubernetes).name);
+    assert.ok((await core.readNamespacedSecret({ name: secretName, namespace: 'sweeps' })).metadata?.ownerReferences?.length, 'the Secret exists, owned by its Job');
     const pods = await saCore.listNamespacedPod({ namespace: 'sweeps' });
     assert.equal(await saCore.readNamespacedPodLog({ name: pods.items[0].metadata!.name!, namespace: 'sweeps' }), 'as the orchestrator\n');
     await ex.deleteJob(buildTrialJob(launch, launch.kubernetes).name, 'sweeps', 'Background');
@@ -187,6 +247,9 @@ test('RBAC: the orchestrator ServiceAccount runs trial Jobs in its namespace and
   const job = { metadata: { name: 'elsewhere' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } } };
   await forbidden('a Job in another namespace', () => saBatch.createNamespacedJob({ namespace: 'default', body: job }));
   await forbidden('reading secrets', () => saCore.listNamespacedSecret({ namespace: 'sweeps' }));
+  await forbidden('reading a trial\'s Secret', () => saCore.readNamespacedSecret({ name: natsSecretName(buildTrialJob(launch, launch.kubernetes).name), namespace: 'sweeps' }));
+  await forbidden('deleting secrets', () => saCore.deleteCollectionNamespacedSecret({ namespace: 'sweeps' }));
+  await forbidden('a Secret in another namespace', () => saCore.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'x' }, stringData: { a: 'b' } } }));
   await forbidden('listing nodes', () => saCore.listNode());
   await forbidden('deleting pods directly', () => saCore.deleteCollectionNamespacedPod({ namespace: 'sweeps' }));
   await forbidden('creating Deployments', () => saApps.createNamespacedDeployment({ namespace: 'sweeps', body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } } }));

@@ -26,6 +26,9 @@ import { startKubeTestCluster, type KubeTestCluster } from '../servers/kube/clus
 import { repoRoot } from '../servers/kube/control-plane.js';
 import { INJECT } from '../servers/kube/node-agent.js';
 import { comparable, readFolder, tinySpec, waitFor } from './cluster-helpers.js';
+import { makeCerts, makeOperator, tlsBlock } from '../servers/nats-secure.js';
+import { TrialCredentialIssuer } from '../../activities/trial-credentials.js';
+import { natsSecretName } from '../../activities/kubernetes/job-spec.js';
 
 const NS = 'sweeps';
 const QUEUE = 'it-kube';
@@ -177,4 +180,45 @@ test('an API server restart mid-sweep: the sweep completes', { timeout: 300_000 
   await cluster.cp.restartApiServer();
   const result = await client.wait(sub.sweepId);
   assert.deepEqual(result.counts, { succeeded: 4, diverged: 0, failed: 0, cancelled: 0 });
+});
+
+test('with NATS in operator mode over TLS, each trial pod publishes with its own credential from its Job\'s Secret', { timeout: 300_000 }, async () => {
+  const dir = tmp();
+  const certs = makeCerts(dir);
+  const op = await makeOperator(dir);
+  const secure = await startNats({ scheme: 'tls', config: `${tlsBlock(certs, false)}${op.config}` });
+  const queue = `${QUEUE}-secure`;
+  const natsAuth = { creds: op.adminCreds, tls: { ca: certs.ca } };
+  let worker: Orchestrator | undefined;
+  let secureClient: SweepClient | undefined;
+  try {
+    const executor = new KubernetesExecutor({ kubeConfig: cluster.kc, defaults: { namespace: NS }, heartbeatMs: 1000, tickMs: 250 });
+    worker = await startOrchestrator({
+      temporal: temporal.address, nats: secure.url, natsAuth, taskQueue: queue, maxTrials: 4,
+      executors: new Map([['kubernetes', executor]]), workflowBundlePath: await workflowBundlePath(), heartbeatThrottleMs: 500,
+      trialCredentials: new TrialCredentialIssuer({ signingSeed: op.signingSeed, account: op.account, ttlSeconds: 600 }),
+    });
+    secureClient = await SweepClient.connect({ temporal: temporal.address, nats: secure.url, natsAuth, taskQueue: queue });
+    const spec = tinySpec('kube-secure', { grid: { seed: [0, 1] }, execution: { parallelism: 2, ...kube() } });
+    const sub = await secureClient.submit({ document: spec }, { options: fast });
+    const result = await secureClient.wait(sub.sweepId);
+    assert.deepEqual(result.counts, { succeeded: 2, diverged: 0, failed: 0, cancelled: 0 });
+    const out = tmp();
+    await secureClient.report(sub.sweepId, out);
+    const { trials, metrics } = readFolder(out);
+    assert.equal(trials.length, 2);
+    assert.ok(metrics.length >= 2 * 4, 'every evaluation point arrived');
+    // each Job had its own Secret, owned by it, and the launch annotation only names the file
+    for (const job of await jobsOf(sub.sweepId)) {
+      const name = job.metadata!.name!;
+      const secret = await core.readNamespacedSecret({ name: natsSecretName(name), namespace: NS });
+      assert.equal(secret.metadata?.ownerReferences?.[0]?.uid, job.metadata?.uid);
+      const creds = Buffer.from(secret.data!['trial.creds'], 'base64').toString();
+      assert.ok(!JSON.stringify(job).includes(creds.split('\n')[1]), 'the JWT is not in the Job');
+    }
+  } finally {
+    await secureClient?.close().catch(() => undefined);
+    await stopWorker(worker);
+    await secure.stop();
+  }
 });

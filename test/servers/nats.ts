@@ -1,6 +1,6 @@
 // nats-server with JetStream (Debian 2.9) on free loopback ports, with file storage in a temp
 // dir. restart() stops and starts it on the same port and store, as a crash-and-recover would.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnChild, type Child } from './children.js';
@@ -18,13 +18,27 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNats(opts: { startTimeoutMs?: number } = {}): Promise<NatsServer> {
+export interface StartNatsOptions {
+  startTimeoutMs?: number;
+  /** server configuration text (TLS, authorization, operator mode); the flags set address, ports and store */
+  config?: string;
+  /** URL scheme of `url` (tls when the server requires TLS) */
+  scheme?: 'nats' | 'tls';
+}
+
+export async function startNats(opts: StartNatsOptions = {}): Promise<NatsServer> {
   const storeDir = mkdtempSync(join(tmpdir(), 'sweep-nats-'));
   const timeout = opts.startTimeoutMs ?? 20_000;
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const [port, monitorPort] = await freePorts(2);
-    const launch = () => spawnChild('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', storeDir]);
+    const configArgs: string[] = [];
+    if (opts.config !== undefined) {
+      const file = join(storeDir, 'server.conf');
+      writeFileSync(file, opts.config);
+      configArgs.push('-c', file);
+    }
+    const launch = () => spawnChild('nats-server', [...configArgs, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', storeDir]);
     let child = launch();
     try {
       await waitHealthy(child, monitorPort, timeout);
@@ -34,7 +48,7 @@ export async function startNats(opts: { startTimeoutMs?: number } = {}): Promise
       continue;
     }
     return {
-      url: `nats://127.0.0.1:${port}`,
+      url: `${opts.scheme ?? 'nats'}://127.0.0.1:${port}`,
       port,
       monitorPort,
       storeDir,

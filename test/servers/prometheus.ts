@@ -15,6 +15,9 @@ export interface ScrapeTarget {
   targets: string[];
   labels?: Record<string, string>;
   metricsPath?: string;
+  /** https, with Prometheus' tls_config (ca_file, cert_file, key_file, server_name) */
+  scheme?: 'http' | 'https';
+  tlsConfig?: Record<string, string>;
 }
 
 export interface PrometheusOptions {
@@ -91,6 +94,8 @@ export function scrapeConfig(opts: PrometheusOptions): string {
     scrape_configs: (opts.targets ?? []).map((t) => ({
       job_name: t.job,
       metrics_path: t.metricsPath ?? '/metrics',
+      ...(t.scheme ? { scheme: t.scheme } : {}),
+      ...(t.tlsConfig ? { tls_config: t.tlsConfig } : {}),
       static_configs: [{ targets: t.targets, labels: t.labels ?? {} }],
     })),
   };

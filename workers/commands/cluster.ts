@@ -2,11 +2,12 @@
 // connection flags (falling back to SWEEP_* environment variables) and client set-up.
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
+import { NATS_AUTH_FLAGS, resolveNatsAuth, type NatsAuthFlags } from '../../client/nats-settings.js';
 import { parseIntegerOption } from '../integer-option.js';
 import { formatDuration } from '../embedded/progress.js';
 import type { SweepStatus } from '../../client/sweep-client.js';
 
-export interface ConnectionFlags {
+export interface ConnectionFlags extends NatsAuthFlags {
   temporal?: string;
   namespace?: string;
   taskQueue?: string;
@@ -15,12 +16,15 @@ export interface ConnectionFlags {
 }
 
 export function withConnectionFlags(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--temporal <host:port>', 'Temporal frontend (env SWEEP_TEMPORAL_ADDRESS, default 127.0.0.1:7233)')
     .option('--namespace <ns>', 'Temporal namespace (env SWEEP_TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <queue>', 'task queue of the orchestrator workers (env SWEEP_TASK_QUEUE, default "sweeps")')
     .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL, default nats://127.0.0.1:4222)')
     .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)');
+  // credentials and TLS: files only (client/nats-settings.ts)
+  for (const [flag, description] of NATS_AUTH_FLAGS) cmd.option(flag, description);
+  return cmd;
 }
 
 export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
@@ -30,6 +34,7 @@ export async function connectClient(flags: ConnectionFlags): Promise<SweepClient
   }
   return SweepClient.connect({
     temporal: flags.temporal, namespace: flags.namespace, taskQueue: flags.taskQueue, nats: flags.nats, connectTimeoutMs,
+    natsAuth: resolveNatsAuth(flags),
   });
 }
 

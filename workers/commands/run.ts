@@ -20,6 +20,7 @@ interface RunFlags extends DataFlags {
   retryFailed?: boolean;
   metricsPort?: string;
   metricsHost?: string;
+  webConfig?: string;
   skipPreflight?: boolean;
 }
 
@@ -38,6 +39,7 @@ export function register(program: Command): void {
     .option('--retry-failed', 'run trials that failed in an earlier run again')
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port while the sweep runs')
     .option('--metrics-host <host>', 'address of the /metrics endpoint (default 127.0.0.1)')
+    .option('--web-config <file>', 'TLS of the /metrics endpoint, a Prometheus web config file')
     .option('--skip-preflight', 'run without the spec\'s coord check (recorded in the output folder)');
   addDataRootOption(cmd)
     .action(async (file: string, flags: RunFlags) => {
@@ -50,7 +52,7 @@ export function register(program: Command): void {
       // an explicit --parallel is used as given (the default is capped to the CPUs): say what it costs
       if (parallel !== undefined && parallel > cpus) process.stderr.write(`sweep: note: --parallel ${parallel} is more than the ${cpus} CPU${cpus === 1 ? '' : 's'} of this machine; the workers share them\n`);
       // Prometheus /metrics of this run (workers/telemetry): live losses, outcomes, fits.
-      const telemetry = await telemetryFromFlags({ port: flags.metricsPort, host: flags.metricsHost }, { service: 'embedded' }, {})
+      const telemetry = await telemetryFromFlags({ port: flags.metricsPort, host: flags.metricsHost, webConfig: flags.webConfig }, { service: 'embedded' }, {})
         .catch((err: Error) => { throw new UsageError(err.message); });
       if (telemetry?.server) process.stderr.write(`sweep: metrics on ${telemetry.server.url}\n`);
 

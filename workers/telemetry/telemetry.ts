@@ -12,6 +12,7 @@ import { scheduledRun, type PreviousRunLookup } from './scheduled.js';
 import { countSeries, createRegistry } from './registry.js';
 import { SweepScienceGauges } from './science.js';
 import { startMetricsServer, type MetricsServer } from './server.js';
+import type { WebConfig } from './web-config.js';
 
 export interface TelemetryOptions {
   /** `service` label of every series: orchestrator, aggregator, embedded, ... */
@@ -22,6 +23,8 @@ export interface TelemetryOptions {
   port?: number;
   /** address to bind (default 127.0.0.1) */
   host?: string;
+  /** TLS and headers of the endpoint (--web-config) */
+  web?: WebConfig;
   /** sweeps whose per-sweep series are kept (least recently active evicted first); default 10 */
   keepSweeps?: number;
   /** nightly schedules kept; default 20 */
@@ -96,7 +99,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
     nightly.dropSchedule(schedule);
     latestRun.delete(schedule);
   });
-  const server = opts.port === undefined ? undefined : await startMetricsServer(registry, { port: opts.port, host: opts.host });
+  const server = opts.port === undefined ? undefined : await startMetricsServer(registry, { port: opts.port, host: opts.host, ...(opts.web ? { web: opts.web } : {}) });
 
   const t: Omit<Telemetry, 'hooks'> = {
     registry,

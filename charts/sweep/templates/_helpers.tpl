@@ -54,5 +54,68 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 prometheus.io/scrape: "true"
 prometheus.io/port: {{ .Values.metrics.port | quote }}
 prometheus.io/path: /metrics
+{{- if .Values.metrics.webConfigSecret }}
+prometheus.io/scheme: https
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Probes of /metrics' server: HTTP GET /healthz, or with a web config (TLS, maybe client
+certificates the kubelet does not have) a TCP connection. */}}
+{{- define "sweep.metricsProbe" -}}
+{{- if .Values.metrics.webConfigSecret -}}
+tcpSocket: { port: metrics }
+{{- else -}}
+httpGet: { path: /healthz, port: metrics }
+{{- end -}}
+{{- end -}}
+
+{{/* NATS credentials and TLS as files: the projected volume of the Secrets the values name. */}}
+{{- define "sweep.natsAuthSources" -}}
+{{- $a := .Values.nats.auth -}}{{- $t := .Values.nats.tls -}}
+{{- if $a.credsSecret.name }}
+- secret: { name: {{ $a.credsSecret.name | quote }}, items: [{ key: {{ $a.credsSecret.key | quote }}, path: nats.creds }] }
+{{- end }}
+{{- if $a.passwordSecret.name }}
+- secret: { name: {{ $a.passwordSecret.name | quote }}, items: [{ key: {{ $a.passwordSecret.key | quote }}, path: password }] }
+{{- end }}
+{{- if $a.tokenSecret.name }}
+- secret: { name: {{ $a.tokenSecret.name | quote }}, items: [{ key: {{ $a.tokenSecret.key | quote }}, path: token }] }
+{{- end }}
+{{- if $a.nkeySeedSecret.name }}
+- secret: { name: {{ $a.nkeySeedSecret.name | quote }}, items: [{ key: {{ $a.nkeySeedSecret.key | quote }}, path: nkey.seed }] }
+{{- end }}
+{{- if $t.caSecret.name }}
+- secret: { name: {{ $t.caSecret.name | quote }}, items: [{ key: {{ $t.caSecret.key | quote }}, path: ca.crt }] }
+{{- end }}
+{{- if $t.clientSecret.name }}
+- secret: { name: {{ $t.clientSecret.name | quote }}, items: [{ key: {{ $t.clientSecret.certKey | quote }}, path: tls.crt }, { key: {{ $t.clientSecret.keyKey | quote }}, path: tls.key }] }
+{{- end }}
+{{- end -}}
+
+{{/* The SWEEP_NATS_* variables naming those files. */}}
+{{- define "sweep.natsAuthEnv" -}}
+{{- $a := .Values.nats.auth -}}{{- $t := .Values.nats.tls -}}{{- $d := "/etc/sweep/nats-auth" -}}
+{{- if $a.credsSecret.name }}
+- { name: SWEEP_NATS_CREDS, value: {{ printf "%s/nats.creds" $d | quote }} }
+{{- end }}
+{{- if $a.user }}
+- { name: SWEEP_NATS_USER, value: {{ $a.user | quote }} }
+{{- end }}
+{{- if $a.passwordSecret.name }}
+- { name: SWEEP_NATS_PASSWORD_FILE, value: {{ printf "%s/password" $d | quote }} }
+{{- end }}
+{{- if $a.tokenSecret.name }}
+- { name: SWEEP_NATS_TOKEN_FILE, value: {{ printf "%s/token" $d | quote }} }
+{{- end }}
+{{- if $a.nkeySeedSecret.name }}
+- { name: SWEEP_NATS_NKEY_SEED_FILE, value: {{ printf "%s/nkey.seed" $d | quote }} }
+{{- end }}
+{{- if $t.caSecret.name }}
+- { name: SWEEP_NATS_TLS_CA, value: {{ printf "%s/ca.crt" $d | quote }} }
+{{- end }}
+{{- if $t.clientSecret.name }}
+- { name: SWEEP_NATS_TLS_CERT, value: {{ printf "%s/tls.crt" $d | quote }} }
+- { name: SWEEP_NATS_TLS_KEY, value: {{ printf "%s/tls.key" $d | quote }} }
 {{- end }}
 {{- end -}}
