@@ -5,9 +5,12 @@
 //   node dist/workers/orchestrator.js [--temporal HOST:PORT] [--namespace NS] [--task-queue Q]
 //     [--nats URL] [--trainer-nats URL] [--max-trials N] [--local-mode process|in-process]
 //     [--workflow-bundle FILE] [--no-aggregator] [--metrics-port N [--metrics-host H]]
+//     [--temporal-tls-ca FILE] [--temporal-tls-cert FILE --temporal-tls-key FILE]
+//     [--temporal-tls-server-name NAME] [--temporal-tls] [--temporal-api-key-file FILE]
 //
 // Settings fall back to SWEEP_TEMPORAL_ADDRESS, SWEEP_TEMPORAL_NAMESPACE, SWEEP_TASK_QUEUE,
-// SWEEP_NATS_URL and SWEEP_TRAINER_NATS_URL. SIGTERM/SIGINT shut it down: running trial
+// SWEEP_NATS_URL, SWEEP_TRAINER_NATS_URL and SWEEP_TEMPORAL_TLS_* / SWEEP_TEMPORAL_API_KEY
+// (each also as _FILE). SIGTERM/SIGINT shut it down: running trial
 // attempts are cancelled (their trainers stopped) and retried by another worker.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ import { connectNats, parseServers } from '../store/connect.js';
 import { ensureStreams, type StreamSettings } from '../store/streams.js';
 import type { TelemetryHooks } from '../activities/telemetry.js';
 import { TemporalUnreachableError } from '../client/connect.js';
+import { TemporalCredentials } from '../client/temporal-auth.js';
 import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
 import { openSummariesKv } from '../store/buckets.js';
@@ -29,6 +33,7 @@ import { previousRunFromSummaries, telemetryFromFlags } from './telemetry/index.
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { parseEnv } from '../core/env.js';
+import { ConfigError } from '../core/config/errors.js';
 import { orchestratorEnvSchema, reportEnvError } from './process-env.js';
 import { parseIntegerOption } from './integer-option.js';
 
@@ -63,15 +68,15 @@ export interface Orchestrator {
   shutdown(): Promise<void>;
 }
 
-export async function connectTemporalNative(address: string, timeoutMs: number): Promise<NativeConnection> {
+export async function connectTemporalNative(address: string, timeoutMs: number, credentials: TemporalCredentials = TemporalCredentials.plaintext): Promise<NativeConnection> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      NativeConnection.connect({ address }),
+      NativeConnection.connect({ address, ...credentials.connectionOptions() }),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
     ]);
   } catch (err) {
-    throw new TemporalUnreachableError(address, err);
+    throw new TemporalUnreachableError(address, err, credentials);
   } finally {
     clearTimeout(timer);
   }
@@ -86,10 +91,10 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   try {
     await ensureStreams(nc, opts.streams);
     executors = opts.executors ?? await buildExecutors({
-      nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks, temporal: { address: s.temporalAddress, namespace: s.namespace },
+      nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks, temporal: { address: s.temporalAddress, namespace: s.namespace, ...s.temporalCredentials.connectionOptions() },
     });
     aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
-    connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs);
+    connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs, s.temporalCredentials);
     const throttle = opts.heartbeatThrottleMs ?? 2000;
     const workerOptions: WorkerOptions = {
       connection,
@@ -173,13 +178,24 @@ async function main(argv: string[]): Promise<number> {
     .option('--no-aggregator', 'do not run the aggregator in this process')
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (env SWEEP_METRICS_PORT; none by default)')
     .option('--metrics-host <host>', 'address of the /metrics endpoint (env SWEEP_METRICS_HOST; default 127.0.0.1)')
+    .option('--temporal-tls-ca <file>', 'PEM CA of the Temporal server certificate (env SWEEP_TEMPORAL_TLS_CA[_FILE])')
+    .option('--temporal-tls-cert <file>', 'PEM client certificate for mTLS (env SWEEP_TEMPORAL_TLS_CERT[_FILE])')
+    .option('--temporal-tls-key <file>', 'PEM private key of the client certificate (env SWEEP_TEMPORAL_TLS_KEY[_FILE])')
+    .option('--temporal-tls-server-name <name>', 'check the server certificate against this name (env SWEEP_TEMPORAL_TLS_SERVER_NAME)')
+    .option('--temporal-tls', 'TLS even without a CA, certificate or API key (env SWEEP_TEMPORAL_TLS=1)')
+    .option('--temporal-api-key-file <file>', 'file holding the Temporal API key (env SWEEP_TEMPORAL_API_KEY[_FILE])')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts<{
     temporal?: string; namespace?: string; taskQueue?: string; nats?: string; trainerNats?: string; maxTrials?: number;
     localMode: 'process' | 'in-process'; workflowBundle?: string; bundleOnly?: string; aggregator: boolean;
     metricsPort?: string; metricsHost?: string;
+    temporalTlsCa?: string; temporalTlsCert?: string; temporalTlsKey?: string; temporalTlsServerName?: string; temporalTls?: boolean; temporalApiKeyFile?: string;
   }>();
+  const temporalAuth = {
+    tlsCa: o.temporalTlsCa, tlsCert: o.temporalTlsCert, tlsKey: o.temporalTlsKey,
+    tlsServerName: o.temporalTlsServerName, tls: o.temporalTls, apiKeyFile: o.temporalApiKeyFile,
+  };
   if (o.bundleOnly) {
     await writeWorkflowBundle(o.bundleOnly);
     return 0;
@@ -188,14 +204,14 @@ async function main(argv: string[]): Promise<number> {
   installRuntime(env.SWEEP_LOG_LEVEL ?? 'WARN');
   const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost }, { service: 'orchestrator' });
   const orch = await startOrchestrator({
-    temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
+    temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats, temporalAuth,
     trainerNats: o.trainerNats ? parseServers(o.trainerNats) : env.SWEEP_TRAINER_NATS_URL, maxTrials: o.maxTrials, localMode: o.localMode,
     workflowBundlePath: o.workflowBundle, aggregator: o.aggregator, hooks: telemetry?.hooks,
   });
   // A restarted worker finds the previous run of a schedule among the stored summaries.
   telemetry?.setPreviousRunLookup(previousRunFromSummaries(() => openSummariesKv(orch.nc)));
-  const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats });
-  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
+  const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats, temporalAuth });
+  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}, ${s.temporalCredentials.toString()}), NATS ${s.natsServers.join(',')}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   const stop = () => void orch.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -222,6 +238,11 @@ if (isEntryPoint(import.meta.url)) {
     if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(err.exitCode === 0 ? 0 : 2);
     const bad = reportEnvError('orchestrator', err);
     if (bad !== undefined) process.exit(bad);
+    // a flag naming a missing or unusable file (TLS certificate, API key): bad input, exit 2
+    if (err instanceof ConfigError) {
+      process.stderr.write(`orchestrator: ${err.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`orchestrator: ${firstLine(err)}\n`);
     process.exit(1);
   });

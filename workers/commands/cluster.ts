@@ -2,6 +2,7 @@
 // connection flags (falling back to SWEEP_* environment variables) and client set-up.
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
+import type { TemporalAuthInput } from '../../client/temporal-auth.js';
 import { parseIntegerOption } from '../integer-option.js';
 import { formatDuration } from '../embedded/progress.js';
 import type { SweepStatus } from '../../client/sweep-client.js';
@@ -12,6 +13,12 @@ export interface ConnectionFlags {
   taskQueue?: string;
   nats?: string;
   connectTimeout?: string;
+  temporalTlsCa?: string;
+  temporalTlsCert?: string;
+  temporalTlsKey?: string;
+  temporalTlsServerName?: string;
+  temporalTls?: boolean;
+  temporalApiKeyFile?: string;
 }
 
 export function withConnectionFlags(cmd: Command): Command {
@@ -20,7 +27,21 @@ export function withConnectionFlags(cmd: Command): Command {
     .option('--namespace <ns>', 'Temporal namespace (env SWEEP_TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <queue>', 'task queue of the orchestrator workers (env SWEEP_TASK_QUEUE, default "sweeps")')
     .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL, default nats://127.0.0.1:4222)')
-    .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)');
+    .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)')
+    .option('--temporal-tls-ca <file>', 'PEM CA of the Temporal server certificate (env SWEEP_TEMPORAL_TLS_CA[_FILE]; default the system CAs)')
+    .option('--temporal-tls-cert <file>', 'PEM client certificate for mTLS (env SWEEP_TEMPORAL_TLS_CERT[_FILE])')
+    .option('--temporal-tls-key <file>', 'PEM private key of the client certificate (env SWEEP_TEMPORAL_TLS_KEY[_FILE])')
+    .option('--temporal-tls-server-name <name>', 'check the server certificate against this name (env SWEEP_TEMPORAL_TLS_SERVER_NAME)')
+    .option('--temporal-tls', 'TLS even without a CA, certificate or API key (env SWEEP_TEMPORAL_TLS=1)')
+    .option('--temporal-api-key-file <file>', 'file holding the Temporal API key, e.g. Temporal Cloud (env SWEEP_TEMPORAL_API_KEY[_FILE])');
+}
+
+/** The Temporal TLS and API key flags as the client's settings input. */
+export function temporalAuthFlags(flags: ConnectionFlags): TemporalAuthInput {
+  return {
+    tlsCa: flags.temporalTlsCa, tlsCert: flags.temporalTlsCert, tlsKey: flags.temporalTlsKey,
+    tlsServerName: flags.temporalTlsServerName, tls: flags.temporalTls, apiKeyFile: flags.temporalApiKeyFile,
+  };
 }
 
 export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
@@ -30,6 +51,7 @@ export async function connectClient(flags: ConnectionFlags): Promise<SweepClient
   }
   return SweepClient.connect({
     temporal: flags.temporal, namespace: flags.namespace, taskQueue: flags.taskQueue, nats: flags.nats, connectTimeoutMs,
+    temporalAuth: temporalAuthFlags(flags),
   });
 }
 
