@@ -1,8 +1,9 @@
 // temporal-tls runs Temporal's own server (go.temporal.io/server, the version the pinned CLI
 // bundles) in one process for the tests of TLS connections: SQLite in memory, the frontend
 // serving TLS and, with -require-client-cert, refusing clients without a certificate signed by
-// -client-ca. With -api-key-file every frontend call must carry "authorization: Bearer <key>",
-// as Temporal Cloud asks; the server's own system worker is let through by its certificate.
+// -client-ca. With -api-key-file every frontend call must also carry "authorization: Bearer
+// <key>", as Temporal Cloud asks; the server's own system worker is let through by its client
+// certificate, so the key needs -require-client-cert (Go's server sees no certificate otherwise).
 // It prints "ready" on stdout once the namespace answers over TLS.
 package main
 
@@ -40,12 +41,12 @@ import (
 )
 
 type options struct {
-	ip, namespace, logLevel                  string
-	port, httpPort                           int
-	cert, key, clientCA, serverName          string
-	systemCert, systemKey, systemCN          string
-	requireClientCert                        bool
-	apiKeyFile                               string
+	ip, namespace, logLevel         string
+	port, httpPort                  int
+	cert, key, clientCA, serverName string
+	systemCert, systemKey, systemCN string
+	requireClientCert               bool
+	apiKeyFile                      string
 }
 
 func main() {
@@ -76,6 +77,9 @@ func run(o options) error {
 		return fmt.Errorf("-tls-cert, -tls-key, -client-ca, -system-cert and -system-key are required")
 	}
 	var apiKey string
+	if o.apiKeyFile != "" && !o.requireClientCert {
+		return fmt.Errorf("-api-key-file needs -require-client-cert")
+	}
 	if o.apiKeyFile != "" {
 		b, err := os.ReadFile(o.apiKeyFile)
 		if err != nil {
