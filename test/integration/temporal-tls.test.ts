@@ -64,10 +64,10 @@ const refusedLine = (address: string) => new RegExp(`^sweep: cannot reach Tempor
 
 test('mTLS required: the right certificates run a sweep; every wrong one is refused in one line', { timeout: 600_000 }, async (t) => {
   const temporal: TemporalTlsServer = await startTemporalTls(pki, { requireClientCert: true });
-  let worker: Child | undefined;
-  t.after(async () => { await worker?.kill('SIGTERM'); await temporal.stop(); });
+  const started: { worker?: Child } = {};
+  t.after(async () => { await started.worker?.kill('SIGTERM'); await temporal.stop(); });
   const queue = 'it-tls';
-  worker = await startOrchestratorProcess({
+  const worker = started.worker = await startOrchestratorProcess({
     temporal: temporal.address, nats: nats.url, taskQueue: queue, maxTrials: 1, localMode: 'in-process', env: workerTlsEnv(),
   });
   assert.match(worker.output(), /\(default, TLS, CA from SWEEP_TEMPORAL_TLS_CA_FILE, client certificate from SWEEP_TEMPORAL_TLS_CERT_FILE, server name temporal\.internal\)/);
@@ -122,8 +122,8 @@ test('mTLS required: the right certificates run a sweep; every wrong one is refu
 test('API key required: the key of the client and of the worker reaches the server; a wrong one is refused; no output shows it', { timeout: 600_000 }, async (t) => {
   const keyFile = join(dir, 'api-key');
   const temporal = await startTemporalTls(pki, { requireClientCert: true, apiKeyFile: keyFile });
-  let worker: Child | undefined;
-  t.after(async () => { await worker?.kill('SIGTERM'); await temporal.stop(); });
+  const started: { worker?: Child } = {};
+  t.after(async () => { await started.worker?.kill('SIGTERM'); await temporal.stop(); });
   const queue = 'it-tls-key';
   const tlsFlags = ['--temporal', temporal.address, '--task-queue', queue, '--temporal-tls-ca', pki.ca,
     '--temporal-tls-cert', pki.client.cert, '--temporal-tls-key', pki.client.key, '--temporal-tls-server-name', pki.serverName];
@@ -136,7 +136,7 @@ test('API key required: the key of the client and of the worker reaches the serv
   assert.match(wrongKey.stderr, refusedLine(temporal.address));
   assert.match(wrongKey.stderr, /API key from --temporal-api-key-file/);
 
-  worker = await startOrchestratorProcess({
+  const worker = started.worker = await startOrchestratorProcess({
     temporal: temporal.address, nats: nats.url, taskQueue: queue, maxTrials: 1, localMode: 'in-process',
     env: { ...workerTlsEnv(), SWEEP_TEMPORAL_API_KEY_FILE: keyFile },
   });
