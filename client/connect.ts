@@ -7,7 +7,7 @@ import { TemporalCredentials } from './temporal-auth.js';
 export class TemporalUnreachableError extends Error {
   constructor(address: string, cause: unknown, credentials?: TemporalCredentials) {
     // plaintext is the default and goes unsaid
-    super(`cannot reach Temporal at ${address}${credentials?.usesTls ? ` (${credentials.toString()})` : ''}: ${firstLine(cause)}`);
+    super(`cannot reach Temporal at ${address}${credentials?.usesTls ? ` (${credentials.toString()})` : ''}: ${causeChain(cause)}`);
     this.name = 'TemporalUnreachableError';
   }
 }
@@ -18,4 +18,18 @@ export async function connectTemporal(address: string, timeoutMs: number, creden
   } catch (err) {
     throw new TemporalUnreachableError(address, err, credentials);
   }
+}
+
+/**
+ * The first lines of an error and of its causes: the SDK wraps a refusal (a wrong API key, a
+ * permission) as "Failed to connect to Temporal server" with the server's status as its cause.
+ */
+function causeChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const line = firstLine(e);
+    if (line && !parts.includes(line)) parts.push(line);
+    if (!(e instanceof Error)) break;
+  }
+  return parts.join(': ');
 }

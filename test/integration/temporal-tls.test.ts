@@ -135,6 +135,8 @@ test('API key required: the key of the client and of the worker reaches the serv
   assert.equal(wrongKey.code, 1, wrongKey.stderr);
   assert.match(wrongKey.stderr, refusedLine(temporal.address));
   assert.match(wrongKey.stderr, /API key from --temporal-api-key-file/);
+  // the server's own refusal, passed on: the key reached it and was checked
+  for (const r of [noKey, wrongKey]) assert.match(r.stderr, /UNAUTHENTICATED: missing or wrong API key\n$/);
 
   const worker = started.worker = await startOrchestratorProcess({
     temporal: temporal.address, nats: nats.url, taskQueue: queue, maxTrials: 1, localMode: 'in-process',
