@@ -19,4 +19,6 @@ cp "$here/temporal-tls/main.go" "$here/temporal-tls/go.mod" "$work/"
 cd "$work"
 go build -mod=mod -o "$bin.tmp" . >&2
 mv "$bin.tmp" "$bin"
+# builds of earlier sources are not used again
+find "$cache/bin" -maxdepth 1 -name "temporal-tls-$version-*" ! -name "$(basename "$bin")" -delete
 echo "$bin"
