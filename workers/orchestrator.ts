@@ -36,6 +36,7 @@ import { parseEnv } from '../core/env.js';
 import { ConfigError } from '../core/config/errors.js';
 import { orchestratorEnvSchema, reportEnvError } from './process-env.js';
 import { parseIntegerOption } from './integer-option.js';
+import { ignoreIpServernameWarning } from './tls-warnings.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -229,6 +230,7 @@ if (isEntryPoint(import.meta.url)) {
   // A clean shutdown leaves nothing running: the process ends by itself (no process.exit), so a
   // timer or connection left open shows up as a worker that does not exit. SWEEP_REPORT_HANDLES=1
   // names what is still open a moment after shutdown (the report's own timer does not hold it).
+  ignoreIpServernameWarning();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     if (process.env.SWEEP_REPORT_HANDLES === '1') {

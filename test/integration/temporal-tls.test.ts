@@ -92,6 +92,7 @@ test('mTLS required: the right certificates run a sweep; every wrong one is refu
   ];
   for (const [what, extra] of wrong) {
     const r = await sweep([...base, ...extra]);
+    t.diagnostic(`${what}: ${r.stderr.trim()}`);
     assert.equal(r.code, 1, `${what}: ${r.stderr}`);
     assert.match(r.stderr, refusedLine(temporal.address), `${what}: one line naming the address`);
     assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: no stack`);
