@@ -3,11 +3,13 @@
 import { Connection } from '@temporalio/client';
 import { firstLine } from '../core/error-message.js';
 import { TemporalCredentials } from './temporal-auth.js';
+import { diagnoseTls } from './tls-probe.js';
 
 export class TemporalUnreachableError extends Error {
-  constructor(address: string, cause: unknown, credentials?: TemporalCredentials) {
+  /** `reason`: what a TLS handshake of our own found (diagnoseTls), said instead of gRPC's words */
+  constructor(address: string, cause: unknown, credentials?: TemporalCredentials, reason?: string) {
     // plaintext is the default and goes unsaid
-    super(`cannot reach Temporal at ${address}${credentials?.usesTls ? ` (${credentials.toString()})` : ''}: ${causeChain(cause)}`);
+    super(`cannot reach Temporal at ${address}${credentials?.usesTls ? ` (${credentials.toString()})` : ''}: ${reason ?? causeChain(cause)}`);
     this.name = 'TemporalUnreachableError';
   }
 }
@@ -16,8 +18,13 @@ export async function connectTemporal(address: string, timeoutMs: number, creden
   try {
     return await Connection.connect({ address, connectTimeout: timeoutMs, ...credentials.connectionOptions() });
   } catch (err) {
-    throw new TemporalUnreachableError(address, err, credentials);
+    throw new TemporalUnreachableError(address, err, credentials, await tlsReason(address, credentials, timeoutMs));
   }
+}
+
+/** What is wrong at the TLS layer, if that is where the connection failed. */
+export async function tlsReason(address: string, credentials: TemporalCredentials, timeoutMs: number): Promise<string | undefined> {
+  return diagnoseTls(address, credentials.connectionOptions().tls, timeoutMs).catch(() => undefined);
 }
 
 /**

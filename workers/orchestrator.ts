@@ -24,7 +24,7 @@ import type { ExecutorSettings } from '../activities/executor-settings.js';
 import { connectNats, parseServers } from '../store/connect.js';
 import { ensureStreams, type StreamSettings } from '../store/streams.js';
 import type { TelemetryHooks } from '../activities/telemetry.js';
-import { TemporalUnreachableError } from '../client/connect.js';
+import { TemporalUnreachableError, tlsReason } from '../client/connect.js';
 import { TemporalCredentials } from '../client/temporal-auth.js';
 import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
@@ -77,7 +77,7 @@ export async function connectTemporalNative(address: string, timeoutMs: number, 
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
     ]);
   } catch (err) {
-    throw new TemporalUnreachableError(address, err, credentials);
+    throw new TemporalUnreachableError(address, err, credentials, await tlsReason(address, credentials, timeoutMs));
   } finally {
     clearTimeout(timer);
   }

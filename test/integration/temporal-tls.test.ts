@@ -2,8 +2,8 @@
 // submitted by the CLI with the right CA, client certificate and server name runs to the end on
 // an orchestrator worker configured through its environment; a client without a certificate,
 // with a certificate of another CA, trusting the wrong CA, without the server name or in
-// plaintext is refused with one line naming the address and how it connected, exit 1 (the CLI's
-// code for an unreachable server), no stack. With an API key required, the key the client and
+// plaintext is refused with one line naming the address, how it connected and the problem,
+// exit 1 (the CLI's code for an unreachable server), no stack. With an API key required, the key the client and
 // the worker send is the one the server checks, and a wrong key is refused — and no output
 // holds the key.
 import { after, before, test } from 'node:test';
@@ -83,20 +83,25 @@ test('mTLS required: the right certificates run a sweep; every wrong one is refu
   assert.match(status.stdout, /completed/);
 
   const base = ['status', done.stdout.trim(), '--temporal', temporal.address, '--connect-timeout', '3000'];
-  const wrong: Array<[string, string[]]> = [
-    ['no client certificate', ['--temporal-tls-ca', pki.ca, '--temporal-tls-server-name', pki.serverName]],
-    ['a client certificate of another CA', ['--temporal-tls-ca', pki.ca, '--temporal-tls-server-name', pki.serverName, '--temporal-tls-cert', pki.otherClient.cert, '--temporal-tls-key', pki.otherClient.key]],
-    ['trusting another CA', ['--temporal-tls-ca', pki.otherCa, '--temporal-tls-server-name', pki.serverName, '--temporal-tls-cert', pki.client.cert, '--temporal-tls-key', pki.client.key]],
-    ['without the server name (the certificate names temporal.internal, not 127.0.0.1)', ['--temporal-tls-ca', pki.ca, '--temporal-tls-cert', pki.client.cert, '--temporal-tls-key', pki.client.key]],
-    ['plaintext', []],
+  const wrong: Array<[string, string[], RegExp]> = [
+    ['no client certificate', ['--temporal-tls-ca', pki.ca, '--temporal-tls-server-name', pki.serverName],
+      /: the server requires a client certificate /],
+    ['a client certificate of another CA', ['--temporal-tls-ca', pki.ca, '--temporal-tls-server-name', pki.serverName, '--temporal-tls-cert', pki.otherClient.cert, '--temporal-tls-key', pki.otherClient.key],
+      /: the server refused the client certificate /],
+    ['trusting another CA', ['--temporal-tls-ca', pki.otherCa, '--temporal-tls-server-name', pki.serverName, '--temporal-tls-cert', pki.client.cert, '--temporal-tls-key', pki.client.key],
+      /: the server's certificate is not signed by the given CA /],
+    ['without the server name (the certificate names temporal.internal, not 127.0.0.1)', ['--temporal-tls-ca', pki.ca, '--temporal-tls-cert', pki.client.cert, '--temporal-tls-key', pki.client.key],
+      /: the server's certificate does not name 127\.0\.0\.1 \(set --temporal-tls-server-name/],
+    ['plaintext', [], /: the server requires TLS /],
   ];
-  for (const [what, extra] of wrong) {
+  for (const [what, extra, reason] of wrong) {
     const r = await sweep([...base, ...extra]);
     t.diagnostic(`${what}: ${r.stderr.trim()}`);
     assert.equal(r.code, 1, `${what}: ${r.stderr}`);
     assert.match(r.stderr, refusedLine(temporal.address), `${what}: one line naming the address`);
     assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: no stack`);
     if (extra.length) assert.match(r.stderr, /\(TLS, /, `${what}: says it connected with TLS`);
+    assert.match(r.stderr, reason, `${what}: names the problem`);
   }
 
   // The client API: the same refusal as a typed error, the right settings connect.
@@ -117,7 +122,7 @@ test('mTLS required: the right certificates run a sweep; every wrong one is refu
     temporal: temporal.address, nats: nats.url, taskQueue: 'it-tls-bare', env: { SWEEP_TEMPORAL_TLS_CA_FILE: pki.ca, SWEEP_TEMPORAL_TLS_SERVER_NAME: pki.serverName, SWEEP_CONNECT_TIMEOUT_MS: '3000' },
   }).then((c) => c, (err: unknown) => err);
   assert.ok(bare instanceof Error, 'the worker exits during start-up');
-  assert.match(bare.message, /orchestrator: cannot reach Temporal at [^\n]+ \(TLS, CA from SWEEP_TEMPORAL_TLS_CA_FILE, server name temporal\.internal\): /);
+  assert.match(bare.message, /orchestrator: cannot reach Temporal at [^\n]+ \(TLS, CA from SWEEP_TEMPORAL_TLS_CA_FILE, server name temporal\.internal\): the server requires a client certificate /);
 });
 
 test('API key required: the key of the client and of the worker reaches the server; a wrong one is refused; no output shows it', { timeout: 600_000 }, async (t) => {
