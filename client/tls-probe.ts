@@ -7,6 +7,9 @@ import { checkServerIdentity, connect, type ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import type { TLSConfig } from '@temporalio/client';
 
+/** The server hung up right after the handshake (no alert): it refused the client certificate. */
+const CLOSED_AFTER_HANDSHAKE = 'closed after the handshake';
+
 /** After the client's side of a TLS 1.3 handshake, how long to wait for the server's verdict on the client certificate. */
 const VERDICT_MS = 1000;
 
@@ -38,9 +41,11 @@ function handshake(host: string, port: number, opts: ConnectionOptions, timeoutM
     const timer = setTimeout(() => done(undefined), timeoutMs);
     const socket = connect({ host, port, ALPNProtocols: ['h2'], ...opts });
     socket.on('secureConnect', () => {
-      // TLS 1.3: the server judges the client certificate after the client's handshake is done
+      // TLS 1.3: the server judges the client certificate after the client's handshake is done;
+      // a gRPC server that accepts it sends its HTTP/2 settings, one that refuses it alerts or hangs up
       setTimeout(() => done('ok'), VERDICT_MS).unref();
       socket.on('data', () => done('ok'));
+      socket.on('close', () => done(CLOSED_AFTER_HANDSHAKE));
     });
     socket.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? 'unknown'));
   });
@@ -54,7 +59,7 @@ export async function diagnoseTls(address: string, tls: TLSConfig | undefined, t
   if (!tls) {
     // a plaintext client: does the server speak TLS?
     const code = await handshake(target.host, target.port, { rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) }, wait);
-    if (code === 'ok' || (code && (CLIENT_CERT_REFUSED.has(code) || code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'))) {
+    if (code === 'ok' || code === CLOSED_AFTER_HANDSHAKE || (code && (CLIENT_CERT_REFUSED.has(code) || code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'))) {
       return 'the server requires TLS (set --temporal-tls-ca, --temporal-tls or an API key)';
     }
     return undefined;
@@ -74,6 +79,9 @@ export async function diagnoseTls(address: string, tls: TLSConfig | undefined, t
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's certificate does not name ${name} (set --temporal-tls-server-name to a name it holds)`;
   if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') return 'the server requires a client certificate (--temporal-tls-cert and --temporal-tls-key)';
   if (CLIENT_CERT_REFUSED.has(code)) return `the server refused the client certificate (${code})`;
+  if (code === CLOSED_AFTER_HANDSHAKE) {
+    return tls.clientCertPair ? `the server refused the client certificate (${code})` : `the server requires a client certificate (${code})`;
+  }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return 'the server does not speak TLS';
   return `TLS handshake failed (${code})`;
 }
