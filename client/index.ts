@@ -4,6 +4,8 @@ export type { SweepStatus, SubmitSpec, SubmitOptions, Submitted, WorkflowStatusN
 export { resolveSettings, ENV } from './settings.js';
 export type { ClusterSettings, SettingsInput } from './settings.js';
 export { TemporalUnreachableError } from './connect.js';
+export { TemporalCredentials, resolveTemporalCredentials, TEMPORAL_AUTH_ENV } from './temporal-auth.js';
+export type { TemporalAuthInput } from './temporal-auth.js';
 export { NatsUnreachableError } from '../store/connect.js';
 export type { ScheduleInfo } from './schedules.js';
 export type { ReportResult } from './report.js';

@@ -67,7 +67,7 @@ export class SweepClient {
 
   static async connect(input: SettingsInput = {}): Promise<SweepClient> {
     const settings = resolveSettings(input);
-    const connection = await connectTemporal(settings.temporalAddress, settings.connectTimeoutMs);
+    const connection = await connectTemporal(settings.temporalAddress, settings.connectTimeoutMs, settings.temporalCredentials);
     const client = new Client({ connection, namespace: settings.namespace });
     return new SweepClient(settings, connection, client);
   }

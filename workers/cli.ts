@@ -11,6 +11,7 @@ import { printable } from './printable.js';
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { UsageError } from './usage-error.js';
+import { ignoreIpServernameWarning } from './tls-warnings.js';
 
 /** Lines of problems printed after the first one. */
 export const MAX_SHOWN = 50;
@@ -65,5 +66,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (isEntryPoint(import.meta.url)) {
+  ignoreIpServernameWarning();
   main(process.argv).then((code) => process.exit(code));
 }

@@ -8,9 +8,12 @@
 //     [--nats-creds FILE | --nats-user U --nats-password-file FILE | --nats-token-file FILE |
 //      --nats-nkey-seed-file FILE] [--nats-tls-ca FILE [--nats-tls-cert FILE --nats-tls-key FILE]]
 //     [--nats-account-signing-key-file FILE [--nats-account A…]]
+//     [--temporal-tls-ca FILE] [--temporal-tls-cert FILE --temporal-tls-key FILE]
+//     [--temporal-tls-server-name NAME] [--temporal-tls] [--temporal-api-key-file FILE]
 //
 // Settings fall back to SWEEP_TEMPORAL_ADDRESS, SWEEP_TEMPORAL_NAMESPACE, SWEEP_TASK_QUEUE,
-// SWEEP_NATS_URL and SWEEP_TRAINER_NATS_URL. SIGTERM/SIGINT shut it down: running trial
+// SWEEP_NATS_URL, SWEEP_TRAINER_NATS_URL and SWEEP_TEMPORAL_TLS_* / SWEEP_TEMPORAL_API_KEY
+// (each also as _FILE). SIGTERM/SIGINT shut it down: running trial
 // attempts are cancelled (their trainers stopped) and retried by another worker.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +27,8 @@ import type { ExecutorSettings } from '../activities/executor-settings.js';
 import { connectNats, parseServers } from '../store/connect.js';
 import { ensureStreams, type StreamSettings } from '../store/streams.js';
 import type { TelemetryHooks } from '../activities/telemetry.js';
-import { TemporalUnreachableError } from '../client/connect.js';
+import { TemporalUnreachableError, tlsReason } from '../client/connect.js';
+import { TemporalCredentials } from '../client/temporal-auth.js';
 import { resolveSettings, type SettingsInput } from '../client/settings.js';
 import { Aggregator } from './aggregator.js';
 import { openSummariesKv } from '../store/buckets.js';
@@ -33,14 +37,15 @@ import { WEB_CONFIG_FLAG } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { parseEnv } from '../core/env.js';
+import { ConfigError } from '../core/config/errors.js';
 import { orchestratorEnvSchema, reportEnvError } from './process-env.js';
 import { parseIntegerOption } from './integer-option.js';
 import { NATS_AUTH_FLAGS, resolveNatsAuth, type NatsAuthFlags } from '../client/nats-settings.js';
 import type { NatsAuth } from '../core/nats-auth.js';
-import { ConfigError } from '../core/config/errors.js';
 import { NatsAuthRefusedError } from '../store/connect.js';
 import { TrialCredentialIssuer } from '../activities/trial-credentials.js';
 import { readFileSync } from 'node:fs';
+import { ignoreIpServernameWarning } from './tls-warnings.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -80,15 +85,15 @@ export interface Orchestrator {
   shutdown(): Promise<void>;
 }
 
-export async function connectTemporalNative(address: string, timeoutMs: number): Promise<NativeConnection> {
+export async function connectTemporalNative(address: string, timeoutMs: number, credentials: TemporalCredentials = TemporalCredentials.plaintext): Promise<NativeConnection> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      NativeConnection.connect({ address }),
+      NativeConnection.connect({ address, ...credentials.connectionOptions() }),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
     ]);
   } catch (err) {
-    throw new TemporalUnreachableError(address, err);
+    throw new TemporalUnreachableError(address, err, credentials, await tlsReason(address, credentials, timeoutMs));
   } finally {
     clearTimeout(timer);
   }
@@ -104,10 +109,10 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   try {
     await ensureStreams(nc, opts.streams);
     executors = opts.executors ?? await buildExecutors({
-      nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks, temporal: { address: s.temporalAddress, namespace: s.namespace },
+      nc, localMode: opts.localMode, local: opts.local, hooks: opts.hooks, temporal: { address: s.temporalAddress, namespace: s.namespace, ...s.temporalCredentials.connectionOptions() },
     });
     aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
-    connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs);
+    connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs, s.temporalCredentials);
     const throttle = opts.heartbeatThrottleMs ?? 2000;
     const workerOptions: WorkerOptions = {
       connection,
@@ -218,6 +223,12 @@ async function main(argv: string[]): Promise<number> {
     .option('--metrics-host <host>', 'address of the /metrics endpoint (env SWEEP_METRICS_HOST; default 127.0.0.1)')
     .option('--nats-account-signing-key-file <file>', 'account signing key seed: each trial attempt gets its own short-lived NATS credential (env SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE)')
     .option('--nats-account <public-key>', 'the account of that signing key, A… (env SWEEP_NATS_ACCOUNT; not needed for the account\'s own key)')
+    .option('--temporal-tls-ca <file>', 'PEM CA of the Temporal server certificate (env SWEEP_TEMPORAL_TLS_CA[_FILE])')
+    .option('--temporal-tls-cert <file>', 'PEM client certificate for mTLS (env SWEEP_TEMPORAL_TLS_CERT[_FILE])')
+    .option('--temporal-tls-key <file>', 'PEM private key of the client certificate (env SWEEP_TEMPORAL_TLS_KEY[_FILE])')
+    .option('--temporal-tls-server-name <name>', 'check the server certificate against this name (env SWEEP_TEMPORAL_TLS_SERVER_NAME)')
+    .option('--temporal-tls', 'TLS even without a CA, certificate or API key (env SWEEP_TEMPORAL_TLS=1)')
+    .option('--temporal-api-key-file <file>', 'file holding the Temporal API key (env SWEEP_TEMPORAL_API_KEY[_FILE])')
     .exitOverride();
   for (const [flag, description] of NATS_AUTH_FLAGS) program.option(flag, description);
   program.option(...WEB_CONFIG_FLAG);
@@ -226,7 +237,12 @@ async function main(argv: string[]): Promise<number> {
     temporal?: string; namespace?: string; taskQueue?: string; nats?: string; trainerNats?: string; maxTrials?: number;
     localMode: 'process' | 'in-process'; workflowBundle?: string; bundleOnly?: string; aggregator: boolean;
     metricsPort?: string; metricsHost?: string; webConfig?: string;
+    temporalTlsCa?: string; temporalTlsCert?: string; temporalTlsKey?: string; temporalTlsServerName?: string; temporalTls?: boolean; temporalApiKeyFile?: string;
   }>();
+  const temporalAuth = {
+    tlsCa: o.temporalTlsCa, tlsCert: o.temporalTlsCert, tlsKey: o.temporalTlsKey,
+    tlsServerName: o.temporalTlsServerName, tls: o.temporalTls, apiKeyFile: o.temporalApiKeyFile,
+  };
   if (o.bundleOnly) {
     await writeWorkflowBundle(o.bundleOnly);
     return 0;
@@ -237,15 +253,15 @@ async function main(argv: string[]): Promise<number> {
   const natsAuth = resolveNatsAuth(o);
   const telemetry = await telemetryFromFlags({ port: o.metricsPort, host: o.metricsHost, webConfig: o.webConfig }, { service: 'orchestrator' });
   const orch = await startOrchestrator({
-    temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats,
+    temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats, temporalAuth,
     ...(natsAuth ? { natsAuth } : {}), ...(trialCredentials ? { trialCredentials } : {}),
     trainerNats: o.trainerNats ? parseServers(o.trainerNats) : env.SWEEP_TRAINER_NATS_URL, maxTrials: o.maxTrials, localMode: o.localMode,
     workflowBundlePath: o.workflowBundle, aggregator: o.aggregator, hooks: telemetry?.hooks,
   });
   // A restarted worker finds the previous run of a schedule among the stored summaries.
   telemetry?.setPreviousRunLookup(previousRunFromSummaries(() => openSummariesKv(orch.nc)));
-  const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats });
-  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}), NATS ${s.natsServers.join(',')}${trialCredentials ? ' (per-trial credentials)' : ''}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
+  const s = resolveSettings({ temporal: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue, nats: o.nats, temporalAuth });
+  process.stderr.write(`orchestrator: pid ${process.pid}, task queue ${s.taskQueue} on ${s.temporalAddress} (${s.namespace}, ${s.temporalCredentials.toString()}), NATS ${s.natsServers.join(',')}${trialCredentials ? ' (per-trial credentials)' : ''}, executors ${[...orch.executors.keys()].join(',')}${telemetry?.server ? `, metrics on ${telemetry.server.url}` : ''}\n`);
   const stop = () => void orch.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -263,6 +279,7 @@ if (isEntryPoint(import.meta.url)) {
   // A clean shutdown leaves nothing running: the process ends by itself (no process.exit), so a
   // timer or connection left open shows up as a worker that does not exit. SWEEP_REPORT_HANDLES=1
   // names what is still open a moment after shutdown (the report's own timer does not hold it).
+  ignoreIpServernameWarning();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     if (process.env.SWEEP_REPORT_HANDLES === '1') {
@@ -272,6 +289,11 @@ if (isEntryPoint(import.meta.url)) {
     if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(err.exitCode === 0 ? 0 : 2);
     const bad = reportEnvError('orchestrator', err);
     if (bad !== undefined) process.exit(bad);
+    // a flag naming a missing or unusable file (TLS certificate, API key): bad input, exit 2
+    if (err instanceof ConfigError) {
+      process.stderr.write(`orchestrator: ${err.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`orchestrator: ${firstLine(err)}\n`);
     // bad NATS settings (an unreadable file, refused credentials): restarting will not help
     process.exit(err instanceof ConfigError || err instanceof NatsAuthRefusedError ? 2 : 1);

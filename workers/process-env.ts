@@ -4,6 +4,7 @@
 // (SWEEP_KUBE_*, SWEEP_TRAINER_*) are checked where they are read, with the same error.
 import { z } from 'zod';
 import { EnvError, flagSetting, intSetting, serverList } from '../core/env.js';
+import { temporalAuthEnv } from '../client/temporal-auth.js';
 
 const metrics = {
   /** serve Prometheus /metrics on this port (flag --metrics-port first) */
@@ -34,6 +35,8 @@ const cluster = {
   SWEEP_TASK_QUEUE: z.string().optional(),
   SWEEP_NATS_URL: serverList.optional(),
   SWEEP_CONNECT_TIMEOUT_MS: intSetting(1, Number.MAX_SAFE_INTEGER, 'a positive number of milliseconds').optional(),
+  /** Temporal TLS (CA, client certificate and key, server name) and API key, each value or _FILE */
+  ...temporalAuthEnv,
 };
 
 export const orchestratorEnvSchema = z.object({

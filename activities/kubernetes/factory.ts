@@ -104,7 +104,7 @@ export async function kubernetesExecutorFactory(s: ExecutorSettings): Promise<Ku
   const { gcIntervalS, gcAlways, ...opts } = executorOptionsFromEnv(env);
   const executor = new KubernetesExecutor({ kubeConfig, ...opts, onError: () => callHook(s.hooks, 'apiError', 'kubernetes') });
   if (gcIntervalS > 0 && s.temporal) {
-    const connection = Connection.lazy({ address: s.temporal.address });
+    const connection = Connection.lazy({ address: s.temporal.address, ...(s.temporal.tls ? { tls: s.temporal.tls } : {}), ...(s.temporal.apiKey !== undefined ? { apiKey: s.temporal.apiKey } : {}) });
     const client = new Client({ connection, namespace: s.temporal.namespace });
     const namespace = executor.defaultNamespace;
     const gc = new JobGarbageCollector(executor, { namespace, liveness: temporalSweepLiveness(client), intervalMs: gcIntervalS * 1000, onlyIfWatching: !gcAlways });

@@ -202,6 +202,15 @@ test('every object of the chart and of k8s/ is accepted by the API server (serve
     return refused.every((r) => !/^(ServiceMonitor|PrometheusRule)\//.test(r));
   }, 30_000, { intervalMs: 500 }).catch(() => undefined);
   assert.deepEqual(refused, []);
+  // the Temporal TLS and API key values (Secret volumes, read-only mounts, _FILE variables) give valid pods too
+  const withTls = helmTemplate({
+    values: {
+      'temporal.tls.caSecret.name': 'temporal-ca', 'temporal.tls.clientSecret.name': 'sweep-temporal-client',
+      'temporal.apiKeySecret.name': 'temporal-api-key', 'temporal.tls.serverName': 'temporal.internal',
+      schedules: [{ name: 'nightly', cron: '0 2 * * *', spec: { name: 'canary' } }],
+    },
+  });
+  assert.deepEqual(await apply(withTls.filter((o) => o.kind === 'Deployment' || o.kind === 'Job'), 'sweeps', true), []);
   // dry run stored nothing
   const apps = cluster.kc.makeApiClient(AppsV1Api);
   assert.deepEqual((await apps.listNamespacedDeployment({ namespace: 'sweeps' })).items, []);

@@ -2,7 +2,7 @@
 # Installs or builds every real server the tests use; idempotent and cached in .cache/.
 #   Debian: nats-server (JetStream), prometheus + promtool, etcd-server; clang-16 + lld-16 (the
 #           test that rebuilds core/backend/gemm/*.wasm from sgemm.c and compares)
-#   Go:     temporal CLI dev server, kube-apiserver / kube-controller-manager / kube-scheduler,
+#   Go:     temporal CLI dev server, temporal-tls (Temporal's server with frontend TLS), kube-apiserver / kube-controller-manager / kube-scheduler,
 #           helm and kustomize (rendering the chart and k8s/ in tests)
 #   PyPI:   numpy + scipy in a venv (install-scipy.sh), the reference for the power-law fit;
 #           the Python SDK with pytest, nats-py, jax[cpu] in another (install-python-sdk.sh)
@@ -25,6 +25,7 @@ start=$(date +%s)
 "$here/install-scipy.sh" >/dev/null
 "$here/install-python-sdk.sh" >/dev/null
 "$here/build-temporal.sh" >/dev/null
+"$here/build-temporal-tls.sh" >/dev/null
 "$here/build-kube.sh" >/dev/null
 "$here/build-manifest-tools.sh" >/dev/null
 echo "test servers ready ($(( $(date +%s) - start ))s for Go builds)" >&2

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
 import { NATS_AUTH_FLAGS, resolveNatsAuth, type NatsAuthFlags } from '../../client/nats-settings.js';
+import type { TemporalAuthInput } from '../../client/temporal-auth.js';
 import { parseIntegerOption } from '../integer-option.js';
 import { formatDuration } from '../embedded/progress.js';
 import type { SweepStatus } from '../../client/sweep-client.js';
@@ -13,6 +14,12 @@ export interface ConnectionFlags extends NatsAuthFlags {
   taskQueue?: string;
   nats?: string;
   connectTimeout?: string;
+  temporalTlsCa?: string;
+  temporalTlsCert?: string;
+  temporalTlsKey?: string;
+  temporalTlsServerName?: string;
+  temporalTls?: boolean;
+  temporalApiKeyFile?: string;
 }
 
 export function withConnectionFlags(cmd: Command): Command {
@@ -21,10 +28,24 @@ export function withConnectionFlags(cmd: Command): Command {
     .option('--namespace <ns>', 'Temporal namespace (env SWEEP_TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <queue>', 'task queue of the orchestrator workers (env SWEEP_TASK_QUEUE, default "sweeps")')
     .option('--nats <url>', 'NATS servers, comma-separated (env SWEEP_NATS_URL, default nats://127.0.0.1:4222)')
-    .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)');
+    .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)')
+    .option('--temporal-tls-ca <file>', 'PEM CA of the Temporal server certificate (env SWEEP_TEMPORAL_TLS_CA[_FILE]; default the system CAs)')
+    .option('--temporal-tls-cert <file>', 'PEM client certificate for mTLS (env SWEEP_TEMPORAL_TLS_CERT[_FILE])')
+    .option('--temporal-tls-key <file>', 'PEM private key of the client certificate (env SWEEP_TEMPORAL_TLS_KEY[_FILE])')
+    .option('--temporal-tls-server-name <name>', 'check the server certificate against this name (env SWEEP_TEMPORAL_TLS_SERVER_NAME)')
+    .option('--temporal-tls', 'TLS even without a CA, certificate or API key (env SWEEP_TEMPORAL_TLS=1)')
+    .option('--temporal-api-key-file <file>', 'file holding the Temporal API key, e.g. Temporal Cloud (env SWEEP_TEMPORAL_API_KEY[_FILE])');
   // credentials and TLS: files only (client/nats-settings.ts)
   for (const [flag, description] of NATS_AUTH_FLAGS) cmd.option(flag, description);
   return cmd;
+}
+
+/** The Temporal TLS and API key flags as the client's settings input. */
+export function temporalAuthFlags(flags: ConnectionFlags): TemporalAuthInput {
+  return {
+    tlsCa: flags.temporalTlsCa, tlsCert: flags.temporalTlsCert, tlsKey: flags.temporalTlsKey,
+    tlsServerName: flags.temporalTlsServerName, tls: flags.temporalTls, apiKeyFile: flags.temporalApiKeyFile,
+  };
 }
 
 export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
@@ -35,6 +56,7 @@ export async function connectClient(flags: ConnectionFlags): Promise<SweepClient
   return SweepClient.connect({
     temporal: flags.temporal, namespace: flags.namespace, taskQueue: flags.taskQueue, nats: flags.nats, connectTimeoutMs,
     natsAuth: resolveNatsAuth(flags),
+    temporalAuth: temporalAuthFlags(flags),
   });
 }
 

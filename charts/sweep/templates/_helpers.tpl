@@ -119,3 +119,76 @@ httpGet: { path: /healthz, port: metrics }
 - { name: SWEEP_NATS_TLS_KEY, value: {{ printf "%s/tls.key" $d | quote }} }
 {{- end }}
 {{- end -}}
+
+{{/* Temporal TLS and API key: environment naming the mounted files, the mounts, the volumes. */}}
+{{- define "sweep.temporalAuthEnv" -}}
+{{- $t := .Values.temporal -}}
+{{- if $t.tls.enabled }}
+- name: SWEEP_TEMPORAL_TLS
+  value: "1"
+{{- end }}
+{{- if $t.tls.serverName }}
+- name: SWEEP_TEMPORAL_TLS_SERVER_NAME
+  value: {{ $t.tls.serverName | quote }}
+{{- end }}
+{{- if $t.tls.caSecret.name }}
+- name: SWEEP_TEMPORAL_TLS_CA_FILE
+  value: /etc/sweep/temporal/ca/ca.crt
+{{- end }}
+{{- if $t.tls.clientSecret.name }}
+- name: SWEEP_TEMPORAL_TLS_CERT_FILE
+  value: /etc/sweep/temporal/client/tls.crt
+- name: SWEEP_TEMPORAL_TLS_KEY_FILE
+  value: /etc/sweep/temporal/client/tls.key
+{{- end }}
+{{- if $t.apiKeySecret.name }}
+- name: SWEEP_TEMPORAL_API_KEY_FILE
+  value: /etc/sweep/temporal/api-key/api-key
+{{- end }}
+{{- end -}}
+
+{{- define "sweep.temporalAuthMounts" -}}
+{{- $t := .Values.temporal -}}
+{{- if $t.tls.caSecret.name }}
+- name: temporal-ca
+  mountPath: /etc/sweep/temporal/ca
+  readOnly: true
+{{- end }}
+{{- if $t.tls.clientSecret.name }}
+- name: temporal-client
+  mountPath: /etc/sweep/temporal/client
+  readOnly: true
+{{- end }}
+{{- if $t.apiKeySecret.name }}
+- name: temporal-api-key
+  mountPath: /etc/sweep/temporal/api-key
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "sweep.temporalAuthVolumes" -}}
+{{- $t := .Values.temporal -}}
+{{- if $t.tls.caSecret.name }}
+- name: temporal-ca
+  secret:
+    secretName: {{ $t.tls.caSecret.name }}
+    defaultMode: 0440
+    items: [{ key: {{ $t.tls.caSecret.key | quote }}, path: ca.crt }]
+{{- end }}
+{{- if $t.tls.clientSecret.name }}
+- name: temporal-client
+  secret:
+    secretName: {{ $t.tls.clientSecret.name }}
+    defaultMode: 0440
+    items:
+      - { key: {{ $t.tls.clientSecret.certKey | quote }}, path: tls.crt }
+      - { key: {{ $t.tls.clientSecret.keyKey | quote }}, path: tls.key }
+{{- end }}
+{{- if $t.apiKeySecret.name }}
+- name: temporal-api-key
+  secret:
+    secretName: {{ $t.apiKeySecret.name }}
+    defaultMode: 0440
+    items: [{ key: {{ $t.apiKeySecret.key | quote }}, path: api-key }]
+{{- end }}
+{{- end -}}
