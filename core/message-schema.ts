@@ -25,6 +25,7 @@ export const REJECT_REASONS = [
   'bad-field', // any other field of the wrong type or value
   'unknown-trial', // a trial the sweep never planned
   'too-many-steps', // a new step for a trial whose summary holds MAX_SUMMARY_STEPS already (a flood)
+  'step-not-increasing', // embedded: a metric step not above the running attempt's last one
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -137,7 +138,7 @@ function crowdedPath(raw: Record<string, unknown>): string | undefined {
   if (moreKeysThan(raw, MAX_FIELDS)) return '(top level)';
   for (const key in raw) {
     const v = raw[key];
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && moreKeysThan(v, MAX_FIELDS)) return key;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && moreKeysThan(v, MAX_FIELDS)) return JSON.stringify(key.slice(0, 64));
   }
   return undefined;
 }

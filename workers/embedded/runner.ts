@@ -21,6 +21,8 @@ import { writeSweepSummary } from './summary.js';
 import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
 import { type DataAccess, trainerDataAccess } from '../../core/tasks/file/data-roots.js';
 import { preflightGate } from './preflight.js';
+import { RateLimitedLog } from '../../core/rate-limited-log.js';
+import type { RejectReason } from '../../core/message-schema.js';
 
 export interface RunOptions {
   /** output folder */
@@ -152,6 +154,8 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
   const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), scheduler.searchDone ? scheduler.unstarted || 1 : Infinity));
   let aborted = false;
   let fatal: unknown;
+  // A dropped worker report: counted by reason, one line per reason per 10 s (a flood stays quiet).
+  const rejectLog = new RateLimitedLog<RejectReason>((line) => opts.progress.log(line), 10_000);
   const pool = new WorkerPool({
     size: workers,
     entry: opts.workerEntry ?? DEFAULT_WORKER_ENTRY,
@@ -159,6 +163,10 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
     data: opts.data ?? trainerDataAccess(),
     inheritOutput: opts.inheritOutput,
     onStart: () => opts.progress.trialStarted(),
+    onRejected: (reason, problem, job) => {
+      callHook(opts.hooks, 'messageRejected', reason);
+      rejectLog.note(reason, `note: dropped a message of trial ${job.trialId}: ${reason}: ${problem}`);
+    },
     onMessage: (m) => {
       if (aborted || isEvent(m)) return;
       try {
