@@ -90,7 +90,19 @@ export function applyMessage(prev: TrialSummary | undefined, m: BusMessage): Tri
   const s: TrialSummary = prev ? structuredClone(prev) : emptySummary(m.sweepId, m.trialId);
   if (isEvent(m)) applyEvent(s, m);
   else applyMetric(s, m);
-  return s;
+  return inFieldOrder(s);
+}
+
+/** The fields in one order, whatever order the messages came in: the same summary is the same bytes. */
+const FIELD_ORDER: ReadonlyArray<keyof TrialSummary> = [
+  'sweepId', 'trialId', 'status', 'metrics', 'steps', 'latest', 'minTrainLoss', 'attempt', 'backend', 'final', 'error',
+  'durationMs', 'startedAt', 'endedAt',
+];
+
+function inFieldOrder(s: TrialSummary): TrialSummary {
+  const out: Record<string, unknown> = {};
+  for (const k of FIELD_ORDER) if (s[k] !== undefined) out[k] = s[k];
+  return out as unknown as TrialSummary;
 }
 
 /** Checks the fields every message needs; returns a one-line problem or undefined. */

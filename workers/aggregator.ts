@@ -46,6 +46,8 @@ export interface AggregatorOptions {
   log?: (line: string) => void;
   /** how the "planned trial" check loads plans (tests shorten its waits) */
   plans?: PlannedTrialsOptions;
+  /** most distinct evaluation points kept per trial summary (default MAX_SUMMARY_STEPS) */
+  maxSummarySteps?: number;
   /** least time between two log lines of one rejection reason (default 10 s) */
   rejectLogIntervalMs?: number;
 }
@@ -141,6 +143,10 @@ export class Aggregator {
     return this.opts.hooks;
   }
 
+  get maxSummarySteps(): number {
+    return this.opts.maxSummarySteps ?? MAX_SUMMARY_STEPS;
+  }
+
   get batchSize(): number {
     return this.opts.batchSize ?? 1000;
   }
@@ -165,7 +171,7 @@ export class Aggregator {
         const refused: number[] = [];
         msgs.forEach((m, i) => {
           // A flood of new steps must not grow the summary past what a KV value can hold.
-          if (!isEvent(m) && next && next.steps.length >= MAX_SUMMARY_STEPS && !hasStep(next.steps, m.step)) refused.push(i);
+          if (!isEvent(m) && next && next.steps.length >= this.maxSummarySteps && !hasStep(next.steps, m.step)) refused.push(i);
           else next = applyMessage(next, m);
         });
         const value = JSON.stringify(next);
@@ -318,7 +324,7 @@ class StreamPart {
         if (!result) return; // stopping: leave unacknowledged, it will be redelivered
         const refused = new Set(result.refused);
         g.msgs.forEach((m, j) => {
-          if (refused.has(j)) this.agg.reject(m, 'too-many-steps', `trial ${g.trialId} has ${MAX_SUMMARY_STEPS} evaluation points already`);
+          if (refused.has(j)) this.agg.reject(m, 'too-many-steps', `trial ${g.trialId} has ${this.agg.maxSummarySteps} evaluation points already`);
           else m.ack();
         });
         stored += g.msgs.length - refused.size;

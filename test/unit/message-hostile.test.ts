@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import {
   decodeBusMessage, MAX_BODY_BYTES, MAX_FIELDS, MAX_TEXT, parseBusMessage, REJECT_REASONS, type RejectReason,
 } from '../../core/message-schema.js';
-import { eventsSubject, metricsSubject } from '../../core/messages.js';
+import { eventsSubject, metricsSubject, type BusMessage } from '../../core/messages.js';
+import { applyMessage, type TrialSummary } from '../../store/trial-summary.js';
 import { RateLimitedLog } from '../../core/rate-limited-log.js';
 import { PlannedTrials } from '../../store/planned-trials.js';
 
@@ -134,4 +135,16 @@ test('planned trials: an unknown trial is refused only by plans loaded after the
   const all = await Promise.all(Array.from({ length: 50 }, (_, i) => planned.check('unplanned', `z${i}`, now - 1000)));
   assert.ok(all.every((m) => m === 'no-plan'));
   assert.equal(loads.length, n + 1);
+});
+
+test('a summary is the same bytes whatever order its messages came in (metrics and events are two streams)', () => {
+  const msgs: BusMessage[] = [
+    { sweepId: S, trialId: T, event: 'started', attempt: 1, backend: 'cpu', time: '2031-01-01T00:00:00Z' },
+    { sweepId: S, trialId: T, step: 0, trainLoss: 1, testLoss: 1.1 },
+    { sweepId: S, trialId: T, step: 5, trainLoss: 0.5, testLoss: 0.6 },
+    { sweepId: S, trialId: T, event: 'finished', attempt: 1, step: 5, final: { step: 5, trainLoss: 0.5 }, durationMs: 3, time: '2031-01-01T00:00:01Z' },
+  ];
+  const orders = [[0, 1, 2, 3], [1, 2, 0, 3], [0, 3, 1, 2], [2, 1, 0, 3]];
+  const bytes = orders.map((o) => JSON.stringify(o.reduce<TrialSummary | undefined>((s, i) => applyMessage(s, msgs[i]), undefined)));
+  assert.equal(new Set(bytes).size, 1, bytes.join('\n'));
 });
