@@ -33,7 +33,7 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export const MAX_BODY_BYTES = 256 * 1024;
 /** Most fields of the message or of one nested object (a flood of junk fields is refused). */
 export const MAX_FIELDS = 64;
-/** Longest text field (an error is one line; a backend or convention a sentence). */
+/** Longest text a trial summary keeps of an error or backend (the body's size bounds the message). */
 export const MAX_TEXT = 16 * 1024;
 /** Most distinct evaluation points a trial's summary keeps: its KV value stays well under 1 MB. */
 export const MAX_SUMMARY_STEPS = 100_000;
@@ -44,7 +44,6 @@ const trialId = z.string({ error: 'missing' }).min(1, 'missing').regex(TRIAL_ID_
 const step = z.number({ error: 'must be a non-negative integer' }).int('must be a non-negative integer').min(0, 'must be a non-negative integer');
 const measured = z.number().nullable();
 const series = z.array(measured);
-const text = z.string().max(MAX_TEXT);
 
 export const metricMessageSchema = z.looseObject({
   sweepId,
@@ -69,10 +68,10 @@ export const trialEventSchema = z.looseObject({
   trialId,
   event: z.enum(TRIAL_EVENTS),
   step: step.optional(),
-  backend: text.optional(),
-  lrConvention: text.optional(),
+  backend: z.string().optional(),
+  lrConvention: z.string().optional(),
   attempt: z.number().int().min(1).optional(),
-  error: text.optional(),
+  error: z.string().optional(),
   divergence: z.enum(DIVERGENCE_REASONS).optional(),
   final: z.looseObject({ step }).optional(),
   continual: z.looseObject({}).optional(),

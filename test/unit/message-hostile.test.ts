@@ -58,7 +58,7 @@ const cases: Array<[RejectReason, Uint8Array, string]> = [
   ['bad-number', body({ ...metric, step: -1 }), metricsSubject(S, T)],
   ['bad-number', body('{"sweepId":"sweep-1","trialId":"0123456789abcdef","step":3,"trainLoss":1e999}'), metricsSubject(S, T)],
   ['bad-field', body({ sweepId: S, trialId: T, event: 'diverged', divergence: 'maybe' }), eventsSubject(S, T)],
-  ['bad-field', body({ sweepId: S, trialId: T, event: 'failed', error: 'e'.repeat(MAX_TEXT + 1) }), eventsSubject(S, T)],
+  ['bad-field', body({ sweepId: S, trialId: T, event: 'failed', final: 'done' }), eventsSubject(S, T)],
   ['bad-field', body({ ...metric, coord: 'all of them' }), metricsSubject(S, T)],
 ];
 
@@ -147,4 +147,10 @@ test('a summary is the same bytes whatever order its messages came in (metrics a
   const orders = [[0, 1, 2, 3], [1, 2, 0, 3], [0, 3, 1, 2], [2, 1, 0, 3]];
   const bytes = orders.map((o) => JSON.stringify(o.reduce<TrialSummary | undefined>((s, i) => applyMessage(s, msgs[i]), undefined)));
   assert.equal(new Set(bytes).size, 1, bytes.join('\n'));
+});
+
+test('a long error is accepted (the body size bounds it) and clipped in the summary', () => {
+  const e: BusMessage = { sweepId: S, trialId: T, event: 'failed', error: 'e'.repeat(MAX_TEXT * 4) };
+  assert.ok(decodeBusMessage(body(e), eventsSubject(S, T)).message);
+  assert.equal(applyMessage(undefined, e).error!.length, MAX_TEXT + 1);
 });
