@@ -26,6 +26,7 @@ import { PlannedTrials, type PlannedTrialsOptions } from '../store/planned-trial
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
+import { printable } from './printable.js';
 import { parseEnv } from '../core/env.js';
 import { backoff, retry } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
@@ -134,8 +135,9 @@ export class Aggregator {
     this.stats.rejected++;
     this.stats.rejectedBy[reason]++;
     callHook(this.opts.hooks, 'messageRejected', reason);
+    // subject and field names are the sender's text: shortened, control characters shown as escapes
     const subject = m.subject.length > 200 ? `${m.subject.slice(0, 200)}…` : m.subject;
-    this.rejectLog.note(reason, `dropping message ${m.seq} on ${subject}: ${reason}: ${problem}`);
+    this.rejectLog.note(reason, printable(`dropping message ${m.seq} on ${subject}: ${reason}: ${problem}`));
     m.term();
   }
 

@@ -22,6 +22,7 @@ import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
 import { type DataAccess, trainerDataAccess } from '../../core/tasks/file/data-roots.js';
 import { preflightGate } from './preflight.js';
 import { RateLimitedLog } from '../../core/rate-limited-log.js';
+import { printable } from '../printable.js';
 import type { RejectReason } from '../../core/message-schema.js';
 
 export interface RunOptions {
@@ -165,7 +166,7 @@ async function runLocked(resolved: ResolvedSweep, opts: RunOptions, lock: Folder
     onStart: () => opts.progress.trialStarted(),
     onRejected: (reason, problem, job) => {
       callHook(opts.hooks, 'messageRejected', reason);
-      rejectLog.note(reason, `note: dropped a message of trial ${job.trialId}: ${reason}: ${problem}`);
+      rejectLog.note(reason, printable(`note: dropped a message of trial ${job.trialId}: ${reason}: ${problem}`));
     },
     onMessage: (m) => {
       if (aborted || isEvent(m)) return;
