@@ -63,9 +63,10 @@ export class PlannedTrials {
       if (e.trials?.has(trialId)) return 'planned';
       if (!e.trials) {
         if (this.now() - e.loadedAt < this.noPlan) return 'no-plan';
-      } else if (e.loadedAt >= storedAtMs + this.margin) {
-        return 'unknown-trial'; // loaded after the message was stored: the trial was never planned
+        await this.reload(sweepId, 0); // believed long enough: ask again, at once
+        continue;
       }
+      if (e.loadedAt >= storedAtMs + this.margin) return 'unknown-trial'; // loaded after the message was stored: never planned
       // The plans may have grown since (a new round): load again once that can decide.
       await this.reload(sweepId, Math.max(storedAtMs + this.margin, e.loadedAt + this.minReload));
     }
