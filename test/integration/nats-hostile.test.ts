@@ -228,3 +228,21 @@ test(`honest trials' summaries are unchanged by ${RANDOM_MESSAGES} hostile messa
   const honestMetrics = honest.filter((m): m is MetricMessage => !isEvent(m)).length;
   assert.ok(JSON.parse(clean.data).metrics.length === honestMetrics, `${honestMetrics} honest evaluation points gathered`);
 });
+
+test('an honest message over the size limit fails its publish at once, naming the limit (no retries)', { timeout: 60_000 }, async () => {
+  const nats = await startNats();
+  servers.push(nats);
+  const nc = await connectNats({ servers: [nats.url] });
+  try {
+    await ensureStreams(nc);
+    const [t] = honestIds;
+    for (const size of [300_000, 2_000_000]) { // over the stream's limit; over the server's max_payload
+      const pub = new JetStreamPublisher(nc);
+      pub.publish({ sweepId: SWEEP, trialId: t, event: 'finished', step: 1, error: 'e'.repeat(size) });
+      await assert.rejects(pub.flush(), /bytes is more than a message may have \(262144\)/);
+      assert.equal(pub.stats.retries, 0, `${size} bytes: not retried`);
+    }
+  } finally {
+    await nc.close();
+  }
+});
