@@ -1,6 +1,7 @@
 // Where the orchestrator worker and the aggregator report what happens, for metrics exporters
 // (Prometheus). Every hook is optional and must not throw or block: callers ignore errors.
 import type { MetricMessage } from '../core/messages.js';
+import type { RejectReason } from '../core/message-schema.js';
 import type { Outcome } from '../core/outcome.js';
 import type { TrialSummary } from '../store/trial-summary.js';
 
@@ -32,6 +33,8 @@ export interface TelemetryHooks {
   metric?(m: MetricMessage): void;
   /** a call to an API (kubernetes, nats, temporal) failed */
   apiError?(kind: string): void;
+  /** a received bus message was dropped (the aggregator, the embedded pool) */
+  messageRejected?(reason: RejectReason): void;
 }
 
 /** Calls a hook, never letting an exporter's error reach the caller. */

@@ -3,10 +3,12 @@
 // trial never stores it twice. publish() never throws: it queues, and flush() reports whether
 // everything was stored.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
+import { InvalidArgumentError } from '@nats-io/transport-node';
 import { eventsSubject, isEvent, messageId, metricsSubject, type BusMessage } from '../core/messages.js';
 import { backoff, retry } from '../core/retry.js';
 import { errorMessage } from '../core/error-message.js';
+import { MAX_BODY_BYTES } from '../core/message-schema.js';
 
 export interface PublisherOptions {
   /** publishes awaiting their acknowledgement at once */
@@ -34,6 +36,14 @@ export function streamMessageId(m: BusMessage): string {
 
 export function subjectOf(m: BusMessage): string {
   return isEvent(m) ? eventsSubject(m.sweepId, m.trialId) : metricsSubject(m.sweepId, m.trialId);
+}
+
+/** JSStreamMessageExceedsMaximumErr: the stream's max_msg_size (store/streams.ts) refused it. */
+const MESSAGE_TOO_LARGE = 10054;
+
+/** A message over the stream's size limit or the server's max_payload: sending it again cannot help. */
+function tooLarge(err: unknown): boolean {
+  return (err instanceof JetStreamApiError && err.code === MESSAGE_TOO_LARGE) || err instanceof InvalidArgumentError;
 }
 
 export class JetStreamPublisher {
@@ -92,8 +102,8 @@ export class JetStreamPublisher {
     try {
       const ack = await retry(() => this.js.publish(subject, payload, { msgID, timeout: this.ackTimeoutMs }), {
         delayMs: backoff(50, 2000),
-        retryIf: () => {
-          if (Date.now() >= deadline) return false;
+        retryIf: (err) => {
+          if (Date.now() >= deadline || tooLarge(err)) return false;
           this.stats.retries++;
           return true;
         },
@@ -101,7 +111,9 @@ export class JetStreamPublisher {
       this.stats.published++;
       if (ack.duplicate) this.stats.duplicates++;
     } catch (err) {
-      this.failure ??= new Error(`could not store ${msgID} on ${subject} within ${this.giveUpAfterMs} ms: ${errorMessage(err)}`);
+      this.failure ??= tooLarge(err)
+        ? new Error(`could not store ${msgID} on ${subject}: ${payload.length} bytes is more than a message may have (${MAX_BODY_BYTES}): ${errorMessage(err)}`)
+        : new Error(`could not store ${msgID} on ${subject} within ${this.giveUpAfterMs} ms: ${errorMessage(err)}`);
     }
   }
 }

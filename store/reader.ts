@@ -1,12 +1,15 @@
 // Reading stored messages back: everything on a subject filter, from the start of the stream
 // to what is stored now, through an ordered (ephemeral) consumer. Readers de-duplicate by
 // message id, so a message stored twice (a retry after the duplicate window) counts once.
+// Bus messages are read through the same checks as the aggregator's (core/message-schema.ts):
+// a malformed body, or one whose ids are not its subject's, is left out.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import {
   EVENTS_STREAM, METRICS_STREAM, eventsSubject, metricsSubject, messageId, type MetricMessage, type TrialEvent, type BusMessage,
 } from '../core/messages.js';
 import { isNotFound } from './streams.js';
+import { decodeBusMessage } from '../core/message-schema.js';
 
 export interface StoredMessage<T> {
   seq: number;
@@ -51,6 +54,11 @@ export async function readAll<T>(
   return out;
 }
 
+/** A stored bus message that passes the checks, or undefined. */
+function busMessage<T extends BusMessage>(m: JsMsg): T | undefined {
+  return decodeBusMessage(m.data, m.subject).message as T | undefined;
+}
+
 /** One copy of each message id. */
 export function dedupe<T extends BusMessage>(msgs: StoredMessage<T>[]): T[] {
   const byId = new Map<string, T>();
@@ -66,7 +74,8 @@ export async function lastTrialEvent(nc: NatsConnection, sweepId: string, trialI
   const jsm = await jetstreamManager(nc);
   try {
     const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(sweepId, trialId) });
-    return m ? m.json<TrialEvent>() : null;
+    // a last message that fails the checks says nothing: null, and the caller reads them all
+    return m ? (decodeBusMessage(m.data, m.subject).message as TrialEvent | undefined) ?? null : null;
   } catch (err) {
     if (isNotFound(err)) return null; // no such stream yet: no events either
     throw err;
@@ -74,13 +83,13 @@ export async function lastTrialEvent(nc: NatsConnection, sweepId: string, trialI
 }
 
 export async function readTrialEvents(nc: NatsConnection, sweepId: string, trialId: string): Promise<TrialEvent[]> {
-  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, trialId)));
+  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, trialId), { decode: busMessage }));
 }
 
 export async function readSweepEvents(nc: NatsConnection, sweepId: string): Promise<TrialEvent[]> {
-  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, '*')));
+  return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, '*'), { decode: busMessage }));
 }
 
 export async function readSweepMetrics(nc: NatsConnection, sweepId: string): Promise<MetricMessage[]> {
-  return dedupe(await readAll<MetricMessage>(nc, METRICS_STREAM, metricsSubject(sweepId, '*')));
+  return dedupe(await readAll<MetricMessage>(nc, METRICS_STREAM, metricsSubject(sweepId, '*'), { decode: busMessage }));
 }

@@ -1,8 +1,11 @@
 // The two JetStream streams (docs/architecture.md). File storage; the duplicate window is set explicitly
-// because message-id dedup is what makes a retried trainer or a reconnect harmless.
+// because message-id dedup is what makes a retried trainer or a reconnect harmless. The server
+// refuses a message over MAX_BODY_BYTES at publish time, so an oversized body is never stored
+// (the publisher of an honest one gets the error instead of the aggregator dropping it later).
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
 import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS } from '../core/messages.js';
+import { MAX_BODY_BYTES } from '../core/message-schema.js';
 
 export interface StreamSettings {
   /** how long a message id is remembered for dedup (default 20 min) */
@@ -21,6 +24,7 @@ export function streamConfigs(s: StreamSettings = {}): Array<Partial<StreamConfi
     discard: DiscardPolicy.Old,
     duplicate_window: (s.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * NS_PER_MS,
     max_age: (s.maxAgeMs ?? 0) * NS_PER_MS,
+    max_msg_size: MAX_BODY_BYTES,
     num_replicas: 1,
   };
   return [
@@ -29,7 +33,7 @@ export function streamConfigs(s: StreamSettings = {}): Array<Partial<StreamConfi
   ];
 }
 
-/** Creates the streams, or updates their duplicate window / max age if they exist. Idempotent. */
+/** Creates the streams, or updates their duplicate window / max age / message size if they exist. Idempotent. */
 export async function ensureStreams(nc: NatsConnection, s: StreamSettings = {}): Promise<void> {
   const jsm = await jetstreamManager(nc);
   for (const cfg of streamConfigs(s)) {
@@ -46,8 +50,8 @@ export async function ensureStreams(nc: NatsConnection, s: StreamSettings = {}):
         // Another process created it between our info and add.
         if (!isAlreadyExists(err)) throw err;
       }
-    } else if (existing.duplicate_window !== cfg.duplicate_window || existing.max_age !== cfg.max_age) {
-      await jsm.streams.update(cfg.name, { duplicate_window: cfg.duplicate_window, max_age: cfg.max_age });
+    } else if (existing.duplicate_window !== cfg.duplicate_window || existing.max_age !== cfg.max_age || existing.max_msg_size !== cfg.max_msg_size) {
+      await jsm.streams.update(cfg.name, { duplicate_window: cfg.duplicate_window, max_age: cfg.max_age, max_msg_size: cfg.max_msg_size });
     }
   }
 }

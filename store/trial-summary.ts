@@ -3,7 +3,7 @@
 // the latest attempt), so a redelivered or re-published message never double-counts.
 import { isEvent, type BusMessage, type FinalMetrics, type MetricMessage, type TrialEvent } from '../core/messages.js';
 import { outcomeOfEvent, type Outcome } from '../core/outcome.js';
-import { parseBusMessage } from '../core/message-schema.js';
+import { MAX_TEXT, parseBusMessage } from '../core/message-schema.js';
 
 export type TrialStatus = 'running' | Outcome;
 
@@ -69,7 +69,7 @@ function applyEvent(s: TrialSummary, e: TrialEvent): void {
   const terminal = outcomeOfEvent(e.event);
   if (s.attempt === attempt && s.status !== 'running' && !terminal) return;
   s.attempt = attempt;
-  if (e.backend) s.backend = e.backend;
+  if (e.backend) s.backend = clip(e.backend);
   if (e.event === 'started') {
     s.status = 'running';
     if (e.time && !s.startedAt) s.startedAt = e.time;
@@ -78,11 +78,16 @@ function applyEvent(s: TrialSummary, e: TrialEvent): void {
   if (terminal) {
     s.status = terminal;
     if (e.final) s.final = e.final;
-    if (e.error !== undefined) s.error = e.error;
+    if (e.error !== undefined) s.error = clip(e.error);
     else delete s.error;
     if (e.durationMs !== undefined) s.durationMs = e.durationMs;
     if (e.time) s.endedAt = e.time;
   }
+}
+
+/** A summary's text stays short whatever a message holds, so its KV value stays well under 1 MB. */
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
 }
 
 /** Returns a new summary with `m` applied (the input is not modified). */
@@ -90,7 +95,19 @@ export function applyMessage(prev: TrialSummary | undefined, m: BusMessage): Tri
   const s: TrialSummary = prev ? structuredClone(prev) : emptySummary(m.sweepId, m.trialId);
   if (isEvent(m)) applyEvent(s, m);
   else applyMetric(s, m);
-  return s;
+  return inFieldOrder(s);
+}
+
+/** The fields in one order, whatever order the messages came in: the same summary is the same bytes. */
+const FIELD_ORDER: ReadonlyArray<keyof TrialSummary> = [
+  'sweepId', 'trialId', 'status', 'metrics', 'steps', 'latest', 'minTrainLoss', 'attempt', 'backend', 'final', 'error',
+  'durationMs', 'startedAt', 'endedAt',
+];
+
+function inFieldOrder(s: TrialSummary): TrialSummary {
+  const out: Record<string, unknown> = {};
+  for (const k of FIELD_ORDER) if (s[k] !== undefined) out[k] = s[k];
+  return out as unknown as TrialSummary;
 }
 
 /** Checks the fields every message needs; returns a one-line problem or undefined. */

@@ -3,6 +3,10 @@
 // the SWEEP_TRIALS KV bucket. A message is acknowledged only after the summary that includes it
 // is stored (compare-and-set on the key's revision, so several aggregators may share the
 // consumer); a redelivered message leaves the summary unchanged (see trial-summary.ts).
+// Every message is checked before it touches a summary (core/message-schema.ts: size first,
+// then JSON, schema, subject; then that its trial is one the sweep planned, and a bound on a
+// trial's evaluation points); a refused one is dropped (term), counted by reason in
+// sweep_messages_rejected_total and logged at most once per reason per interval.
 // Run standalone: `node dist/workers/aggregator.js [--nats URL] [--metrics-port N [--metrics-host H]]
 // [--durable NAME] [--ack-wait-ms N]` (options by commander, SWEEP_* settings by
 // workers/process-env.ts), or in-process by the orchestrator worker.
@@ -11,15 +15,18 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, t
 import type { KV } from '@nats-io/kv';
 import { LRUCache } from 'lru-cache';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, type BusMessage } from '../core/messages.js';
+import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, isEvent, type BusMessage } from '../core/messages.js';
 import { openTrialsKv, trialKey } from '../store/buckets.js';
 import { connectNats, parseServers } from '../store/connect.js';
 import { ensureStreams, isAlreadyExists, isNotFound, isWrongLastSequence } from '../store/streams.js';
 import { applyMessage, type TrialSummary } from '../store/trial-summary.js';
-import { parseBusMessage } from '../core/message-schema.js';
+import { decodeBusMessage, MAX_SUMMARY_STEPS, REJECT_REASONS, type RejectReason } from '../core/message-schema.js';
+import { RateLimitedLog } from '../core/rate-limited-log.js';
+import { PlannedTrials, type PlannedTrialsOptions } from '../store/planned-trials.js';
 import { callHook, type TelemetryHooks } from '../activities/telemetry.js';
 import { WEB_CONFIG_FLAG, telemetryFromFlags } from './telemetry/flags.js';
 import { isEntryPoint } from './entry-point.js';
+import { printable } from './printable.js';
 import { parseEnv } from '../core/env.js';
 import { backoff, retry } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
@@ -41,28 +48,42 @@ export interface AggregatorOptions {
   /** redelivery delay of a message handed out but not acknowledged (default 30 s) */
   ackWaitMs?: number;
   log?: (line: string) => void;
+  /** how the "planned trial" check loads plans (tests shorten its waits) */
+  plans?: PlannedTrialsOptions;
+  /** most distinct evaluation points kept per trial summary (default MAX_SUMMARY_STEPS) */
+  maxSummarySteps?: number;
+  /** least time between two log lines of one rejection reason (default 10 s) */
+  rejectLogIntervalMs?: number;
 }
 
 export interface AggregatorStats {
   /** messages stored into summaries and acknowledged, per stream */
   metrics: number;
   events: number;
-  /** malformed messages dropped (term) */
+  /** malformed or hostile messages dropped (term) */
   rejected: number;
+  /** the same, by reason */
+  rejectedBy: Record<RejectReason, number>;
   /** compare-and-set conflicts retried */
   conflicts: number;
 }
 
 export class Aggregator {
-  readonly stats: AggregatorStats = { metrics: 0, events: 0, rejected: 0, conflicts: 0 };
+  readonly stats: AggregatorStats = {
+    metrics: 0, events: 0, rejected: 0, conflicts: 0,
+    rejectedBy: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
+  };
   private readonly parts: StreamPart[] = [];
+  private readonly rejectLog: RateLimitedLog<RejectReason>;
 
-  private constructor(private readonly opts: AggregatorOptions, private readonly kv: KV) {}
+  private constructor(private readonly opts: AggregatorOptions, private readonly kv: KV, readonly planned: PlannedTrials) {
+    this.rejectLog = new RateLimitedLog((line) => this.log(line), opts.rejectLogIntervalMs ?? 10_000);
+  }
 
   static async start(opts: AggregatorOptions): Promise<Aggregator> {
     await ensureStreams(opts.nc);
     const kv = await openTrialsKv(opts.nc);
-    const agg = new Aggregator(opts, kv);
+    const agg = new Aggregator(opts, kv, await PlannedTrials.open(opts.nc, opts.plans));
     const durable = opts.durable ?? AGGREGATOR_DURABLE;
     for (const [kind, stream, filter] of [['metrics', METRICS_STREAM, METRICS_SUBJECTS], ['events', EVENTS_STREAM, EVENTS_SUBJECTS]] as const) {
       const consumer = await durableConsumer(opts.nc, stream, durable, filter, opts.ackWaitMs ?? 30_000, 4 * agg.batchSize);
@@ -112,8 +133,23 @@ export class Aggregator {
     (this.opts.log ?? ((l: string) => process.stderr.write(`aggregator: ${l}\n`)))(line);
   }
 
+  /** Drops `m` for good: counted by reason, logged (rate-limited, never the body). */
+  reject(m: JsMsg, reason: RejectReason, problem: string): void {
+    this.stats.rejected++;
+    this.stats.rejectedBy[reason]++;
+    callHook(this.opts.hooks, 'messageRejected', reason);
+    // subject and field names are the sender's text: shortened, control characters shown as escapes
+    const subject = m.subject.length > 200 ? `${m.subject.slice(0, 200)}…` : m.subject;
+    this.rejectLog.note(reason, printable(`dropping message ${m.seq} on ${subject}: ${reason}: ${problem}`));
+    m.term();
+  }
+
   get hooks(): TelemetryHooks | undefined {
     return this.opts.hooks;
+  }
+
+  get maxSummarySteps(): number {
+    return this.opts.maxSummarySteps ?? MAX_SUMMARY_STEPS;
   }
 
   get batchSize(): number {
@@ -125,7 +161,7 @@ export class Aggregator {
    * this process stored is remembered, so the usual case is one request; if another writer
    * changed the key meanwhile, the update is refused and redone from the stored value.
    */
-  async store(key: string, msgs: BusMessage[], running: () => boolean): Promise<TrialSummary | undefined> {
+  async store(key: string, msgs: BusMessage[], running: () => boolean): Promise<Stored | undefined> {
     const stopping = new Error('stopping');
     try {
       return await retry(async (attempt) => {
@@ -137,11 +173,18 @@ export class Aggregator {
           known = { revision: live ? entry!.revision : 0, summary: live ? entry!.json<TrialSummary>() : undefined };
         }
         let next = known.summary;
-        for (const m of msgs) next = applyMessage(next, m);
+        const refused: number[] = [];
+        msgs.forEach((m, i) => {
+          // A flood of new steps must not grow the summary past what a KV value can hold.
+          if (!isEvent(m) && next && next.steps.length >= this.maxSummarySteps && !hasStep(next.steps, m.step)) refused.push(i);
+          else next = applyMessage(next, m);
+        });
         const value = JSON.stringify(next);
+        // Nothing new (redelivered or repeated messages): no write.
+        if (!next || (known.summary && value === JSON.stringify(known.summary))) return { summary: next, refused, changed: false };
         const revision = known.revision ? await this.kv.update(key, value, known.revision) : await this.kv.create(key, value);
-        this.remember(key, revision, next!);
-        return next;
+        this.remember(key, revision, next);
+        return { summary: next, refused, changed: true };
       }, {
         // a conflict is retried at once from the stored value; then with growing pauses
         delayMs: backoff(20, 1000, 1),
@@ -171,6 +214,24 @@ export class Aggregator {
 
 /** Summaries remembered between batches (about 1 KB each). */
 const KNOWN_SUMMARIES = 20_000;
+
+/** What storing one trial's messages did: indices of `msgs` refused (too many steps). */
+interface Stored {
+  summary: TrialSummary | undefined;
+  refused: number[];
+  changed: boolean;
+}
+
+function hasStep(steps: number[], step: number): boolean {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid] < step) lo = mid + 1;
+    else hi = mid;
+  }
+  return steps[lo] === step;
+}
 
 /**
  * The consumer of one stream: delivered messages are queued and handled in batches. The
@@ -229,29 +290,20 @@ class StreamPart {
   }
 
   private async handle(batch: JsMsg[]): Promise<void> {
-    const groups = new Map<string, { msgs: JsMsg[]; parsed: BusMessage[] }>();
+    const groups = new Map<string, Group>();
     for (const m of batch) {
-      let parsed: BusMessage | undefined;
-      let problem: string | undefined;
-      let key = '';
-      try {
-        ({ message: parsed, problem } = parseBusMessage(m.json()));
-        if (parsed) key = trialKey(parsed.sweepId, parsed.trialId);
-      } catch (err) {
-        // not JSON, or a sweep id that cannot be a key
-        problem = errorMessage(err);
-      }
-      if (problem) {
-        // Malformed: redelivering cannot help.
-        this.agg.stats.rejected++;
-        this.agg.log(`dropping message ${m.seq} on ${m.subject}: ${problem}`);
-        m.term();
+      // The size is looked at before anything is parsed; malformed: redelivering cannot help.
+      const d = decodeBusMessage(m.data, m.subject);
+      if (!d.message) {
+        this.agg.reject(m, d.reason, d.problem);
         continue;
       }
+      const key = trialKey(d.message.sweepId, d.message.trialId);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { msgs: [], parsed: [] }));
+      if (!g) groups.set(key, (g = { sweepId: d.message.sweepId, trialId: d.message.trialId, storedAtMs: 0, msgs: [], parsed: [] }));
       g.msgs.push(m);
-      g.parsed.push(parsed!);
+      g.parsed.push(d.message);
+      g.storedAtMs = Math.max(g.storedAtMs, m.time.getTime());
     }
     const entries = [...groups.entries()];
     const running = () => this.running;
@@ -260,11 +312,28 @@ class StreamPart {
     const width = 64;
     for (let i = 0; i < entries.length; i += width) {
       await Promise.all(entries.slice(i, i + width).map(async ([key, g]) => {
-        const summary = await this.agg.store(key, g.parsed, running);
-        if (!summary) return; // stopping: leave unacknowledged, it will be redelivered
-        for (const m of g.msgs) m.ack();
-        stored += g.msgs.length;
-        callHook(this.agg.hooks, 'trialSummary', summary);
+        let membership;
+        try {
+          membership = await this.agg.planned.check(g.sweepId, g.trialId, g.storedAtMs);
+        } catch (err) {
+          // plans unreadable now: leave unacknowledged, they come back after the ack wait
+          callHook(this.agg.hooks, 'apiError', 'nats');
+          this.agg.log(`reading the plans of sweep ${g.sweepId}: ${errorMessage(err)}`);
+          return;
+        }
+        if (membership === 'unknown-trial') {
+          for (const m of g.msgs) this.agg.reject(m, 'unknown-trial', `trial ${g.trialId} is not planned by sweep ${g.sweepId}`);
+          return;
+        }
+        const result = await this.agg.store(key, g.parsed, running);
+        if (!result) return; // stopping: leave unacknowledged, it will be redelivered
+        const refused = new Set(result.refused);
+        g.msgs.forEach((m, j) => {
+          if (refused.has(j)) this.agg.reject(m, 'too-many-steps', `trial ${g.trialId} has ${this.agg.maxSummarySteps} evaluation points already`);
+          else m.ack();
+        });
+        stored += g.msgs.length - refused.size;
+        if (result.changed && result.summary) callHook(this.agg.hooks, 'trialSummary', result.summary);
       }));
     }
     if (stored) {
@@ -272,6 +341,15 @@ class StreamPart {
       callHook(this.agg.hooks, 'ingested', this.kind, stored);
     }
   }
+}
+
+interface Group {
+  sweepId: string;
+  trialId: string;
+  /** when the server stored the group's newest message (ms) */
+  storedAtMs: number;
+  msgs: JsMsg[];
+  parsed: BusMessage[];
 }
 
 async function durableConsumer(nc: NatsConnection, stream: string, durable: string, filter: string, ackWaitMs: number, maxAckPending: number): Promise<Consumer> {

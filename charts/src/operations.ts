@@ -61,6 +61,8 @@ export const operationsDashboard: DashboardSpec = {
           queries: [{ expr: `count by (sweep) (${LIVE.trainLoss}${S})`, legend: '{{sweep}}' }] },
         { kind: 'timeseries', title: 'API errors by kind', unit: 'short', width: 12, description: 'Failed calls per minute: kubernetes (trial Jobs and their watches, from the orchestrator), nats (JetStream, from the aggregator).',
           queries: [{ expr: `60 * sum by (kind) (rate(${OPS.apiErrors}${RATE}))`, legend: '{{kind}}' }] },
+        { kind: 'timeseries', title: 'Messages dropped by reason', unit: 'short', width: 12, description: 'Malformed or hostile bus messages dropped per minute (too large, not JSON, ids not those of their subject, a trial never planned, ...; docs/robustness.md).',
+          queries: [{ expr: `60 * sum by (reason) (rate(${OPS.rejected}${RATE}))`, legend: '{{reason}}' }] },
       ],
     },
     {

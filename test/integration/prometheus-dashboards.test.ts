@@ -68,6 +68,7 @@ async function playSweep(t: Telemetry): Promise<void> {
     h.consumerLag?.('events', 0);
     if (step === 4) {
       h.apiError('nats');
+      h.messageRejected?.('not-json');
       h.trialAttemptFailed?.({ ...trials[3].info, attempt: 2, kind: 'Evicted', retryable: true, message: 'node drained' });
     }
     await sleep(700);

@@ -4,8 +4,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { BackendConfig } from '../../core/config/trial.js';
 import { isEvent, type BusMessage, type FinalMetrics } from '../../core/messages.js';
-import type { TrialResult } from '../../core/outcome.js';
-import { parseBusMessage } from '../../core/message-schema.js';
+import { OUTCOMES, type TrialResult } from '../../core/outcome.js';
+import { parseBusMessage, type RejectReason } from '../../core/message-schema.js';
+import { MAX_EVAL_POINTS } from '../../core/config/bounds.js';
 import type { RunRequest, TrialJob, WorkerReport } from './protocol.js';
 import type { DataAccess } from '../../core/tasks/file/data-roots.js';
 
@@ -22,6 +23,8 @@ export interface PoolOptions {
   onMessage(message: BusMessage): void;
   /** a trial was handed to a worker */
   onStart?(job: TrialJob): void;
+  /** a worker's report was dropped (malformed, another trial's, a step repeated, a flood) */
+  onRejected?(reason: RejectReason, problem: string, job: TrialJob): void;
   /** pass the workers' stdout/stderr through (otherwise kept only for crash messages) */
   inheritOutput?: boolean;
   /** grace period between SIGTERM and SIGKILL when stopping */
@@ -35,7 +38,13 @@ interface Running {
   backend?: string;
   lrConvention?: string;
   final: FinalMetrics;
+  /** step of the last metric message accepted (-1: none yet), and how many were */
+  lastStep: number;
+  metrics: number;
 }
+
+/** Most metric messages of one attempt: the evaluation points a trial may have (and its last step). */
+const MAX_METRICS_PER_ATTEMPT = MAX_EVAL_POINTS + 2;
 
 interface Worker {
   child: ChildProcess;
@@ -86,7 +95,7 @@ export class WorkerPool {
         worker = this.spawn();
       }
       const { job, resolve } = this.queue.shift()!;
-      worker.running = { job, resolve, startedAt: Date.now(), final: { step: 0 } };
+      worker.running = { job, resolve, startedAt: Date.now(), final: { step: 0 }, lastStep: -1, metrics: 0 };
       const req: RunRequest = { type: 'run', backend: this.opts.backend, data: this.opts.data, job };
       worker.child.send(req);
       this.opts.onStart?.(job);
@@ -103,7 +112,7 @@ export class WorkerPool {
       for (const line of s.split('\n')) if (line.trim()) worker.tail.push(line.trim());
       if (worker.tail.length > TAIL_LINES) worker.tail.splice(0, worker.tail.length - TAIL_LINES);
     });
-    child.on('message', (m: WorkerReport) => this.onReport(worker, m));
+    child.on('message', (m: unknown) => this.onReport(worker, m));
     let ended = false;
     const end = (how: string) => {
       if (ended) return;
@@ -124,15 +133,27 @@ export class WorkerPool {
     return worker;
   }
 
-  private onReport(worker: Worker, m: WorkerReport): void {
+  /** Drops a report: counted and logged by the runner; kept for the failure message, should the worker then die. */
+  private reject(worker: Worker, r: Running, reason: RejectReason, problem: string): void {
+    worker.tail.push(`dropped a ${reason} message of trial ${r.job.trialId}: ${problem}`);
+    if (worker.tail.length > TAIL_LINES) worker.tail.splice(0, worker.tail.length - TAIL_LINES);
+    this.opts.onRejected?.(reason, problem, r.job);
+  }
+
+  private onReport(worker: Worker, raw: unknown): void {
     const r = worker.running;
     if (!r) return;
-    if (m.type === 'bus') {
-      const { message: msg, problem } = parseBusMessage(m.message);
-      if (!msg) {
-        // kept for the failure message, should the worker then die
-        worker.tail.push(`dropped a malformed message of trial ${r.job.trialId}: ${problem}`);
-        return;
+    const m = raw as Partial<WorkerReport> | null;
+    if (m?.type === 'bus') {
+      const { message: msg, reason, problem } = parseBusMessage((m as { message?: unknown }).message);
+      if (!msg) return this.reject(worker, r, reason, problem);
+      // A worker runs one trial at a time: anything else it reports is not that trial's.
+      if (msg.sweepId !== r.job.sweepId || msg.trialId !== r.job.trialId) return this.reject(worker, r, 'id-mismatch', 'sweepId/trialId differ from the trial the worker runs');
+      if (!isEvent(msg)) {
+        if (msg.step <= r.lastStep) return this.reject(worker, r, 'step-not-increasing', `step ${msg.step} after step ${r.lastStep}`);
+        if (r.metrics >= MAX_METRICS_PER_ATTEMPT) return this.reject(worker, r, 'too-many-steps', `more than ${MAX_METRICS_PER_ATTEMPT} evaluation points`);
+        r.lastStep = msg.step;
+        r.metrics++;
       }
       if (isEvent(msg)) {
         if (msg.event === 'started') {
@@ -143,10 +164,20 @@ export class WorkerPool {
         r.final = { ...r.final, step: msg.step, trainLoss: msg.trainLoss, testLoss: msg.testLoss, accuracy: msg.accuracy };
       }
       this.opts.onMessage(msg);
-    } else if (m.type === 'result') {
+    } else if (m?.type === 'result') {
       worker.running = undefined;
-      r.resolve(m.result);
+      const result = (m as { result?: unknown }).result;
+      const problem = resultProblem(result, r.job.trialId);
+      if (problem) {
+        // The trial ends either way; what it reported cannot be recorded, so it failed.
+        this.reject(worker, r, problem.reason, problem.text);
+        r.resolve({ ...crashResult(r, '', []), error: `the worker reported a malformed result (${problem.text})` });
+      } else {
+        r.resolve(result as TrialResult);
+      }
       this.pump();
+    } else {
+      this.reject(worker, r, 'bad-field', 'not a worker report');
     }
   }
 
@@ -171,6 +202,17 @@ export class WorkerPool {
     await Promise.all(workers.map((w) => w.exited));
     clearTimeout(timer);
   }
+}
+
+/** Why a worker's `result` cannot be recorded for `trialId`, if it cannot. */
+function resultProblem(raw: unknown, trialId: string): { reason: RejectReason; text: string } | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { reason: 'not-object', text: 'result: not an object' };
+  const res = raw as Partial<Record<keyof TrialResult, unknown>>;
+  if (res.trialId !== trialId) return { reason: 'id-mismatch', text: 'result: trialId differs from the trial the worker runs' };
+  if (!(OUTCOMES as readonly unknown[]).includes(res.outcome)) return { reason: 'bad-field', text: 'result.outcome: not an outcome' };
+  if (typeof res.step !== 'number' || !Number.isInteger(res.step) || res.step < 0) return { reason: 'bad-number', text: 'result.step: must be a non-negative integer' };
+  if (typeof res.final !== 'object' || res.final === null) return { reason: 'bad-field', text: 'result.final: not an object' };
+  return undefined;
 }
 
 function crashResult(r: Running, how: string, tail: string[]): TrialResult {

@@ -24,6 +24,9 @@ import { writeSweepSummary } from './summary.js';
 import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
 import { type DataAccess, trainerDataAccess } from '../../core/tasks/file/data-roots.js';
 import { preflightGate } from './preflight.js';
+import { RateLimitedLog } from '../../core/rate-limited-log.js';
+import { printable } from '../printable.js';
+import type { RejectReason } from '../../core/message-schema.js';
 
 export interface RunOptions {
   /** output folder */
@@ -160,6 +163,12 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
   const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), scheduler.searchDone ? scheduler.unstarted || 1 : Infinity));
   let aborted = false;
   let fatal: unknown;
+  // A dropped worker report: counted by reason, one line per reason per 10 s (a flood stays quiet).
+  const rejectLog = new RateLimitedLog<RejectReason>((line) => opts.progress.log(line), 10_000);
+  const onRejected = (reason: RejectReason, problem: string, job: { trialId: string }) => {
+    callHook(opts.hooks, 'messageRejected', reason);
+    rejectLog.note(reason, printable(`note: dropped a message of trial ${job.trialId}: ${reason}: ${problem}`));
+  };
   const onMessage = (m: BusMessage) => {
     if (aborted || isEvent(m)) return;
     try {
@@ -169,7 +178,7 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
       stop(err);
     }
   };
-  const pool = trialPool(resolved, workers, opts, onMessage);
+  const pool = trialPool(resolved, workers, opts, onMessage, onRejected);
   let closing: Promise<void> | undefined;
   const stop = (err?: unknown) => {
     if (err !== undefined && fatal === undefined) fatal = err;
@@ -253,7 +262,10 @@ interface TrialPool {
 }
 
 /** Built-in trials run in the worker processes; a command trainer's as processes of their own. */
-function trialPool(resolved: AnyResolvedSweep, workers: number, opts: RunOptions, onMessage: (m: BusMessage) => void): TrialPool {
+function trialPool(
+  resolved: AnyResolvedSweep, workers: number, opts: RunOptions, onMessage: (m: BusMessage) => void,
+  onRejected: (reason: RejectReason, problem: string, job: { trialId: string }) => void,
+): TrialPool {
   if (isCommandSweep(resolved)) {
     const pool = new CommandPool({
       trainer: resolved.spec.trainer, cwd: opts.cwd ?? process.cwd(), maxAttempts: resolved.spec.execution.maxAttempts,
@@ -274,6 +286,7 @@ function trialPool(resolved: AnyResolvedSweep, workers: number, opts: RunOptions
     data: opts.data ?? trainerDataAccess(),
     inheritOutput: opts.inheritOutput,
     onStart: () => opts.progress.trialStarted(),
+    onRejected,
     onMessage,
   });
   return {

@@ -26,6 +26,8 @@ export const OPS = {
   lag: 'sweep_aggregator_lag_messages',
   /** counter {kind}: failed calls to Kubernetes, NATS, Temporal, ... */
   apiErrors: 'sweep_api_errors_total',
+  /** counter {reason}: bus messages dropped as malformed or hostile (reasons: core/message-schema.ts) */
+  rejected: 'sweep_messages_rejected_total',
 } as const;
 
 /** Live series of running trials {sweep, trial}; removed when the trial ends. */

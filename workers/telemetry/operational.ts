@@ -3,6 +3,7 @@
 // label here; per-sweep label sets are removed when the sweep leaves the recent window.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { OUTCOMES, type Outcome } from '../../core/outcome.js';
+import { REJECT_REASONS, type RejectReason } from '../../core/message-schema.js';
 import { POD_START_BUCKETS, TRIAL_DURATION_BUCKETS } from './buckets.js';
 import { OPS } from './names.js';
 import { BoundedLabel } from './recent.js';
@@ -23,6 +24,7 @@ export class OperationalMetrics {
   readonly ingested: Counter<'stream'>;
   readonly lag: Gauge<'stream'>;
   readonly apiErrors: Counter<'kind'>;
+  readonly rejected: Counter<'reason'>;
 
   /** attempts running now, per sweep */
   private readonly runningBySweep = new Map<string, Set<string>>();
@@ -53,6 +55,7 @@ export class OperationalMetrics {
     this.ingested = new Counter({ name: OPS.ingested, help: 'Bus messages stored into trial summaries, by stream.', labelNames: ['stream'], registers });
     this.lag = new Gauge({ name: OPS.lag, help: 'Messages stored in a stream but not yet aggregated.', labelNames: ['stream'], registers });
     this.apiErrors = new Counter({ name: OPS.apiErrors, help: 'Failed calls to the Kubernetes API (trial Jobs and their watches) and to NATS JetStream (aggregator), by kind.', labelNames: ['kind'], registers });
+    this.rejected = new Counter({ name: OPS.rejected, help: 'Bus messages dropped as malformed or hostile, by reason.', labelNames: ['reason'], registers });
     for (const outcome of OUTCOMES) this.duration.zero({ outcome });
   }
 
@@ -106,6 +109,11 @@ export class OperationalMetrics {
 
   apiError(kind: string): void {
     this.apiErrors.inc({ kind: this.apiKinds.value(kind) });
+  }
+
+  /** A received message was dropped; `reason` is one of REJECT_REASONS (a closed label set). */
+  messageRejected(reason: RejectReason): void {
+    if ((REJECT_REASONS as readonly string[]).includes(reason)) this.rejected.inc({ reason });
   }
 
   /** Removes the sweep's label sets (it left the window of recent sweeps). */

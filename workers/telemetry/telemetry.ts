@@ -4,6 +4,7 @@
 import type { Registry } from 'prom-client';
 import type { TelemetryHooks } from '../../activities/telemetry.js';
 import type { Outcome } from '../../core/outcome.js';
+import type { RejectReason } from '../../core/message-schema.js';
 import { LiveTrialGauges, type LiveValues } from './live.js';
 import { NightlyGauges, type NightlyRun } from './nightly.js';
 import { OperationalMetrics, type Stream } from './operational.js';
@@ -61,6 +62,7 @@ export interface Telemetry {
   metricsIngested(n: number, stream?: Stream): void;
   consumerLag(n: number, stream?: Stream): void;
   apiError(kind: string): void;
+  messageRejected(reason: RejectReason): void;
   liveMetric(sweep: string, trial: string, values: LiveValues): void;
   trialEnded(sweep: string, trial: string): void;
   sweepSummary(sweep: string, summary: unknown): void;
@@ -125,6 +127,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
     metricsIngested: (n, stream) => ops.metricsIngested(n, stream),
     consumerLag: (n, stream) => ops.consumerLag(n, stream),
     apiError: (kind) => ops.apiError(kind),
+    messageRejected: (reason) => ops.messageRejected(reason),
     liveMetric(sweep, trial, values) {
       sweeps.touch(sweep);
       live.set(sweep, trial, values);
@@ -187,6 +190,7 @@ function telemetryHooks(t: Omit<Telemetry, 'hooks'>, now: () => number): SweepTe
     },
     metric: (m) => t.liveMetric(m.sweepId, m.trialId, m),
     apiError: (kind) => t.apiError(kind),
+    messageRejected: (reason) => t.messageRejected(reason),
     nightlyAnalyzed: (i) => t.nightlyRun(i.schedule, { sweepId: i.sweepId, summary: i.summary }, i.previous),
   };
 }
