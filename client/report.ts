@@ -10,7 +10,7 @@ import { PREFLIGHT_FILE } from '../core/preflight/run.js';
 import { FolderLock } from '../core/output/lock.js';
 import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
-import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
+import { SweepNotFoundError, collectSweep, writeSweepFolder } from '../store/sweep-data.js';
 import { PlanStore } from '../store/plans.js';
 import { resolveStoredSpec } from '../core/stored-spec.js';
 
@@ -25,7 +25,7 @@ export interface ReportResult {
 export async function downloadReport(nc: NatsConnection, sweepId: string, dir: string): Promise<ReportResult> {
   const plans = await PlanStore.open(nc);
   const spec = await plans.spec(sweepId);
-  if (spec === undefined) throw new Error(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
+  if (spec === undefined) throw new SweepNotFoundError(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
   const name = resolveStoredSpec(spec).spec.name;
   // One writer per folder, like `sweep run`; held until every file is in place.
   const lock = FolderLock.acquire(dir, 'sweep report', { create: true });
@@ -62,7 +62,7 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
     const out = await writeSweepFolder(tmp, data);
     await out.close();
     // the scratch folder is private to this process: the lock on `dir` covers it
-    await analyzeFolder(tmp, { planned: data.plans.length, lock });
+    await analyzeFolder(tmp, { planned: data.plans.length, lock, sweepId, cancelled: data.cancelled });
     const files = readdirSync(tmp).filter((f) => (Object.values(OUTPUT_FILES) as string[]).includes(f));
     for (const f of files) renameSync(join(tmp, f), join(dir, f));
     return { dir, complete: false, files, trials: data.records.length };

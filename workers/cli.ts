@@ -11,6 +11,13 @@ import { printable } from './printable.js';
 import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { UsageError } from './usage-error.js';
+import { SweepIdError } from '../core/sweep-id.js';
+import { SweepIdReused, SweepNotFound } from '../client/sweep-client.js';
+import { ScheduleCronError, ScheduleNameError, ScheduleNotFound } from '../client/schedules.js';
+import { SweepNotFoundError } from '../store/sweep-data.js';
+
+/** Errors that mean the command named something invalid or absent: exit 2, like a bad flag. */
+const INPUT_ERRORS = [UsageError, IntegerOptionError, SweepIdError, SweepIdReused, SweepNotFound, SweepNotFoundError, ScheduleNameError, ScheduleNotFound, ScheduleCronError];
 
 /** Lines of problems printed after the first one. */
 export const MAX_SHOWN = 50;
@@ -33,8 +40,8 @@ export function reportError(err: unknown): number {
     for (const line of err.message.split('\n')) console.error(`sweep: ${line}`);
     return 3;
   }
-  if (err instanceof UsageError || err instanceof IntegerOptionError) {
-    console.error(`sweep: ${err.message}`);
+  if (INPUT_ERRORS.some((type) => err instanceof type)) {
+    console.error(`sweep: ${firstLine(err)}`);
     return 2;
   }
   console.error(`sweep: ${firstLine(err)}`);

@@ -9,7 +9,7 @@
 // Settings fall back to SWEEP_TEMPORAL_ADDRESS, SWEEP_TEMPORAL_NAMESPACE, SWEEP_TASK_QUEUE,
 // SWEEP_NATS_URL and SWEEP_TRAINER_NATS_URL. SIGTERM/SIGINT shut it down: running trial
 // attempts are cancelled (their trainers stopped) and retried by another worker.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -91,12 +91,15 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
     connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs);
     const throttle = opts.heartbeatThrottleMs ?? 2000;
+    const maxTrials = opts.maxTrials ?? availableParallelism();
     const workerOptions: WorkerOptions = {
       connection,
       namespace: s.namespace,
       taskQueue: s.taskQueue,
       activities: createActivities({ nc, trainerNatsServers: opts.trainerNats ?? s.natsServers, executors, hooks: opts.hooks }),
-      maxConcurrentActivityTaskExecutions: opts.maxTrials ?? availableParallelism(),
+      maxConcurrentActivityTaskExecutions: maxTrials,
+      // `sweep status` sums the max-trials of the workers on a queue to say how many trials can run
+      identity: `${process.pid}@${hostname()} max-trials=${maxTrials}`,
       maxHeartbeatThrottleInterval: throttle,
       defaultHeartbeatThrottleInterval: throttle,
       shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,

@@ -46,13 +46,23 @@ export async function withClient<T>(flags: ConnectionFlags, fn: (c: SweepClient)
 /** One line: state, done/planned, outcomes, in flight, runs. */
 export function statusLine(s: SweepStatus): string {
   const p = s.progress;
+  // startTime is the first run's: the duration spans every continue-as-new run
   const ended = s.closeTime ? ` after ${formatDuration(s.closeTime.getTime() - s.startTime.getTime())}` : '';
   if (!p) return `${s.sweepId}: ${s.status.toLowerCase()}${ended}${s.failure ? `: ${s.failure}` : ''}${s.note ? ` (${s.note})` : ''}`;
-  const c = p.counts;
   const state = s.status === 'RUNNING' ? p.state : s.status.toLowerCase();
+  // before the first round is planned the workflow knows neither the name nor the trials
+  if (state === 'planning' && !p.name) return `${s.sweepId}: planning the first trials`;
+  const c = p.counts;
   return `${s.sweepId} (${p.name}): ${state}${ended}, ${p.finished}/${p.planned}${p.searchDone ? '' : '+'} trials done` +
     ` (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed${c.cancelled ? `, ${c.cancelled} cancelled` : ''})` +
-    `${p.inFlight ? `, ${p.inFlight} running` : ''}, ${p.runs} workflow run${p.runs === 1 ? '' : 's'}${s.failure ? `: ${s.failure}` : ''}`;
+    `${p.inFlight ? `, ${inFlight(s, p.inFlight)}` : ''}, ${p.runs} workflow run${p.runs === 1 ? '' : 's'}${s.failure ? `: ${s.failure}` : ''}`;
+}
+
+/** Trials in flight; when the workers have fewer trial slots, how many run and why the rest wait. */
+function inFlight(s: SweepStatus, n: number): string {
+  if (s.trialSlots === undefined) return `${n} running`;
+  return `${s.trialSlots} running and ${n - s.trialSlots} waiting for a trial slot` +
+    ` (the workers on task queue ${s.taskQueue} run at most ${s.trialSlots} trials at once: their --max-trials)`;
 }
 
 export function exitCodeFor(s: SweepStatus): number {
