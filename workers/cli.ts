@@ -12,12 +12,14 @@ import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { UsageError } from './usage-error.js';
 import { SweepIdError } from '../core/sweep-id.js';
-import { SweepIdReused, SweepNotFound } from '../client/sweep-client.js';
-import { ScheduleCronError, ScheduleNameError, ScheduleNotFound } from '../client/schedules.js';
-import { SweepNotFoundError } from '../store/sweep-data.js';
+import { SweepIdReused } from '../client/sweep-client.js';
+import { ScheduleCronError, ScheduleNameError } from '../client/schedules.js';
 
-/** Errors that mean the command named something invalid or absent: exit 2, like a bad flag. */
-const INPUT_ERRORS = [UsageError, IntegerOptionError, SweepIdError, SweepIdReused, SweepNotFound, SweepNotFoundError, ScheduleNameError, ScheduleNotFound, ScheduleCronError];
+/**
+ * Errors of invalid input: exit 2, like a bad flag. (An unknown but well-formed sweep id or
+ * schedule name is a lookup that found nothing: 1, as scripts polling `sweep status` expect.)
+ */
+const INPUT_ERRORS = [UsageError, IntegerOptionError, SweepIdError, SweepIdReused, ScheduleNameError, ScheduleCronError];
 
 /** Lines of problems printed after the first one. */
 export const MAX_SHOWN = 50;

@@ -177,7 +177,7 @@ export interface SweepActivities {
   planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo>;
   planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan[]>;
   runTrial(input: TrialActivityInput): Promise<TrialActivityResult>;
-  recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed'; attempt: number; error: string }): Promise<void>;
+  recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string }): Promise<void>;
   analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo>;
   coordCheckPreflight(input: { sweepId: string; spec: unknown; skip?: boolean }): Promise<PreflightInfo>;
 }

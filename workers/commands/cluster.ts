@@ -49,7 +49,8 @@ export function statusLine(s: SweepStatus): string {
   // startTime is the first run's: the duration spans every continue-as-new run
   const ended = s.closeTime ? ` after ${formatDuration(s.closeTime.getTime() - s.startTime.getTime())}` : '';
   if (!p) return `${s.sweepId}: ${s.status.toLowerCase()}${ended}${s.failure ? `: ${s.failure}` : ''}${s.note ? ` (${s.note})` : ''}`;
-  const state = s.status === 'RUNNING' ? p.state : s.status.toLowerCase();
+  // the workflow's own 'completed' comes a moment before Temporal closes the run
+  const state = s.status !== 'RUNNING' ? s.status.toLowerCase() : p.state === 'completed' ? 'finishing' : p.state;
   // before the first round is planned the workflow knows neither the name nor the trials
   if (state === 'planning' && !p.name) return `${s.sweepId}: planning the first trials`;
   const c = p.counts;
