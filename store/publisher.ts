@@ -4,6 +4,7 @@
 // everything was stored.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jserrors } from '@nats-io/jetstream/internal';
 import { eventsSubject, isEvent, messageId, metricsSubject, type BusMessage } from '../core/messages.js';
 import { backoff, retry } from '../core/retry.js';
 import { errorMessage } from '../core/error-message.js';
@@ -15,6 +16,8 @@ export interface PublisherOptions {
   ackTimeoutMs?: number;
   /** give up on a message after retrying this long (the trial attempt then fails and is retried) */
   giveUpAfterMs?: number;
+  /** called once when no stream holds a subject yet (the publishes keep retrying until giveUpAfterMs) */
+  onNoStream?: (subject: string, giveUpAfterMs: number) => void;
 }
 
 export interface PublisherStats {
@@ -45,6 +48,7 @@ export class JetStreamPublisher {
   private readonly maxInFlight: number;
   private readonly ackTimeoutMs: number;
   private readonly giveUpAfterMs: number;
+  private onNoStream: PublisherOptions['onNoStream'];
   readonly stats: PublisherStats = { published: 0, duplicates: 0, retries: 0 };
 
   constructor(nc: NatsConnection, opts: PublisherOptions = {}) {
@@ -52,6 +56,7 @@ export class JetStreamPublisher {
     this.maxInFlight = opts.maxInFlight ?? 64;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
     this.giveUpAfterMs = opts.giveUpAfterMs ?? 5 * 60_000;
+    this.onNoStream = opts.onNoStream;
   }
 
   publish(m: BusMessage): void {
@@ -92,8 +97,14 @@ export class JetStreamPublisher {
     try {
       const ack = await retry(() => this.js.publish(subject, payload, { msgID, timeout: this.ackTimeoutMs }), {
         delayMs: backoff(50, 2000),
-        retryIf: () => {
+        retryIf: (err) => {
           if (Date.now() >= deadline) return false;
+          // nobody answers on the subject: no stream holds it (the client calls that "not enabled")
+          if (err instanceof jserrors.JetStreamNotEnabled && this.onNoStream) {
+            const tell = this.onNoStream;
+            this.onNoStream = undefined;
+            tell(subject, this.giveUpAfterMs);
+          }
           this.stats.retries++;
           return true;
         },

@@ -90,6 +90,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       workflowId: childWorkflowId(sweepId, p.id),
       args: [{ sweepId, parentId: sweepId, trialId: p.id, config: p.config, execution: plan!.execution, options: o }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // a trial's workflow tasks wait on the same loaded worker as the sweep's (10 s by default)
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS,
     }).then(
       (handle) => {
         starting--;
