@@ -14,7 +14,7 @@ export async function followSweep(client: SweepClient, sweepId: string, interval
   const tty = !!process.stderr.isTTY;
   const bar = tty
     ? new cliProgress.SingleBar({
-      format: '{name} [{bar}] {value}/{total} | {running} running | {diverged} diverged | {failed} failed | {state} | eta {eta_h}',
+      format: '{name} [{bar}] {value}/{total} | {running} | {diverged} diverged | {failed} failed | {state} | eta {eta_h}',
       stream: process.stderr, hideCursor: true, clearOnComplete: false,
     }, cliProgress.Presets.shades_classic)
     : undefined;
@@ -35,7 +35,10 @@ export async function followSweep(client: SweepClient, sweepId: string, interval
       }
       const eta = p.finished > 0 ? ((Date.now() - t0) / p.finished) * (p.planned - p.finished) : Number.NaN;
       const payload = {
-        name: p.name, running: p.inFlight, diverged: p.counts.diverged, failed: p.counts.failed,
+        // trials beyond the workers' slots wait (statusLine says why)
+        name: p.name,
+        running: s.trialSlots === undefined ? `${p.inFlight} running` : `${s.trialSlots} running, ${p.inFlight - s.trialSlots} waiting`,
+        diverged: p.counts.diverged, failed: p.counts.failed,
         state: s.status === 'RUNNING' ? p.state : s.status.toLowerCase(), eta_h: formatDuration(eta),
       };
       if (bar) {
