@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
 import { parseIntegerOption } from '../integer-option.js';
+import { UsageError } from '../usage-error.js';
 import { formatDuration } from '../embedded/progress.js';
 import type { SweepStatus } from '../../client/sweep-client.js';
 
@@ -23,7 +24,23 @@ export function withConnectionFlags(cmd: Command): Command {
     .option('--connect-timeout <ms>', 'give up connecting after this long (env SWEEP_CONNECT_TIMEOUT_MS, default 5000)');
 }
 
+/** host:port (or host), an IPv6 address in brackets included: what Temporal's client accepts. */
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?$/;
+const NATS_SERVER = /^(?:(?:nats|tls|ws|wss):\/\/)?(?:[^@/\s]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?\/?$/;
+
+/** A malformed connection flag is invalid input (exit 2), not a server that cannot be reached. */
+function checkConnectionFlags(flags: ConnectionFlags): void {
+  if (flags.temporal !== undefined && !HOST_PORT.test(flags.temporal)) throw new UsageError(`--temporal: "${flags.temporal}" is not host:port`);
+  if (flags.nats !== undefined) {
+    const bad = flags.nats.split(',').map((u) => u.trim()).find((u) => !NATS_SERVER.test(u));
+    if (bad !== undefined) throw new UsageError(`--nats: "${bad}" is not a NATS server (nats://host:port, tls://host:port or host:port)`);
+  }
+  if (flags.namespace !== undefined && !flags.namespace.trim()) throw new UsageError('--namespace: must not be empty');
+  if (flags.taskQueue !== undefined && !flags.taskQueue.trim()) throw new UsageError('--task-queue: must not be empty');
+}
+
 export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
+  checkConnectionFlags(flags);
   let connectTimeoutMs: number | undefined;
   if (flags.connectTimeout !== undefined) {
     connectTimeoutMs = parseIntegerOption(flags.connectTimeout, '--connect-timeout', 1);
