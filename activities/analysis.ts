@@ -28,7 +28,7 @@ export function analysisActivities(deps: { nc: NatsConnection; hooks?: Telemetry
         await output.close();
         await writePreflightInto(deps.nc, input.sweepId, dir);
         heartbeat({ phase: 'analyzing' });
-        const { summary } = await analyzeFolder(dir, { planned: data.plans.length });
+        const { summary } = await analyzeFolder(dir, { planned: data.plans.length, sweepId: input.sweepId, cancelled: data.cancelled });
         const store = await openReportsStore(deps.nc);
         const files: string[] = [];
         for (const file of [...Object.values(OUTPUT_FILES), PREFLIGHT_FILE]) {

@@ -12,6 +12,7 @@ import type { PlanInfo } from '../workflows/types.js';
 import { readSweepEvents } from '../store/reader.js';
 import { PAGE_SIZE, PlanStore, specObject } from '../store/plans.js';
 import { resultFromEvents } from '../store/trial-result.js';
+import { specHash } from '../core/spec-hash.js';
 
 /** Resolves a spec inside the cluster; an invalid spec is a non-retryable failure. */
 export function resolveForCluster(spec: unknown): ResolvedSweep {
@@ -30,6 +31,17 @@ export function planningActivities(nc: NatsConnection) {
   return {
     async planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo> {
       const s = await plans();
+      // A sweep id holds one plan: a workflow started under an id planned with another spec
+      // (a reused id) fails instead of running the old plan under the new spec's name.
+      if (input.round === 0) {
+        const spec = await s.spec(input.sweepId);
+        if (spec !== undefined && specHash(spec) !== specHash(input.spec)) {
+          throw ApplicationFailure.create({
+            type: 'SweepIdReused', nonRetryable: true,
+            message: `sweep id ${input.sweepId} was planned with spec ${specHash(spec)}; this spec is ${specHash(input.spec)}: use another id`,
+          });
+        }
+      }
       const stored = await s.round(input.sweepId, input.round);
       if (stored) return stored;
       const resolved = resolveForCluster(input.spec);

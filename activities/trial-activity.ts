@@ -90,11 +90,16 @@ export function trialActivities(deps: TrialActivityDeps) {
       throw attemptFailure(deps, who, invalid ? 'InvalidConfig' : f.kind, f.retryable && !invalid, `${f.message}${tail}`);
     },
 
-    /** Stores the terminal event of a trial whose trainer could not (attempts exhausted). */
-    async recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed'; attempt: number; error: string }): Promise<void> {
+    /** Stores the terminal event of a trial whose trainer could not (attempts exhausted, or cancelled). */
+    async recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string }): Promise<void> {
+      let attempt = input.attempt;
+      if (input.outcome === 'cancelled') {
+        // the workflow does not know which attempt was stopped: the latest stored one (so this is its outcome)
+        for (const e of await readTrialEvents(deps.nc, input.sweepId, input.trialId)) attempt = Math.max(attempt, e.attempt ?? 1);
+      }
       const pub = new JetStreamPublisher(deps.nc, { giveUpAfterMs: 50_000 });
       pub.publish({
-        sweepId: input.sweepId, trialId: input.trialId, event: input.outcome, step: 0, attempt: input.attempt,
+        sweepId: input.sweepId, trialId: input.trialId, event: input.outcome, step: 0, attempt,
         error: firstLine(input.error), final: { step: 0 }, time: new Date().toISOString(),
       });
       await pub.flush();

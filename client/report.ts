@@ -11,7 +11,7 @@ import { PREFLIGHT_FILE } from '../core/preflight/run.js';
 import { FolderLock } from '../core/output/lock.js';
 import { openReportsStore, reportObject } from '../store/buckets.js';
 import { analyzeFolder } from '../core/analysis/folder.js';
-import { collectSweep, writeSweepFolder } from '../store/sweep-data.js';
+import { SweepNotFoundError, collectSweep, writeSweepFolder } from '../store/sweep-data.js';
 import { PlanStore } from '../store/plans.js';
 import { writePreflightInto } from '../store/preflight.js';
 import { resolveStoredSpec } from '../core/stored-spec.js';
@@ -27,7 +27,7 @@ export interface ReportResult {
 export async function downloadReport(nc: NatsConnection, sweepId: string, dir: string): Promise<ReportResult> {
   const plans = await PlanStore.open(nc);
   const spec = await plans.spec(sweepId);
-  if (spec === undefined) throw new Error(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
+  if (spec === undefined) throw new SweepNotFoundError(`sweep ${sweepId}: no results stored in NATS (unknown id, or it has not started planning yet)`);
   const name = resolveStoredSpec(spec).spec.name;
   // One writer per folder, like `sweep run`; held until every file is in place.
   const lock = FolderLock.acquire(dir, 'sweep report', { create: true });
@@ -66,7 +66,7 @@ async function writeReport(nc: NatsConnection, sweepId: string, dir: string, loc
     // the coord check ran before the first trial: its record (a failing one too) is in the summary
     await writePreflightInto(nc, sweepId, tmp);
     // the scratch folder is private to this process: the lock on `dir` covers it
-    await analyzeFolder(tmp, { planned: data.plans.length, lock });
+    await analyzeFolder(tmp, { planned: data.plans.length, lock, sweepId, cancelled: data.cancelled });
     const files = readdirSync(tmp).filter((f) => ([...Object.values(OUTPUT_FILES), PREFLIGHT_FILE] as string[]).includes(f));
     for (const f of files) renameSync(join(tmp, f), join(dir, f));
     return { dir, complete: false, files, trials: data.records.length };

@@ -2,7 +2,8 @@
 // spec; a firing that comes while the previous sweep still runs is skipped (overlap SKIP), so a
 // slow nightly sweep never piles up.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, ServiceError, type Client, type ScheduleSummary } from '@temporalio/client';
-import type { SweepInput } from '../workflows/types.js';
+import { WORKFLOW_TASK_TIMEOUT_MS, type SweepInput } from '../workflows/types.js';
+import { specHash } from '../core/spec-hash.js';
 import { SCHEDULE_NAME_PATTERN } from './ids.js';
 import { firstLine } from '../core/error-message.js';
 
@@ -31,6 +32,9 @@ export class ScheduleExistsError extends Error {
 /** Temporal refused the cron expression (the message says why). */
 export class ScheduleCronError extends Error {}
 
+/** No schedule of that name. */
+export class ScheduleNotFound extends Error {}
+
 /** gRPC status INVALID_ARGUMENT (grpc-js is not a dependency of ours) */
 const GRPC_INVALID_ARGUMENT = 3;
 
@@ -53,7 +57,11 @@ export async function createSchedule(client: Client, taskQueue: string, name: st
     await client.schedule.create({
       scheduleId: name,
       spec: { cronExpressions: [cron] },
-      action: { type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue, args: [input], workflowId: name },
+      // each firing gets its own id (<name>-<time>, Temporal's), the spec hash in its memo
+      action: {
+        type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue, args: [input], workflowId: name,
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS, memo: { specHash: specHash(input.spec) },
+      },
       // A firing missed while Temporal was briefly down still runs if it is at most an hour late.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
       memo: { cron, sweepName },
@@ -89,7 +97,7 @@ export async function describeSchedule(client: Client, name: string): Promise<Sc
   try {
     d = await client.schedule.getHandle(name).describe();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule named "${name}"`, { cause: err });
+    if (err instanceof ScheduleNotFoundError) throw new ScheduleNotFound(`no schedule named "${name}"`, { cause: err });
     throw err;
   }
   return {
@@ -103,11 +111,17 @@ export async function deleteSchedule(client: Client, name: string): Promise<void
   try {
     await client.schedule.getHandle(name).delete();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule named "${name}"`, { cause: err });
+    if (err instanceof ScheduleNotFoundError) throw new ScheduleNotFound(`no schedule named "${name}"`, { cause: err });
     throw err;
   }
 }
 
 export async function triggerSchedule(client: Client, name: string): Promise<void> {
-  await client.schedule.getHandle(name).trigger(ScheduleOverlapPolicy.SKIP);
+  checkScheduleName(name);
+  try {
+    await client.schedule.getHandle(name).trigger(ScheduleOverlapPolicy.SKIP);
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new ScheduleNotFound(`no schedule named "${name}"`, { cause: err });
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
 import { InvalidArgumentError } from '@nats-io/transport-node';
+import { jserrors } from '@nats-io/jetstream/internal';
 import { eventsSubject, isEvent, messageId, metricsSubject, type BusMessage } from '../core/messages.js';
 import { backoff, retry } from '../core/retry.js';
 import { errorMessage } from '../core/error-message.js';
@@ -17,6 +18,8 @@ export interface PublisherOptions {
   ackTimeoutMs?: number;
   /** give up on a message after retrying this long (the trial attempt then fails and is retried) */
   giveUpAfterMs?: number;
+  /** called once when no stream holds a subject yet (the publishes keep retrying until giveUpAfterMs) */
+  onNoStream?: (subject: string, giveUpAfterMs: number) => void;
 }
 
 export interface PublisherStats {
@@ -55,6 +58,7 @@ export class JetStreamPublisher {
   private readonly maxInFlight: number;
   private readonly ackTimeoutMs: number;
   private readonly giveUpAfterMs: number;
+  private onNoStream: PublisherOptions['onNoStream'];
   readonly stats: PublisherStats = { published: 0, duplicates: 0, retries: 0 };
 
   constructor(nc: NatsConnection, opts: PublisherOptions = {}) {
@@ -62,6 +66,7 @@ export class JetStreamPublisher {
     this.maxInFlight = opts.maxInFlight ?? 64;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
     this.giveUpAfterMs = opts.giveUpAfterMs ?? 5 * 60_000;
+    this.onNoStream = opts.onNoStream;
   }
 
   publish(m: BusMessage): void {
@@ -104,6 +109,12 @@ export class JetStreamPublisher {
         delayMs: backoff(50, 2000),
         retryIf: (err) => {
           if (Date.now() >= deadline || tooLarge(err)) return false;
+          // nobody answers on the subject: no stream holds it (the client calls that "not enabled")
+          if (err instanceof jserrors.JetStreamNotEnabled && this.onNoStream) {
+            const tell = this.onNoStream;
+            this.onNoStream = undefined;
+            tell(subject, this.giveUpAfterMs);
+          }
           this.stats.retries++;
           return true;
         },

@@ -23,6 +23,8 @@ export interface SweepData {
   metrics: MetricMessage[];
   /** trials planned but without an outcome yet (running, or cancelled) */
   unfinished: number;
+  /** trials whose latest attempt was cancelled (no record: a rerun runs them; counted in the summary) */
+  cancelled: number;
 }
 
 export class SweepNotFoundError extends Error {}
@@ -44,8 +46,10 @@ export async function collectSweep(nc: NatsConnection, sweepId: string, resolve:
     list.push(e);
   }
   const records: TrialRecord[] = [];
+  let cancelled = 0;
   for (const plan of plans) {
     const r = resultFromEvents(plan.id, byTrial.get(plan.id) ?? []);
+    if (r?.outcome === 'cancelled') cancelled++;
     if (!r || r.outcome === 'cancelled') continue;
     // The result fields alone (not the attempt and time resultFromEvents adds).
     const result: TrialResult = {
@@ -60,7 +64,7 @@ export async function collectSweep(nc: NatsConnection, sweepId: string, resolve:
   }
   const recorded = new Set(records.map((r) => r.id));
   const metrics = (await readSweepMetrics(nc, sweepId)).filter((m) => recorded.has(m.trialId));
-  return { sweepId, spec, resolved, plans, records, metrics, unfinished: plans.length - records.length };
+  return { sweepId, spec, resolved, plans, records, metrics, unfinished: plans.length - records.length, cancelled };
 }
 
 /**

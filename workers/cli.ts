@@ -12,6 +12,15 @@ import { isEntryPoint } from './entry-point.js';
 import { firstLine } from '../core/error-message.js';
 import { UsageError } from './usage-error.js';
 import { ignoreIpServernameWarning } from './tls-warnings.js';
+import { SweepIdError } from '../core/sweep-id.js';
+import { SweepIdReused } from '../client/sweep-client.js';
+import { ScheduleCronError, ScheduleNameError } from '../client/schedules.js';
+
+/**
+ * Errors of invalid input: exit 2, like a bad flag. (An unknown but well-formed sweep id or
+ * schedule name is a lookup that found nothing: 1, as scripts polling `sweep status` expect.)
+ */
+const INPUT_ERRORS = [UsageError, IntegerOptionError, SweepIdError, SweepIdReused, ScheduleNameError, ScheduleCronError];
 
 /** Lines of problems printed after the first one. */
 export const MAX_SHOWN = 50;
@@ -34,8 +43,8 @@ export function reportError(err: unknown): number {
     for (const line of err.message.split('\n')) console.error(`sweep: ${line}`);
     return 3;
   }
-  if (err instanceof UsageError || err instanceof IntegerOptionError) {
-    console.error(`sweep: ${err.message}`);
+  if (INPUT_ERRORS.some((type) => err instanceof type)) {
+    console.error(`sweep: ${firstLine(err)}`);
     return 2;
   }
   console.error(`sweep: ${firstLine(err)}`);

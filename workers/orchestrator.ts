@@ -15,7 +15,7 @@
 // SWEEP_NATS_URL, SWEEP_TRAINER_NATS_URL and SWEEP_TEMPORAL_TLS_* / SWEEP_TEMPORAL_API_KEY
 // (each also as _FILE). SIGTERM/SIGINT shut it down: running trial
 // attempts are cancelled (their trainers stopped) and retried by another worker.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -114,6 +114,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     aggregator = opts.aggregator === false ? undefined : await Aggregator.start({ nc, hooks: opts.hooks });
     connection = await connectTemporalNative(s.temporalAddress, s.connectTimeoutMs, s.temporalCredentials);
     const throttle = opts.heartbeatThrottleMs ?? 2000;
+    const maxTrials = opts.maxTrials ?? availableParallelism();
     const workerOptions: WorkerOptions = {
       connection,
       namespace: s.namespace,
@@ -122,7 +123,9 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
         nc, trainerNatsServers: opts.trainerNats ?? s.natsServers, executors, hooks: opts.hooks,
         ...(trainerNatsAuth ? { trainerNatsAuth } : {}), ...(opts.trialCredentials ? { trialCredentials: opts.trialCredentials } : {}),
       }),
-      maxConcurrentActivityTaskExecutions: opts.maxTrials ?? availableParallelism(),
+      maxConcurrentActivityTaskExecutions: maxTrials,
+      // `sweep status` sums the max-trials of the workers on a queue to say how many trials can run
+      identity: `${process.pid}@${hostname()} max-trials=${maxTrials}`,
       maxHeartbeatThrottleInterval: throttle,
       defaultHeartbeatThrottleInterval: throttle,
       shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,

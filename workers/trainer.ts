@@ -74,7 +74,10 @@ async function main(argv: string[]): Promise<number> {
     }
   };
   try {
-    const result = await trainAndPublish(launch, { nc, signal: abort.signal, onProgress });
+    // started before the orchestrator worker created the streams: say so once, then keep trying
+    const onNoStream = (subject: string, ms: number) => process.stderr.write(
+      `trainer: no JetStream stream holds ${subject} yet (an orchestrator worker creates the streams when it starts); retrying for up to ${Math.round(ms / 1000)} s\n`);
+    const result = await trainAndPublish(launch, { nc, signal: abort.signal, onProgress, publisher: { onNoStream } });
     process.stderr.write(`trainer: trial ${launch.trialId} ${result.outcome} at step ${result.step}${result.error ? `: ${result.error}` : ''}\n`);
     if (stopReason) return TRAINER_EXIT.terminated;
     return TRAINER_EXIT.ok;

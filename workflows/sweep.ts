@@ -8,8 +8,8 @@
 // next run by signal. Children outlive the hand-over (ParentClosePolicy ABANDON), so a run can
 // hand over at any time and the sweep's history stays bounded whatever the number of trials.
 import {
-  CancellationScope, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle,
-  isCancellation, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
+  CancellationScope, ParentClosePolicy, allHandlersFinished, condition, getExternalWorkflowHandle,
+  isCancellation, makeContinueAsNewFunc, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
 } from '@temporalio/workflow';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import type { TrialPlan } from '../core/search/strategy.js';
@@ -17,7 +17,7 @@ import { errorMessage } from '../core/error-message.js';
 import { pauseSignal, progressQuery, reportBySignal, resumeSignal, trialDoneSignal } from './definitions.js';
 import { trialWorkflow } from './trial.js';
 import {
-  NON_RETRYABLE_TYPES, childWorkflowId, type PlanInfo, type SweepActivities, type SweepCarry,
+  DEFAULT_MAX_TRIALS_PER_RUN, NON_RETRYABLE_TYPES, WORKFLOW_TASK_TIMEOUT_MS, childWorkflowId, type PlanInfo, type SweepActivities, type SweepCarry,
   type SweepInput, type SweepProgress, type SweepResult, type SweepState, type TrialDone,
 } from './types.js';
 
@@ -27,7 +27,7 @@ export const MAX_IN_FLIGHT = 500;
 export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const sweepId = workflowInfo().workflowId;
   const o = input.options ?? {};
-  const maxPerRun = o.maxTrialsPerRun ?? 500;
+  const maxPerRun = o.maxTrialsPerRun ?? DEFAULT_MAX_TRIALS_PER_RUN;
   const maxEvents = o.maxHistoryEvents ?? 8000;
   const planning = proxyActivities<SweepActivities>({
     startToCloseTimeout: 10 * 60_000,
@@ -45,6 +45,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const scheduler = carried ? Scheduler.restore(carried) : new Scheduler();
   let paused = carried?.paused ?? false;
   const runs = (carried?.runs ?? 0) + 1;
+  // The first run's start, so a sweep's duration spans every run (not only the latest one).
+  const startedAt = carried?.startedAt ?? workflowInfo().runStartTime.getTime();
   let state: SweepState = carried ? 'running' : 'planning';
 
   // ---- this run only ----
@@ -69,6 +71,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     parallelism: parallelism(),
     round: scheduler.roundNumber,
     runs,
+    startedAt,
   });
   // Every trial's end, by completion or by signal, goes the same way; a trial can report twice
   // (its completion and a signal asked for at a hand-over) and the scheduler counts it once.
@@ -87,6 +90,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       workflowId: childWorkflowId(sweepId, p.id),
       args: [{ sweepId, parentId: sweepId, trialId: p.id, config: p.config, execution: plan!.execution, options: o }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // a trial's workflow tasks wait on the same loaded worker as the sweep's (10 s by default)
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS,
     }).then(
       (handle) => {
         starting--;
@@ -146,8 +151,12 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
           .catch(() => { ended.push(id); })));
         await condition(() => ended.every((id) => !scheduler.isInFlight(id)) && allHandlersFinished());
         const snapshot = scheduler.snapshot();
-        const carry: SweepCarry = { ...snapshot, round: snapshot.round!, name: plan.name, execution: plan.execution, paused, runs };
-        return await continueAsNew<typeof sweepWorkflow>({ spec: input.spec, options: o, carry });
+        const carry: SweepCarry = { ...snapshot, round: snapshot.round!, name: plan.name, execution: plan.execution, paused, runs, startedAt };
+        // The memo (spec hash, first start) and the task timeout go on to the next run explicitly.
+        return await makeContinueAsNewFunc<typeof sweepWorkflow>({
+          memo: { ...workflowInfo().memo, startedAt },
+          workflowTaskTimeout: Math.max(workflowInfo().taskTimeoutMs, WORKFLOW_TASK_TIMEOUT_MS),
+        })({ spec: input.spec, options: o, carry });
       }
       const before = { inFlight: scheduler.inFlightCount, paused };
       await condition(() => scheduler.inFlightCount !== before.inFlight || paused !== before.paused || starting === 0 && canStart());
@@ -157,7 +166,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     const info = await analysis.analyzeSweep({ sweepId, spec: input.spec });
     state = 'completed';
     return {
-      sweepId, name: plan.name, planned: scheduler.planned, finished: scheduler.finished, counts: scheduler.counts, runs, analysis: info,
+      sweepId, name: plan.name, planned: scheduler.planned, finished: scheduler.finished, counts: scheduler.counts, runs, analysis: info, startedAt,
     };
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -5,7 +5,7 @@
 // by signal (trialDone) to whichever run is current when it ends.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
-  isCancellation, proxyActivities, setHandler,
+  isCancellation, patched, proxyActivities, setHandler,
 } from '@temporalio/workflow';
 import { errorMessage } from '../core/error-message.js';
 import { reportBySignal, trialDoneSignal } from './definitions.js';
@@ -43,6 +43,11 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
     done = { trialId: r.trialId, outcome: r.outcome, step: r.step, attempt: r.attempt, ...(r.error !== undefined ? { error: r.error } : {}) };
   } catch (err) {
     if (isCancellation(err)) {
+      // Stored like a trainer's outcome, so the report counts the cancelled trials as status does
+      // (patched: histories recorded before this replay without the activity).
+      if (patched('record-cancelled-trials')) {
+        await CancellationScope.nonCancellable(() => recordTrialEnd({ sweepId: input.sweepId, trialId: input.trialId, outcome: 'cancelled', attempt: 1, error: 'trial cancelled' }));
+      }
       if (viaSignal) await CancellationScope.nonCancellable(() => report(input, { trialId: input.trialId, outcome: 'cancelled', step: 0, attempt: 0 }));
       throw err;
     }

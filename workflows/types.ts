@@ -11,6 +11,24 @@ export type { OutcomeCounts, RoundInfo } from '../core/scheduler/scheduler.js';
 /** Task queue the orchestrator worker polls unless configured otherwise. */
 export const DEFAULT_TASK_QUEUE = 'sweeps';
 
+/**
+ * Workflow-task timeout of every sweep run (Temporal's default is 10 s). A worker that restarts
+ * replays the current run's history in one workflow task; on a loaded 2-core host a run of
+ * ~2,000 events took 19 s, so the runs are kept shorter (maxTrialsPerRun) and the timeout large.
+ */
+export const WORKFLOW_TASK_TIMEOUT_MS = 60_000;
+
+/** Trials one workflow run starts before it continues as new (bounds its history, see above). */
+export const DEFAULT_MAX_TRIALS_PER_RUN = 200;
+
+/** What a sweep workflow carries in its memo (set at submission, handed on at continue-as-new). */
+export interface SweepMemo {
+  /** specHash of the submitted spec document (core/spec-hash.ts) */
+  specHash?: string;
+  /** when the sweep's first run started, ms since the epoch */
+  startedAt?: number;
+}
+
 /** Knobs of a cluster run that are not part of the spec (worker-side timing, history bounds). */
 export interface SweepOptions {
   /** a trial attempt that sends no heartbeat for this long is retried elsewhere (default 30 s) */
@@ -19,7 +37,7 @@ export interface SweepOptions {
   trialTimeoutMs?: number;
   /** first retry delay of a trial attempt; doubles per attempt up to 5 min (default 5 s) */
   retryInitialIntervalMs?: number;
-  /** trials started by one workflow run before it continues as new (default 500) */
+  /** trials started by one workflow run before it continues as new (default 200) */
   maxTrialsPerRun?: number;
   /** history events of one run after which it continues as new, besides the server's hint (default 8,000) */
   maxHistoryEvents?: number;
@@ -53,6 +71,8 @@ export interface SweepCarry extends SchedulerSnapshot {
   paused: boolean;
   /** runs of this sweep so far, including the one that continues */
   runs: number;
+  /** when the first run started, ms since the epoch (absent in runs carried by older versions) */
+  startedAt?: number;
 }
 
 export interface SweepInput {
@@ -82,6 +102,8 @@ export interface SweepProgress {
   round: number;
   /** workflow runs so far (continue-as-new chain) */
   runs: number;
+  /** when the sweep's first run started, ms since the epoch */
+  startedAt?: number;
 }
 
 /** What a trial workflow reports to its sweep (signal and result). */
@@ -110,6 +132,8 @@ export interface SweepResult {
   counts: OutcomeCounts;
   runs: number;
   analysis: AnalysisInfo;
+  /** when the sweep's first run started, ms since the epoch */
+  startedAt?: number;
 }
 
 export interface TrialInput {
@@ -153,7 +177,7 @@ export interface SweepActivities {
   planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo>;
   planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan[]>;
   runTrial(input: TrialActivityInput): Promise<TrialActivityResult>;
-  recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed'; attempt: number; error: string }): Promise<void>;
+  recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string }): Promise<void>;
   analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo>;
   coordCheckPreflight(input: { sweepId: string; spec: unknown; skip?: boolean }): Promise<PreflightInfo>;
 }
@@ -162,7 +186,7 @@ export interface SweepActivities {
  * ApplicationFailure types that are never retried: another attempt cannot change them. (A
  * diverged trial is not a failure at all: the activity returns it as its result.)
  */
-export const NON_RETRYABLE_TYPES = ['InvalidConfig', 'InvalidSpec', 'UnknownExecutor', 'PreflightFailed'];
+export const NON_RETRYABLE_TYPES = ['InvalidConfig', 'InvalidSpec', 'UnknownExecutor', 'PreflightFailed', 'SweepIdReused'];
 
 export function childWorkflowId(sweepId: string, trialId: string): string {
   return `${sweepId}/trial/${trialId}`;

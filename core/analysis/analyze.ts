@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   /** trials the sweep plans in total (to report how many are missing) */
   planned?: number;
   sweepId?: string;
+  /** trials cancelled before they finished (they have no record): counted in summary.trials */
+  cancelled?: number;
 }
 
 /** Last record of each trial id wins (a resumed or retried sweep appends). */
@@ -87,6 +89,8 @@ export function analyzeSeries(
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Summary['trials'];
   counts.total = trials.length;
   for (const t of trials) if (t.outcome in counts) counts[t.outcome]++;
+  counts.cancelled += options.cancelled ?? 0;
+  counts.total += options.cancelled ?? 0;
   const summary: Summary = {
     version: SUMMARY_VERSION,
     sweepId: options.sweepId ?? trials[0]?.sweepId ?? null,
@@ -102,8 +106,9 @@ export function analyzeSeries(
     summary.missing.push('no finished trials yet: trials.jsonl is empty');
     return summary;
   }
-  if (options.planned !== undefined && options.planned > trials.length) {
-    summary.missing.push(`${options.planned - trials.length} of ${options.planned} planned trials have not finished: the summaries cover the rest`);
+  const unfinished = (options.planned ?? 0) - trials.length - (options.cancelled ?? 0);
+  if (options.planned !== undefined && unfinished > 0) {
+    summary.missing.push(`${unfinished} of ${options.planned} planned trials have not finished: the summaries cover the rest`);
   }
   if (counts.failed) summary.missing.push(`${counts.failed} trial(s) failed: their points are missing from every analysis`);
   if (counts.cancelled) summary.missing.push(`${counts.cancelled} trial(s) were cancelled: their points are missing`);

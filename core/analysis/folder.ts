@@ -27,6 +27,10 @@ export interface AnalyzeFolderOptions {
   lock?: FolderLock;
   /** notes the caller adds to summary.json */
   notes?: string[];
+  /** the sweep's id (a cluster sweep's workflow id); default the spec's name, the id of a `sweep run` */
+  sweepId?: string;
+  /** trials that were cancelled: not in trials.jsonl (a rerun runs them), counted in summary.trials */
+  cancelled?: number;
 }
 
 export interface AnalyzeFolderResult {
@@ -85,7 +89,8 @@ async function analyzeLocked(dir: string, opts: AnalyzeFolderOptions): Promise<A
   const specAxes = spec?.axes?.map((a) => a.path).filter((p): p is string => typeof p === 'string');
   const summary = analyzeSeries(trials, series, opts.analysis ?? spec?.analysis, specAxes?.length ? specAxes : undefined, {
     planned: opts.planned,
-    sweepId: typeof spec?.name === 'string' ? spec.name : undefined,
+    sweepId: opts.sweepId ?? (typeof spec?.name === 'string' ? spec.name : undefined),
+    ...(opts.cancelled ? { cancelled: opts.cancelled } : {}),
   });
   if (unreadable) summary.notes.push(`${unreadable} unreadable line(s) in trials.jsonl were skipped`);
   if (tornMetric !== null) summary.notes.push(tornMetricNote(tornMetric, trials));

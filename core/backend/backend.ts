@@ -75,6 +75,10 @@ export async function initBackend(config: Partial<BackendConfig> = {}): Promise<
       if (name === 'tfjs-node') throw new Error('backend tfjs-node is not available (package @tensorflow/tfjs-node did not load)');
     }
     if (name === 'cpu') {
+      // chosen on purpose (and named in each trial's started event): tfjs's "install our node
+      // backend" banner on its first tensor would only clutter the worker's log (PROD silences
+      // tfjs's console warnings and logs, nothing else)
+      tf.env().set('PROD', true);
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
       return { name: 'cpu', description: 'cpu (plain JavaScript, for debugging)' };
     }

@@ -10,7 +10,11 @@ export function register(program: Command): void {
     .option('--no-wait', 'return once the cancellation is requested'))
     .action(async (id: string, flags: ConnectionFlags & { wait: boolean }) => {
       await withClient(flags, async (client) => {
-        await client.cancel(id, { wait: flags.wait });
+        const r = await client.cancel(id, { wait: flags.wait });
+        if (r.noWorker) {
+          console.log(`${id}: cancellation requested; no worker is polling task queue ${r.taskQueue}, so the sweep stops when one starts`);
+          return;
+        }
         if (!flags.wait) {
           console.log(`${id}: cancellation requested`);
           return;

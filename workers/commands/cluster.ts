@@ -5,6 +5,7 @@ import { SweepClient } from '../../client/sweep-client.js';
 import { NATS_AUTH_FLAGS, resolveNatsAuth, type NatsAuthFlags } from '../../client/nats-settings.js';
 import type { TemporalAuthInput } from '../../client/temporal-auth.js';
 import { parseIntegerOption } from '../integer-option.js';
+import { UsageError } from '../usage-error.js';
 import { formatDuration } from '../embedded/progress.js';
 import type { SweepStatus } from '../../client/sweep-client.js';
 
@@ -48,7 +49,23 @@ export function temporalAuthFlags(flags: ConnectionFlags): TemporalAuthInput {
   };
 }
 
+/** host:port (or host), an IPv6 address in brackets included: what Temporal's client accepts. */
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?$/;
+const NATS_SERVER = /^(?:(?:nats|tls|ws|wss):\/\/)?(?:[^@/\s]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?\/?$/;
+
+/** A malformed connection flag is invalid input (exit 2), not a server that cannot be reached. */
+function checkConnectionFlags(flags: ConnectionFlags): void {
+  if (flags.temporal !== undefined && !HOST_PORT.test(flags.temporal)) throw new UsageError(`--temporal: "${flags.temporal}" is not host:port`);
+  if (flags.nats !== undefined) {
+    const bad = flags.nats.split(',').map((u) => u.trim()).find((u) => !NATS_SERVER.test(u));
+    if (bad !== undefined) throw new UsageError(`--nats: "${bad}" is not a NATS server (nats://host:port, tls://host:port or host:port)`);
+  }
+  if (flags.namespace !== undefined && !flags.namespace.trim()) throw new UsageError('--namespace: must not be empty');
+  if (flags.taskQueue !== undefined && !flags.taskQueue.trim()) throw new UsageError('--task-queue: must not be empty');
+}
+
 export async function connectClient(flags: ConnectionFlags): Promise<SweepClient> {
+  checkConnectionFlags(flags);
   let connectTimeoutMs: number | undefined;
   if (flags.connectTimeout !== undefined) {
     connectTimeoutMs = parseIntegerOption(flags.connectTimeout, '--connect-timeout', 1);
@@ -73,13 +90,24 @@ export async function withClient<T>(flags: ConnectionFlags, fn: (c: SweepClient)
 /** One line: state, done/planned, outcomes, in flight, runs. */
 export function statusLine(s: SweepStatus): string {
   const p = s.progress;
+  // startTime is the first run's: the duration spans every continue-as-new run
   const ended = s.closeTime ? ` after ${formatDuration(s.closeTime.getTime() - s.startTime.getTime())}` : '';
   if (!p) return `${s.sweepId}: ${s.status.toLowerCase()}${ended}${s.failure ? `: ${s.failure}` : ''}${s.note ? ` (${s.note})` : ''}`;
+  // the workflow's own 'completed' comes a moment before Temporal closes the run
+  const state = s.status !== 'RUNNING' ? s.status.toLowerCase() : p.state === 'completed' ? 'finishing' : p.state;
+  // before the first round is planned the workflow knows neither the name nor the trials
+  if (state === 'planning' && !p.name) return `${s.sweepId}: planning the first trials`;
   const c = p.counts;
-  const state = s.status === 'RUNNING' ? p.state : s.status.toLowerCase();
   return `${s.sweepId} (${p.name}): ${state}${ended}, ${p.finished}/${p.planned}${p.searchDone ? '' : '+'} trials done` +
     ` (${c.succeeded} succeeded, ${c.diverged} diverged, ${c.failed} failed${c.cancelled ? `, ${c.cancelled} cancelled` : ''})` +
-    `${p.inFlight ? `, ${p.inFlight} running` : ''}, ${p.runs} workflow run${p.runs === 1 ? '' : 's'}${s.failure ? `: ${s.failure}` : ''}`;
+    `${p.inFlight ? `, ${inFlight(s, p.inFlight)}` : ''}, ${p.runs} workflow run${p.runs === 1 ? '' : 's'}${s.failure ? `: ${s.failure}` : ''}`;
+}
+
+/** Trials in flight; when the workers have fewer trial slots, how many run and why the rest wait. */
+function inFlight(s: SweepStatus, n: number): string {
+  if (s.trialSlots === undefined) return `${n} running`;
+  return `${s.trialSlots} running and ${n - s.trialSlots} waiting for a trial slot` +
+    ` (the workers on task queue ${s.taskQueue} run at most ${s.trialSlots} trials at once: their --max-trials)`;
 }
 
 export function exitCodeFor(s: SweepStatus): number {

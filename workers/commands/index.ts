@@ -5,6 +5,7 @@ import { register as validate } from './validate.js';
 import { register as trial } from './trial.js';
 import { register as submit } from './submit.js';
 import { register as status } from './status.js';
+import { register as list } from './list.js';
 import { register as watch } from './watch.js';
 import { register as cancel } from './cancel.js';
 import { register as report } from './report.js';
@@ -18,6 +19,7 @@ export const commands: Array<(program: Command) => void> = [
   trial,
   submit,
   status,
+  list,
   watch,
   cancel,
   report,

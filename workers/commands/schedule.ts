@@ -1,4 +1,4 @@
-// `sweep schedule create|list|delete`: recurring sweeps as Temporal Schedules (a firing while
+// `sweep schedule create|list|trigger|delete`: recurring sweeps as Temporal Schedules (a firing while
 // the previous sweep of the schedule still runs is skipped).
 import type { Command } from 'commander';
 import { SweepClient } from '../../client/sweep-client.js';
@@ -55,6 +55,17 @@ export function register(program: Command): void {
           const last = s.recentSweeps.length ? `, last sweep ${s.recentSweeps[s.recentSweeps.length - 1]}` : '';
           console.log(`${s.name}: ${s.cron ?? '?'} (${s.sweepName ?? '?'})${s.paused ? ' paused' : ''}, ${next}${last}`);
         }
+      });
+    });
+
+  withConnectionFlags(schedule
+    .command('trigger')
+    .description('start the schedule\'s sweep now (skipped while its previous sweep still runs)')
+    .argument('<name>', 'schedule name'))
+    .action(async (name: string, flags: ConnectionFlags) => {
+      await withClient(flags, async (client) => {
+        await client.triggerSchedule(name);
+        console.log(`schedule ${name} triggered (see sweep schedule list for the sweep it started)`);
       });
     });
 

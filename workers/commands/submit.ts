@@ -30,10 +30,16 @@ export function register(program: Command): void {
       await withClient(flags, async (client) => {
         const s = await client.submit(spec, { yes: !!flags.yes, ...(flags.id ? { sweepId: flags.id } : {}), ...(flags.skipPreflight ? { options: { skipPreflight: true } } : {}) });
         console.log(s.sweepId);
-        process.stderr.write(`sweep ${s.name}: ${s.trials} trials submitted as ${s.sweepId} (task queue ${client.settings.taskQueue})\n`);
+        if (s.existing) {
+          // the id already holds this very spec: nothing is started again
+          process.stderr.write(`sweep ${s.name}: ${s.sweepId} already holds this spec (${s.specHash}, ${s.existing.toLowerCase()}): nothing submitted; see sweep status ${s.sweepId}\n`);
+        } else {
+          process.stderr.write(`sweep ${s.name}: ${s.trials} trials submitted as ${s.sweepId} (spec ${s.specHash}, task queue ${client.settings.taskQueue})\n`);
+        }
         if (!flags.wait) return;
-        const final = await followSweep(client, s.sweepId);
-        process.stderr.write(`${statusLine(final)}\n`);
+        const { final, lastLine } = await followSweep(client, s.sweepId);
+        // the follower may have printed the final line already (one line per change off a terminal)
+        if (statusLine(final) !== lastLine) process.stderr.write(`${statusLine(final)}\n`);
         process.exitCode = exitCodeFor(final);
       });
     });

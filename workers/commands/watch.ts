@@ -6,12 +6,15 @@ import { formatDuration } from '../embedded/progress.js';
 import { parseIntegerOption } from '../integer-option.js';
 import { exitCodeFor, statusLine, withClient, withConnectionFlags, type ConnectionFlags } from './cluster.js';
 
-/** Follows a sweep until it ends: a bar on a terminal, a line per change otherwise. */
-export async function followSweep(client: SweepClient, sweepId: string, intervalMs = 1000): Promise<SweepStatus> {
+/**
+ * Follows a sweep until it ends: a bar on a terminal, a line per change otherwise. Returns the
+ * last status and the last line printed (so the caller does not print the same line again).
+ */
+export async function followSweep(client: SweepClient, sweepId: string, intervalMs = 1000): Promise<{ final: SweepStatus; lastLine: string }> {
   const tty = !!process.stderr.isTTY;
   const bar = tty
     ? new cliProgress.SingleBar({
-      format: '{name} [{bar}] {value}/{total} | {running} running | {diverged} diverged | {failed} failed | {state} | eta {eta_h}',
+      format: '{name} [{bar}] {value}/{total} | {running} | {diverged} diverged | {failed} failed | {state} | eta {eta_h}',
       stream: process.stderr, hideCursor: true, clearOnComplete: false,
     }, cliProgress.Presets.shades_classic)
     : undefined;
@@ -32,7 +35,10 @@ export async function followSweep(client: SweepClient, sweepId: string, interval
       }
       const eta = p.finished > 0 ? ((Date.now() - t0) / p.finished) * (p.planned - p.finished) : Number.NaN;
       const payload = {
-        name: p.name, running: p.inFlight, diverged: p.counts.diverged, failed: p.counts.failed,
+        // trials beyond the workers' slots wait (statusLine says why)
+        name: p.name,
+        running: s.trialSlots === undefined ? `${p.inFlight} running` : `${s.trialSlots} running, ${p.inFlight - s.trialSlots} waiting`,
+        diverged: p.counts.diverged, failed: p.counts.failed,
         state: s.status === 'RUNNING' ? p.state : s.status.toLowerCase(), eta_h: formatDuration(eta),
       };
       if (bar) {
@@ -46,7 +52,7 @@ export async function followSweep(client: SweepClient, sweepId: string, interval
         lastLine = line;
       }
     }, { intervalMs, signal: ac.signal });
-    return final;
+    return { final, lastLine };
   } finally {
     process.off('SIGINT', onSig);
     bar?.stop();
@@ -62,7 +68,7 @@ export function register(program: Command): void {
     .action(async (id: string, flags: ConnectionFlags & { interval: string }) => {
       const interval = parseIntegerOption(flags.interval, '--interval', 100);
       await withClient(flags, async (client) => {
-        const s = await followSweep(client, id, interval);
+        const { final: s } = await followSweep(client, id, interval);
         console.log(statusLine(s));
         process.exitCode = s.status === 'RUNNING' ? 0 : exitCodeFor(s);
       });
