@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The base image of docker/*.Dockerfile made here from Debian's packages, instead of pulling
+# node:20-bookworm-slim and the CUDA image: debootstrap (minbase) of Debian trixie, whose nodejs
+# is 20.19 (bookworm's is 18, below the project's engines), with npm and CA certificates, from
+# the Debian mirror apt uses; committed with buildah as the local image `sweep-base:trixie`.
+# The Dockerfiles' stages copy node from /usr/local/bin and npm from /usr/local/lib/node_modules,
+# where the official Node images keep them: links put Debian's there. Cached: an existing image
+# is kept. Prints the image name.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/images-env.sh"
+image="${SWEEP_BASE_IMAGE:-localhost/sweep-base:trixie}"
+suite="${SWEEP_BASE_SUITE:-trixie}"
+if bah inspect --type image "$image" >/dev/null 2>&1; then echo "$image"; exit 0; fi
+"$here/install-buildah.sh" >/dev/null
+mirror="$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/* *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)"
+[ -n "$mirror" ] || mirror="$(sed -n 's/^deb \(http[^ ]*\) [a-z-]* main.*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n 1)"
+mirror="${mirror:-http://deb.debian.org/debian}"
+mkdir -p "$cache/images"
+rootfs="$(mktemp -d "$cache/images/rootfs.XXXXXX")"
+trap 'rm -rf "$rootfs"' EXIT
+echo "build-base-image.sh: debootstrap $suite from $mirror" >&2
+if ! debootstrap --variant=minbase --include=nodejs,npm,ca-certificates "$suite" "$rootfs" "$mirror" >&2; then
+  echo "build-base-image.sh: debootstrap failed; the end of its log:" >&2
+  tail -n 30 "$rootfs/debootstrap/debootstrap.log" >&2 || true
+  exit 1
+fi
+mkdir -p "$rootfs/usr/local/bin" "$rootfs/usr/local/lib/node_modules"
+ln -sf /usr/bin/node "$rootfs/usr/local/bin/node"
+ln -sfn /usr/share/nodejs/npm "$rootfs/usr/local/lib/node_modules/npm"
+rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
+ctr="$(bah from scratch)"
+mnt="$(bah mount "$ctr")"
+cp -a "$rootfs/." "$mnt/"
+bah umount "$ctr" >/dev/null
+bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd /bin/bash \
+  --label org.opencontainers.image.description="Debian $suite (minbase) with nodejs and npm, made by debootstrap" "$ctr"
+bah commit --quiet --rm "$ctr" "$image" >/dev/null
+echo "$image"
