@@ -5,13 +5,14 @@
 # the Debian mirror apt uses; committed with buildah as the local image `sweep-base:trixie`.
 # The Dockerfiles' stages copy node from /usr/local/bin and npm from /usr/local/lib/node_modules,
 # where the official Node images keep them: links put Debian's there. Cached: an existing image
-# is kept. Prints the image name.
+# is kept. Prints the image name; --cached: the same if it exists, else exit 1.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/images-env.sh"
 image="${SWEEP_BASE_IMAGE:-localhost/sweep-base:trixie}"
 suite="${SWEEP_BASE_SUITE:-trixie}"
-if bah inspect --type image "$image" >/dev/null 2>&1; then echo "$image"; exit 0; fi
+if command -v buildah >/dev/null && bah inspect --type image "$image" >/dev/null 2>&1; then echo "$image"; exit 0; fi
+[ "${1:-}" = --cached ] && exit 1
 "$here/install-buildah.sh" >/dev/null
 mirror="$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/* *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)"
 [ -n "$mirror" ] || mirror="$(sed -n 's/^deb \(http[^ ]*\) [a-z-]* main.*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n 1)"

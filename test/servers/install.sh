@@ -13,6 +13,7 @@
 # scipy        numpy + scipy venv, the power-law fit reference   PyPI (install-scipy.sh)
 # wasm         clang-16 + lld-16 (rebuilding the gemm .wasm)     Debian packages
 # openssl      openssl (test certificates)                       Debian package
+# images       buildah + a Debian base image for docker/*            Debian packages, debootstrap (build-base-image.sh)
 #
 # `npm test` runs it with no argument (everything). Only temporal, kube and manifests need a Go
 # toolchain, and only while they are not built yet; without one they are refused with exit 2
@@ -22,7 +23,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cache="${SWEEP_CACHE_DIR:-$root/.cache}"
-all=(temporal nats prometheus etcd kube manifests scipy wasm openssl)
+all=(temporal nats prometheus etcd kube manifests scipy wasm openssl images)
 go_built=(temporal kube manifests)
 
 usage() { echo "usage: install.sh [${all[*]}|all]... (or SWEEP_SERVERS=a,b; default all)" >&2; }
@@ -35,7 +36,7 @@ for c in "${asked[@]}"; do
     -h|--help) usage; exit 0 ;;
     all) for a in "${all[@]}"; do add "$a"; done ;;
     kube) add etcd; add kube ;;
-    temporal|nats|prometheus|etcd|manifests|scipy|wasm|openssl) add "$c" ;;
+    temporal|nats|prometheus|etcd|manifests|scipy|wasm|openssl|images) add "$c" ;;
     *) echo "install.sh: unknown component \"$c\"; choose from: ${all[*]} (or all)" >&2; usage; exit 2 ;;
   esac
 done
@@ -44,6 +45,7 @@ selected_has() { local c; for c in "${selected[@]}"; do [ "$c" = "$1" ] && retur
 script_for() {
   case "$1" in
     temporal) echo build-temporal.sh ;; kube) echo build-kube.sh ;; manifests) echo build-manifest-tools.sh ;; scipy) echo install-scipy.sh ;;
+    images) echo build-base-image.sh ;;
   esac
 }
 
@@ -91,7 +93,7 @@ done
 
 # Builds and the venv, cached in .cache/.
 start=$(date +%s)
-for c in temporal kube manifests scipy; do
+for c in temporal kube manifests scipy images; do
   selected_has "$c" || continue
   script="$here/$(script_for "$c")"
   if out="$("$script" --cached 2>/dev/null)"; then

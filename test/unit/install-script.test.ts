@@ -18,7 +18,7 @@ function install(args: string[], env: NodeJS.ProcessEnv): { code: number | null;
 test('install.sh refuses an unknown component with exit 2, listing the components', () => {
   const r = install(['temporal', 'natz'], { PATH: process.env.PATH });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /unknown component "natz"; choose from: temporal nats prometheus etcd kube manifests scipy wasm openssl/);
+  assert.match(r.stderr, /unknown component "natz"; choose from: temporal nats prometheus etcd kube manifests scipy wasm openssl images/);
 });
 
 test('install.sh without Go refuses the Go-built components not yet cached, naming them, before installing anything', () => {
