@@ -88,7 +88,7 @@ export function register(program: Command): void {
       const temporalPort = port(flags.temporalPort, '--temporal-port');
       const uiPort = !flags.ui ? null
         : flags.uiPort !== undefined ? port(flags.uiPort, '--ui-port')
-          : temporalPort === 0 ? 0 : temporalPort + 1000;
+          : temporalPort === 0 || temporalPort + 1000 > 65535 ? 0 : temporalPort + 1000;
       const cluster = new LocalCluster({
         dir: flags.dir,
         temporalPort,
