@@ -21,20 +21,25 @@ mkdir -p "$cache/images"
 rootfs="$(mktemp -d "$cache/images/rootfs.XXXXXX")"
 trap 'rm -rf "$rootfs"' EXIT
 echo "build-base-image.sh: debootstrap $suite from $mirror" >&2
-if ! debootstrap --variant=minbase --include=nodejs,npm,ca-certificates "$suite" "$rootfs" "$mirror" >&2; then
+# npm is installed by apt inside the image: debootstrap's own resolver stops at the
+# alternatives in npm's dependencies
+mkdir -p "$cache/images/debs"
+if ! debootstrap --variant=minbase --cache-dir="$cache/images/debs" --include=nodejs,ca-certificates "$suite" "$rootfs" "$mirror" >&2; then
   echo "build-base-image.sh: debootstrap failed; the end of its log:" >&2
   tail -n 30 "$rootfs/debootstrap/debootstrap.log" >&2 || true
   exit 1
 fi
-mkdir -p "$rootfs/usr/local/bin" "$rootfs/usr/local/lib/node_modules"
-ln -sf /usr/bin/node "$rootfs/usr/local/bin/node"
-ln -sfn /usr/share/nodejs/npm "$rootfs/usr/local/lib/node_modules/npm"
-rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
 ctr="$(bah from scratch)"
+trap 'rm -rf "$rootfs"; bah rm "$ctr" >/dev/null 2>&1 || true' EXIT
 mnt="$(bah mount "$ctr")"
 cp -a "$rootfs/." "$mnt/"
 bah umount "$ctr" >/dev/null
-bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd /bin/bash \
+bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env DEBIAN_FRONTEND=noninteractive "$ctr"
+bah run --isolation chroot --network host "$ctr" -- sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null \
+  && mkdir -p /usr/local/bin /usr/local/lib/node_modules \
+  && ln -sf /usr/bin/node /usr/local/bin/node && ln -sfn /usr/share/nodejs/npm /usr/local/lib/node_modules/npm \
+  && apt-get clean && rm -rf /var/lib/apt/lists/* && node --version && npm --version' >&2
+bah config --env DEBIAN_FRONTEND- --cmd /bin/bash \
   --label org.opencontainers.image.description="Debian $suite (minbase) with nodejs and npm, made by debootstrap" "$ctr"
 bah commit --quiet --rm "$ctr" "$image" >/dev/null
 echo "$image"

@@ -33,7 +33,7 @@ selected=()
 add() { local c; for c in "${selected[@]}"; do [ "$c" = "$1" ] && return 0; done; selected+=("$1"); }
 for c in "${asked[@]}"; do
   case "$c" in
-    -h|--help) usage; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     all) for a in "${all[@]}"; do add "$a"; done ;;
     kube) add etcd; add kube ;;
     temporal|nats|prometheus|etcd|manifests|scipy|wasm|openssl|images) add "$c" ;;
