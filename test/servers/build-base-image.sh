@@ -9,11 +9,28 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/images-env.sh"
-image="${SWEEP_BASE_IMAGE:-localhost/sweep-base:trixie}"
 suite="${SWEEP_BASE_SUITE:-trixie}"
+image="${SWEEP_BASE_IMAGE:-localhost/sweep-base:$suite}"
+debian="localhost/sweep-debian:$suite"
 if command -v buildah >/dev/null && bah inspect --type image "$image" >/dev/null 2>&1; then echo "$image"; exit 0; fi
 [ "${1:-}" = --cached ] && exit 1
 "$here/install-buildah.sh" >/dev/null
+
+# The builds inside the images download from the npm registry and the Debian mirror: a host that
+# reaches them through a TLS-inspecting proxy trusts its CA in /usr/local/share/ca-certificates,
+# and so must the images. A layer of its own over the cached Debian image, quick to make again.
+add_local_cas() {
+  local ctr
+  ctr="$(bah from --pull=never --quiet "$debian")"
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    bah copy "$ctr" /usr/local/share/ca-certificates/ /usr/local/share/ca-certificates/ >/dev/null
+    bah run --isolation chroot "$ctr" -- update-ca-certificates >&2
+  fi
+  # Node reads its own CA list; this points it at the system one as well
+  bah config --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt "$ctr"
+  bah commit --quiet --rm "$ctr" "$image" >/dev/null
+}
+if bah inspect --type image "$debian" >/dev/null 2>&1; then add_local_cas; echo "$image"; exit 0; fi
 mirror="$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/* *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)"
 [ -n "$mirror" ] || mirror="$(sed -n 's/^deb \(http[^ ]*\) [a-z-]* main.*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n 1)"
 mirror="${mirror:-http://deb.debian.org/debian}"
@@ -41,5 +58,6 @@ bah run --isolation chroot --network host "$ctr" -- sh -c 'apt-get update -qq &&
   && apt-get clean && rm -rf /var/lib/apt/lists/* && node --version && npm --version' >&2
 bah config --env DEBIAN_FRONTEND- --cmd /bin/bash \
   --label org.opencontainers.image.description="Debian $suite (minbase) with nodejs and npm, made by debootstrap" "$ctr"
-bah commit --quiet --rm "$ctr" "$image" >/dev/null
+bah commit --quiet --rm "$ctr" "$debian" >/dev/null
+add_local_cas
 echo "$image"
