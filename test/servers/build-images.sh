@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/images-env.sh"
 base="$("$here/build-base-image.sh")"
 cd "$root"
-sources="$(git ls-files -z package.json package-lock.json tsconfig.json core client workflows store activities workers docker .dockerignore | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+sources="$( (echo "${SWEEP_TRAINER_TF_NATIVE:-gpu}"; git ls-files -z package.json package-lock.json tsconfig.json core client workflows store activities workers docker .dockerignore | xargs -0 sha256sum) | sha256sum | cut -c1-16)"
 build() { # name dockerfile build-args...
   local name="$1" file="$2"; shift 2
   local image="localhost/sweep-$name:dev"
@@ -22,4 +22,5 @@ build() { # name dockerfile build-args...
   echo "$image"
 }
 build worker docker/worker.Dockerfile --build-arg "NODE_IMAGE=$base"
-build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "CUDA_IMAGE=$base"
+# SWEEP_TRAINER_TF_NATIVE=none where libtensorflow cannot be downloaded (see trainer.Dockerfile)
+build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "CUDA_IMAGE=$base" --build-arg "TF_NATIVE=${SWEEP_TRAINER_TF_NATIVE:-gpu}"
