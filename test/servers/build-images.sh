@@ -9,10 +9,16 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/images-env.sh"
 base="$("$here/build-base-image.sh")"
 cd "$root"
-sources="$( (echo "${SWEEP_TRAINER_TF_NATIVE:-gpu}"; git ls-files -z package.json package-lock.json tsconfig.json core client workflows store activities workers docker .dockerignore | xargs -0 sha256sum) | sha256sum | cut -c1-16)"
+# what an image is made of: its Dockerfile, the sources it copies, its build arguments
+sources_of() { # dockerfile build-args...
+  local file="$1"; shift
+  (echo "$*"; git ls-files -z package.json package-lock.json tsconfig.json core client workflows store activities workers .dockerignore "$file" \
+    | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
 build() { # name dockerfile build-args...
   local name="$1" file="$2"; shift 2
-  local image="localhost/sweep-$name:dev"
+  local image="localhost/sweep-$name:dev" sources
+  sources="$(sources_of "$file" "$@")"
   if [ "$(bah inspect --type image --format '{{index .OCIv1.Config.Labels "org.sweep.sources"}}' "$image" 2>/dev/null)" = "$sources" ]; then
     echo "$image"; return 0
   fi
