@@ -29,9 +29,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# gpu (default): @tensorflow/tfjs-node-gpu must install (it downloads libtensorflow from
+# storage.googleapis.com). none: the native packages may fail to install and trials run on the
+# wasm backend, for a CPU image built where that download is not reachable.
+ARG TF_NATIVE=gpu
 # Optional dependencies included: @tensorflow/tfjs-node-gpu (and tfjs-node as CPU fallback).
 RUN npm ci --no-audit --no-fund \
- && test -d node_modules/@tensorflow/tfjs-node-gpu/lib
+ && if [ "$TF_NATIVE" = gpu ]; then test -d node_modules/@tensorflow/tfjs-node-gpu/lib; fi
 COPY tsconfig.json ./
 COPY core ./core
 COPY client ./client

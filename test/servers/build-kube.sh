@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager and kube-scheduler from the Kubernetes Go
 # modules at the version pinned in kube-build/go.mod; binaries and Go caches live in .cache/.
+# --cached: print the folder and exit 0 if all three are built already, exit 1 otherwise.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -11,6 +12,7 @@ out="$cache/bin/kube-$version"
 if [ -x "$out/kube-apiserver" ] && [ -x "$out/kube-controller-manager" ] && [ -x "$out/kube-scheduler" ]; then
   echo "$out"; exit 0
 fi
+[ "${1:-}" = --cached ] && exit 1
 mkdir -p "$out" "$cache/gomod" "$cache/gobuild"
 export GOMODCACHE="$cache/gomod" GOCACHE="$cache/gobuild" GOFLAGS=-modcacherw
 # Build in a copy so a run never rewrites the committed go.mod/go.sum.

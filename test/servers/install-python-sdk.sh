@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python SDK (sdk/python) installed into a private venv under .cache/, with what its tests,
 # the JAX example (examples/byo-jax) and the protocol bench need: pytest, nats-py, jax[cpu],
-# mypy. Pinned versions; does nothing when they are already installed (the SDK itself is
+# mypy. --cached: exit 1 unless already installed. Pinned versions; does nothing when they are already installed (the SDK itself is
 # installed editable, so its source changes need no reinstall). Prints the venv's python.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,6 +23,7 @@ if [ -x "$python" ] && [ "$("$python" -c "$deps_check" 2>/dev/null)" = "$deps" ]
   echo "$python"
   exit 0
 fi
+[ "${1:-}" = --cached ] && exit 1
 mkdir -p "$cache"
 # Build into a staging folder and move it in place once everything installed, so an interrupted
 # install leaves no half venv. (Its bin/ scripts keep the staging path: use "$python" -m pip.)

@@ -2,7 +2,7 @@
 # numpy + scipy in a private venv under .cache/, the reference the power-law fit is tested
 # against (test/unit/analysis-power-law-scipy.test.ts) and benchmarked against
 # (bench/fit-vs-scipy). Pinned versions; does nothing when they are already installed.
-# Prints the venv's python.
+# Prints the venv's python. --cached: the same if it is installed already, else exit 1.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="${SWEEP_CACHE_DIR:-$root/.cache}"
@@ -15,6 +15,7 @@ if [ -x "$python" ] && [ "$("$python" -c 'import numpy, scipy; print(numpy.__ver
   echo "$python"
   exit 0
 fi
+[ "${1:-}" = --cached ] && exit 1
 mkdir -p "$cache"
 # Build into a fresh folder and move it in place, so an interrupted install leaves no half venv.
 tmp="$(mktemp -d "$cache/scipy-venv.XXXXXX")"

@@ -12,6 +12,7 @@ import { register as report } from './report.js';
 import { register as schedule } from './schedule.js';
 import { register as analyze } from './analyze.js';
 import { register as coordCheck } from './coord-check.js';
+import { register as dev } from './dev.js';
 
 export const commands: Array<(program: Command) => void> = [
   run,
@@ -26,4 +27,5 @@ export const commands: Array<(program: Command) => void> = [
   schedule,
   analyze,
   coordCheck,
+  dev,
 ];

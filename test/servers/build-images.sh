@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds docker/worker.Dockerfile and docker/trainer.Dockerfile with buildah (no daemon) on the
+# Debian base image of build-base-image.sh, passed through the Dockerfiles' base-image build
+# arguments (NODE_IMAGE, and CUDA_IMAGE for the trainer: no CUDA here, tfjs-node-gpu falls back
+# to the CPU). Images: localhost/sweep-worker:dev and localhost/sweep-trainer:dev, rebuilt only
+# when the sources they copy changed (a label holds their hash). Prints both names.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/images-env.sh"
+base="$("$here/build-base-image.sh")"
+cd "$root"
+# what an image is made of: its Dockerfile, the sources it copies, its build arguments
+sources_of() { # dockerfile build-args...
+  local file="$1"; shift
+  (echo "$*"; git ls-files -z package.json package-lock.json tsconfig.json core client workflows store activities workers .dockerignore "$file" \
+    | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+build() { # name dockerfile build-args...
+  local name="$1" file="$2"; shift 2
+  local image="localhost/sweep-$name:dev" sources
+  sources="$(sources_of "$file" "$@")"
+  if [ "$(bah inspect --type image --format '{{index .OCIv1.Config.Labels "org.sweep.sources"}}' "$image" 2>/dev/null)" = "$sources" ]; then
+    echo "$image"; return 0
+  fi
+  echo "build-images.sh: building $image from $file" >&2
+  bah bud --isolation chroot --network host --pull=never --layers=false --label "org.sweep.sources=$sources" \
+    -f "$file" "$@" -t "$image" . >&2
+  echo "$image"
+}
+build worker docker/worker.Dockerfile --build-arg "NODE_IMAGE=$base"
+# SWEEP_TRAINER_TF_NATIVE=none where libtensorflow cannot be downloaded (see trainer.Dockerfile)
+build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "CUDA_IMAGE=$base" --build-arg "TF_NATIVE=${SWEEP_TRAINER_TF_NATIVE:-gpu}"
