@@ -51,7 +51,7 @@ test('the started event names the native backend: TensorFlow version, native, th
   const { events } = await run({
     task: { kind: 'teacher-mlp', inputDim: 4, trainSize: 32, testSize: 16 },
     model: { width: 8, depth: 2 }, optimizer: { kind: 'sgd', lr: 0.1 },
-    train: { steps: 2, evalEvery: 0, logEvalPoints: 0 },
+    train: { steps: 2, batchSize: 0, evalEvery: 0, logEvalPoints: 0 },
   }, 'tfjs-node');
   assert.equal(events[0].event, 'started');
   assert.match(events[0].backend!, /^tensorflow 2\.\d+\.\d+ \(native, 1 thread\)$/);
