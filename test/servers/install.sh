@@ -4,7 +4,9 @@
 #           test that rebuilds core/backend/gemm/*.wasm from sgemm.c and compares)
 #   Go:     temporal CLI dev server, kube-apiserver / kube-controller-manager / kube-scheduler,
 #           helm and kustomize (rendering the chart and k8s/ in tests)
-#   PyPI:   numpy + scipy in a venv (install-scipy.sh), the reference for the power-law fit
+#   PyPI:   numpy + scipy in a venv (install-scipy.sh), the reference for the power-law fit;
+#           tensorflow-cpu's wheel for the native backend the numerical tests also run on
+#           (scripts/install-tfjs-native.sh, with @tensorflow/tfjs-node from npm)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 need=()
@@ -13,6 +15,8 @@ command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(pro
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v clang-16 >/dev/null && command -v wasm-ld-16 >/dev/null || need+=(clang-16 lld-16)
+command -v unzip >/dev/null || need+=(unzip)
+command -v make >/dev/null && command -v g++ >/dev/null || need+=(make g++)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
@@ -25,4 +29,7 @@ start=$(date +%s)
 "$here/build-temporal.sh" >/dev/null
 "$here/build-kube.sh" >/dev/null
 "$here/build-manifest-tools.sh" >/dev/null
+native_start=$(date +%s)
+"$here/../../scripts/install-tfjs-native.sh" >/dev/null
+echo "native TensorFlow backend ready ($(( $(date +%s) - native_start ))s)" >&2
 echo "test servers ready ($(( $(date +%s) - start ))s for Go builds)" >&2
