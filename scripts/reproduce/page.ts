@@ -13,7 +13,7 @@ expectation in \`examples/NAME.expect.yaml\`), the measured value with its inter
 (how it is computed and how well it covers: [the last section](#intervals-over-seeds)), and a
 verdict computed by the rule the check declares. No number on this page is typed by hand;
 the plots are the charts of the run's \`report.html\` (SVG copies in \`docs/results/\`).
-Trainer, fit and cluster benchmarks are on [docs/benchmarks.md](benchmarks.md). Every run on this page trained on the CPU (wasm backend); nothing was run on a GPU (the GPU build and `bench/gpu-check` exist but no GPU was available). Trainer speed, width 512, Intel Xeon with AVX-512 under load: JAX 3.07× faster than wasm and 2.80× faster than native TensorFlow 2.21 per step (CPU time).
+Trainer, fit and cluster benchmarks are on [docs/benchmarks.md](benchmarks.md). Every run on this page trained on the CPU (wasm backend); nothing was run on a GPU (the GPU build and \`bench/gpu-check\` exist but no GPU was available). Trainer speed, width 512, Intel Xeon with AVX-512 under load: JAX 3.07× faster than wasm and 2.80× faster than native TensorFlow 2.21 per step (CPU time).
 `;
 
 export class PageError extends Error {}
