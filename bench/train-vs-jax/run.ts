@@ -1,8 +1,10 @@
 // Trainer benchmark: training steps per second of a width-512, depth-3 MLP (µP, ReLU, ½·MSE,
-// SGD) at batch 128 with the product's trainer on the wasm backend, as a ratio to the same model
-// and update in JAX on the CPU, measured in the same run with the same thread count. Also the
-// cost of one sharpness estimate (and of one Hessian-vector product) as a multiple of one step.
-// JAX comes from PyPI into a private venv under .cache/ (created on first use).
+// SGD) at batch 128 with the product's trainer on the wasm backend and on the native TensorFlow
+// backend (scripts/install-tfjs-native.sh; reported as not installed otherwise), each as a ratio
+// to the same model and update in JAX on the CPU, measured in the same run with the same thread
+// count. Also the cost of one sharpness estimate (and of one Hessian-vector product) as a
+// multiple of one step, and the CPU model with its vector width, which decides how far the
+// 128-bit wasm SIMD kernels can come. JAX comes from PyPI into a private venv under .cache/.
 //
 //   npm run bench:train            # defaults below
 //   node dist/bench/train-vs-jax/run.js --rounds 5 --threads 1
@@ -12,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSettings } from './tfjs-step.js';
+import { installCommand, nativeInstalled } from '../../core/backend/native-location.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cache = process.env.SWEEP_CACHE_DIR ?? join(root, '.cache');
@@ -47,6 +50,16 @@ function machine(): string {
   return `${cpu}, ${cpus().length} CPUs, Node ${process.version}`;
 }
 
+/** The widest x86 vector extension the CPU reports (what native kernels can use; wasm stays at 128 bits). */
+function vectorWidth(): string {
+  const flags = new Set((readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:\s*(.*)$/m)?.[1] ?? '').split(/\s+/));
+  if (flags.has('avx512f')) return `AVX-512 (512-bit${flags.has('amx_tile') ? ', AMX' : ''}${flags.has('avx512_bf16') ? ', bf16' : ''})`;
+  if (flags.has('avx2')) return `AVX2 (256-bit${flags.has('fma') ? ', FMA' : ''})`;
+  if (flags.has('avx')) return 'AVX (256-bit)';
+  if (flags.has('sse2')) return 'SSE2 (128-bit)';
+  return 'unknown (no x86 flags in /proc/cpuinfo)';
+}
+
 function main(): void {
   ensureJax();
   const threads = arg('threads', 1);
@@ -64,31 +77,40 @@ function main(): void {
     msPerStep: number; cpuMsPerStep: number; msPerHvp: number; cpuMsPerHvp: number;
     msPerSharpness?: number; cpuMsPerSharpness?: number; sharpnessHvps?: number; backend?: string; jax?: string;
   };
-  const ours: T[] = [], ref: T[] = [];
-  // interleaved rounds, best of each: background load hits both sides alike
+  const sides: Array<'wasm' | 'tfjs-node'> = nativeInstalled('cpu') ? ['wasm', 'tfjs-node'] : ['wasm'];
+  const ours: Record<string, T[]> = { wasm: [], 'tfjs-node': [] };
+  const ref: T[] = [];
+  // interleaved rounds, best of each: background load hits all sides alike
   for (let r = 0; r < rounds; r++) {
-    ours.push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify(settings)])));
+    for (const backend of sides) {
+      ours[backend].push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify({ ...settings, backend })])));
+    }
     ref.push(JSON.parse(pinned(threads, python, [jaxScript], JSON.stringify(settings), xla)));
-    process.stdout.write(`round ${r + 1}/${rounds}: ours ${ours[r].msPerStep.toFixed(2)} ms/step (cpu ${ours[r].cpuMsPerStep.toFixed(2)}), `
+    process.stdout.write(`round ${r + 1}/${rounds}: ${sides.map((b) => `${b} ${ours[b][r].msPerStep.toFixed(2)} ms/step (cpu ${ours[b][r].cpuMsPerStep.toFixed(2)})`).join(', ')}, `
       + `jax ${ref[r].msPerStep.toFixed(2)} ms/step (cpu ${ref[r].cpuMsPerStep.toFixed(2)})\n`);
   }
   const best = (xs: T[], k: keyof T) => Math.min(...xs.map((x) => (x[k] as number | undefined) ?? Infinity));
-  const step = best(ours, 'msPerStep'), jaxStep = best(ref, 'msPerStep');
-  const cStep = best(ours, 'cpuMsPerStep'), cJaxStep = best(ref, 'cpuMsPerStep');
-  const hvp = best(ours, 'msPerHvp'), jaxHvp = best(ref, 'msPerHvp');
-  const cHvp = best(ours, 'cpuMsPerHvp'), cJaxHvp = best(ref, 'cpuMsPerHvp');
-  const sharp = best(ours, 'msPerSharpness'), cSharp = best(ours, 'cpuMsPerSharpness');
+  const jaxStep = best(ref, 'msPerStep'), cJaxStep = best(ref, 'cpuMsPerStep');
+  const jaxHvp = best(ref, 'msPerHvp'), cJaxHvp = best(ref, 'cpuMsPerHvp');
   const flops = 2 * settings.batch * (settings.inputDim * settings.width + settings.width * settings.width + settings.width) * 3;
   const f = (x: number, d = 2) => x.toFixed(d);
   console.log('');
-  console.log(`machine: ${machine()}; load average ${f(load0)} → ${f(loadavg()[0])}`);
+  console.log(`machine: ${machine()}; vector width ${vectorWidth()}; load average ${f(load0)} → ${f(loadavg()[0])}`);
   console.log(`model: MLP ${settings.inputDim}→${settings.width}→${settings.width}→1, µP, ReLU, ½·MSE, SGD; batch ${settings.batch}; ${threads} thread(s), pinned; best of ${rounds} interleaved rounds`);
-  console.log(`ours: ${ours[0].backend}; reference: jax ${ref[0].jax} on ${threads} CPU thread(s)`);
-  console.log(`training step, wall: ours ${f(step, 3)} ms (${f(1000 / step, 1)} steps/s, ${f(flops / step / 1e6, 1)} GFLOP/s), jax ${f(jaxStep, 3)} ms (${f(1000 / jaxStep, 1)} steps/s)`);
-  console.log(`training step, CPU time: ours ${f(cStep, 3)} ms, jax ${f(cJaxStep, 3)} ms`);
-  console.log(`RATIO steps/s ours/jax: wall ${f(jaxStep / step, 3)} (JAX ${f(step / jaxStep)}× faster), CPU time ${f(cJaxStep / cStep, 3)} (JAX ${f(cStep / cJaxStep)}× faster); goal: JAX at most 2× faster`);
-  console.log(`Hessian-vector product (batch ${settings.probe}): ours ${f(hvp, 3)} ms = ${f(hvp / step)} steps (CPU: ${f(cHvp / cStep)} steps); jax ${f(jaxHvp, 3)} ms; ours/jax wall ${f(hvp / jaxHvp)}×, CPU ${f(cHvp / cJaxHvp)}×`);
-  console.log(`sharpness estimate (power iteration, ${ours[0].sharpnessHvps} HVPs, batch ${settings.probe}, cold start): ${f(sharp, 1)} ms = ${f(sharp / step, 1)} training steps (CPU: ${f(cSharp / cStep, 1)} steps)`);
+  console.log(`reference: jax ${ref[0].jax} on ${threads} CPU thread(s): ${f(jaxStep, 3)} ms/step (${f(1000 / jaxStep, 1)} steps/s, ${f(flops / jaxStep / 1e6, 1)} GFLOP/s), CPU ${f(cJaxStep, 3)} ms`);
+  if (!sides.includes('tfjs-node')) console.log(`native: not installed (run ${installCommand('cpu')}); wasm only`);
+  for (const side of sides) {
+    const xs = ours[side];
+    const step = best(xs, 'msPerStep'), cStep = best(xs, 'cpuMsPerStep');
+    const hvp = best(xs, 'msPerHvp'), cHvp = best(xs, 'cpuMsPerHvp');
+    const sharp = best(xs, 'msPerSharpness'), cSharp = best(xs, 'cpuMsPerSharpness');
+    const goal = side === 'wasm' ? 'goal: JAX at most 2× faster' : 'goal: native ≥ 1.0× JAX';
+    console.log(`${side}: ${xs[0].backend}`);
+    console.log(`  training step, wall: ${f(step, 3)} ms (${f(1000 / step, 1)} steps/s, ${f(flops / step / 1e6, 1)} GFLOP/s); CPU time ${f(cStep, 3)} ms`);
+    console.log(`  RATIO steps/s ${side}/jax: wall ${f(jaxStep / step, 3)} (JAX ${f(step / jaxStep)}× faster), CPU time ${f(cJaxStep / cStep, 3)} (JAX ${f(cStep / cJaxStep)}× faster); ${goal}`);
+    console.log(`  Hessian-vector product (batch ${settings.probe}): ${f(hvp, 3)} ms = ${f(hvp / step)} steps (CPU: ${f(cHvp / cStep)} steps); jax ${f(jaxHvp, 3)} ms; ${side}/jax wall ${f(hvp / jaxHvp)}×, CPU ${f(cHvp / cJaxHvp)}×`);
+    console.log(`  sharpness estimate (power iteration, ${xs[0].sharpnessHvps} HVPs, batch ${settings.probe}, cold start): ${f(sharp, 1)} ms = ${f(sharp / step, 1)} training steps (CPU: ${f(cSharp / cStep, 1)} steps)`);
+  }
 }
 
 main();

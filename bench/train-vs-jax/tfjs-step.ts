@@ -12,7 +12,7 @@ import { Rng } from '../../core/rng.js';
 import type { Dataset } from '../../core/tasks/task.js';
 
 export interface BenchSettings {
-  backend: 'wasm' | 'cpu' | 'tfjs-node';
+  backend: 'wasm' | 'cpu' | 'tfjs-node' | 'tfjs-node-gpu';
   threads: number;
   inputDim: number;
   width: number;

@@ -1,11 +1,14 @@
-// Chooses and initialises the compute backend once per process. Native TensorFlow bindings are
-// optional dependencies (they cannot install everywhere), so they are imported dynamically and
-// their absence simply moves the choice down the list: tfjs-node-gpu → tfjs-node → wasm.
+// Chooses and initialises the compute backend once per process. The native TensorFlow builds are
+// optional (scripts/install-tfjs-native.sh makes them, core/backend/native.ts loads them): asked
+// for by name, a missing build is an error naming that script; `auto` takes the GPU build when
+// it is installed (the trainer image) and otherwise the wasm backend, the default everywhere.
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendConfig } from '../config/trial.js';
 import { installWasmGemm } from './wasm-gemm.js';
+import { loadNative, NATIVE_BACKEND } from './native.js';
+import { nativeInstalled, type NativeVariant } from './native-location.js';
 
 export type BackendName = BackendConfig['name'];
 
@@ -28,14 +31,11 @@ export function availableCpus(): number {
   return Math.max(1, availableParallelism());
 }
 
-async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node', backendName: string): Promise<boolean> {
-  try {
-    const spec: string = pkg; // a variable specifier: the package is optional and has no typings here
-    await import(spec);
-    return await tf.setBackend(backendName);
-  } catch {
-    return false;
-  }
+async function useNative(variant: NativeVariant, threads: number): Promise<string> {
+  const description = loadNative(variant, threads);
+  if (!(await tf.setBackend(NATIVE_BACKEND))) throw new Error(`the native backend (${description}) failed to initialise`);
+  await tf.ready();
+  return description;
 }
 
 async function useWasm(threads: number): Promise<string> {
@@ -66,14 +66,10 @@ export async function initBackend(config: Partial<BackendConfig> = {}): Promise<
   const threads = config.threads ?? 0;
   if (active && (name === 'auto' || name === active.name)) return active.description;
   const choose = async (): Promise<Active> => {
-    if (name === 'auto' || name === 'tfjs-node-gpu') {
-      if (await tryNative('@tensorflow/tfjs-node-gpu', 'tensorflow')) return { name: 'tfjs-node-gpu', description: 'tfjs-node-gpu (CUDA)' };
-      if (name === 'tfjs-node-gpu') throw new Error('backend tfjs-node-gpu is not available (package @tensorflow/tfjs-node-gpu did not load)');
+    if (name === 'tfjs-node-gpu' || (name === 'auto' && nativeInstalled('gpu'))) {
+      return { name: 'tfjs-node-gpu', description: await useNative('gpu', threads) };
     }
-    if (name === 'auto' || name === 'tfjs-node') {
-      if (await tryNative('@tensorflow/tfjs-node', 'tensorflow')) return { name: 'tfjs-node', description: 'tfjs-node (native CPU)' };
-      if (name === 'tfjs-node') throw new Error('backend tfjs-node is not available (package @tensorflow/tfjs-node did not load)');
-    }
+    if (name === 'tfjs-node') return { name: 'tfjs-node', description: await useNative('cpu', threads) };
     if (name === 'cpu') {
       // chosen on purpose (and named in each trial's started event): tfjs's "install our node
       // backend" banner on its first tensor would only clutter the worker's log (PROD silences

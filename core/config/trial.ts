@@ -265,9 +265,10 @@ export const giantStepSchema = z.strictObject({
 });
 
 export const backendSchema = z.strictObject({
-  /** auto: tfjs-node-gpu, then tfjs-node, then wasm */
+  /** auto: tfjs-node-gpu when its build is installed (the trainer image), else wasm; tfjs-node
+   *  (native CPU) only by name: scripts/install-tfjs-native.sh builds both */
   name: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
-  /** wasm threads; 0 = number of CPUs available to this process */
+  /** compute threads (wasm, or TensorFlow's intra-op pool); 0 = CPUs available to this process */
   threads: nonNegInt.max(MAX_THREADS).default(0),
 });
 

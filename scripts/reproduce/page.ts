@@ -15,7 +15,10 @@ verdict computed by the rule the check declares. No number on this page is typed
 the plots are the charts of the run's \`report.html\` (SVG copies in \`docs/results/\`). Every
 sweep starts with its coord-check preflight; what that costs against the sweep is in
 [its own section](#cost-of-the-coord-check-preflight).
-Trainer, fit and cluster benchmarks are on [docs/benchmarks.md](benchmarks.md).
+Trainer, fit and cluster benchmarks are on [docs/benchmarks.md](benchmarks.md). Every run on this page trained
+on the CPU with the wasm backend; none ran on a GPU (the GPU build and \`bench/gpu-check\` exist, but
+no GPU was available); trainer speed against JAX, wasm and native, is measured by \`npm run bench:train\`
+and reported there with the CPU it ran on.
 `;
 
 export class PageError extends Error {}

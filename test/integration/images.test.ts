@@ -1,8 +1,9 @@
 // The two images, built here with buildah on a base image made from Debian's packages
 // (test/servers/build-base-image.sh, build-images.sh), run: the worker image's CLI answers
 // `--help` and validates the quickstart; the trainer image's trainer runs one trial against a
-// nats-server on loopback and its events and metrics arrive on the streams. Where libtensorflow
-// cannot be downloaded, SWEEP_TRAINER_TF_NATIVE=none builds the trainer on the wasm backend.
+// nats-server on loopback and its events and metrics arrive on the streams. The trainer is built
+// without its GPU backend (TF_NATIVE=none: wasm) unless SWEEP_TRAINER_TF_NATIVE=gpu, since the CUDA
+// wheels are several GB.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds docker/worker.Dockerfile and docker/trainer.Dockerfile with buildah (no daemon) on the
 # Debian base image of build-base-image.sh, passed through the Dockerfiles' base-image build
-# arguments (NODE_IMAGE, and CUDA_IMAGE for the trainer: no CUDA here, tfjs-node-gpu falls back
-# to the CPU). Images: localhost/sweep-worker:dev and localhost/sweep-trainer:dev, rebuilt only
+# argument NODE_IMAGE. The trainer is built with TF_NATIVE=none (its trials on the wasm backend)
+# unless SWEEP_TRAINER_TF_NATIVE=gpu: the GPU build pulls several GB of CUDA wheels.
+# Images: localhost/sweep-worker:dev and localhost/sweep-trainer:dev, rebuilt only
 # when the sources they copy changed (a label holds their hash). Prints both names.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -28,5 +29,5 @@ build() { # name dockerfile build-args...
   echo "$image"
 }
 build worker docker/worker.Dockerfile --build-arg "NODE_IMAGE=$base"
-# SWEEP_TRAINER_TF_NATIVE=none where libtensorflow cannot be downloaded (see trainer.Dockerfile)
-build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "CUDA_IMAGE=$base" --build-arg "TF_NATIVE=${SWEEP_TRAINER_TF_NATIVE:-gpu}"
+# SWEEP_TRAINER_TF_NATIVE=gpu for the CUDA build (see trainer.Dockerfile)
+build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "TF_NATIVE=${SWEEP_TRAINER_TF_NATIVE:-none}"

@@ -15,6 +15,7 @@
 # sdk          the Python SDK + pytest, nats-py, jax[cpu], mypy  PyPI (install-python-sdk.sh)
 # wasm         clang-16 + lld-16 (rebuilding the gemm .wasm)     Debian packages
 # openssl      openssl (test certificates)                       Debian package
+# native       the native TensorFlow backend (tfjs-node, ~1.1 GB)  PyPI tensorflow-cpu + npm (scripts/install-tfjs-native.sh)
 # images       buildah + a Debian base image for docker/*            Debian packages, debootstrap (build-base-image.sh)
 #
 # `npm test` runs it with no argument (everything). Only temporal, temporal-tls, kube and manifests need a Go
@@ -25,7 +26,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cache="${SWEEP_CACHE_DIR:-$root/.cache}"
-all=(temporal temporal-tls nats prometheus etcd kube manifests scipy sdk wasm openssl images)
+all=(temporal temporal-tls nats prometheus etcd kube manifests scipy sdk native wasm openssl images)
 go_built=(temporal temporal-tls kube manifests)
 
 usage() { echo "usage: install.sh [${all[*]}|all]... (or SWEEP_SERVERS=a,b; default all)" >&2; }
@@ -38,7 +39,7 @@ for c in "${asked[@]}"; do
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     all) for a in "${all[@]}"; do add "$a"; done ;;
     kube) add etcd; add kube ;;
-    temporal|temporal-tls|nats|prometheus|etcd|manifests|scipy|sdk|wasm|openssl|images) add "$c" ;;
+    temporal|temporal-tls|nats|prometheus|etcd|manifests|scipy|sdk|native|wasm|openssl|images) add "$c" ;;
     *) echo "install.sh: unknown component \"$c\"; choose from: ${all[*]} (or all)" >&2; usage; exit 2 ;;
   esac
 done
@@ -46,7 +47,7 @@ selected_has() { local c; for c in "${selected[@]}"; do [ "$c" = "$1" ] && retur
 
 script_for() {
   case "$1" in
-    temporal) echo build-temporal.sh ;; temporal-tls) echo build-temporal-tls.sh ;; sdk) echo install-python-sdk.sh ;; kube) echo build-kube.sh ;; manifests) echo build-manifest-tools.sh ;; scipy) echo install-scipy.sh ;;
+    temporal) echo build-temporal.sh ;; temporal-tls) echo build-temporal-tls.sh ;; sdk) echo install-python-sdk.sh ;; kube) echo build-kube.sh ;; manifests) echo build-manifest-tools.sh ;; scipy) echo install-scipy.sh ;; native) echo ../../scripts/install-tfjs-native.sh ;;
     images) echo build-base-image.sh ;;
   esac
 }
@@ -66,9 +67,11 @@ fi
 # Debian packages: one apt-get for all that are missing.
 declare -A debian_bins=(
   [nats]="nats-server" [prometheus]="prometheus promtool" [etcd]="etcd" [wasm]="clang-16 wasm-ld-16" [openssl]="openssl"
+  [native]="unzip make g++"
 )
 declare -A debian_pkgs=(
   [nats]="nats-server" [prometheus]="prometheus" [etcd]="etcd-server" [wasm]="clang-16 lld-16" [openssl]="openssl"
+  [native]="unzip make g++"
 )
 # Debian installs nats-server into /usr/sbin, which a non-root PATH may lack.
 find_bin() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || return 1; }
@@ -95,7 +98,7 @@ done
 
 # Builds and the venv, cached in .cache/.
 start=$(date +%s)
-for c in temporal temporal-tls kube manifests scipy sdk images; do
+for c in temporal temporal-tls kube manifests scipy sdk native images; do
   selected_has "$c" || continue
   script="$here/$(script_for "$c")"
   if out="$("$script" --cached 2>/dev/null)"; then

@@ -66,7 +66,8 @@ const execForm = (s: string) => JSON.parse(s) as string[];
 
 test('the trainer image runs the trainer entry point the Job expects (and the test agent maps)', () => {
   const { args, stages } = parseDockerfile(join(repoRoot, 'docker/trainer.Dockerfile'));
-  assert.match(args.get('CUDA_IMAGE') ?? '', /^nvidia\/cuda:\d+\.\d+\.\d+-cudnn\d+-runtime-/);
+  // CUDA 12 comes from PyPI (tensorflow[and-cuda]'s nvidia-* wheels), not a CUDA 11 base image
+  assert.match(args.get('TF_VERSION') ?? '', /^2\.\d+\.\d+$/);
   const final = stages.at(-1)!;
   const entry = execForm(final.find((i) => i.op === 'ENTRYPOINT')!.args);
   assert.deepEqual(entry, TRAINER_ENTRYPOINT);
@@ -74,6 +75,8 @@ test('the trainer image runs the trainer entry point the Job expects (and the te
   const build = stages.flat().filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
   assert.match(build, /npm ci(?![^\n]*--omit=optional)/, 'optional dependencies (tfjs-node-gpu) are installed');
   assert.match(build, /tfjs-node-gpu/, 'the build checks that tfjs-node-gpu is there');
+  assert.match(build, /tensorflow\[and-cuda\]==\$\{TF_VERSION\}/, 'CUDA libraries from the tensorflow wheel\'s nvidia-* dependencies');
+  assert.match(build, /install-tfjs-native\.sh --gpu/, 'the addon is built the way the project script builds it');
 });
 
 test('the worker image and the manifests agree on commands that exist', () => {

@@ -2,10 +2,26 @@
 import { modelSchema, optimizerSchema, trialConfigSchema, type TrialConfig, type TrialConfigInput } from '../../core/config/trial.js';
 import type { Dataset, Task } from '../../core/tasks/task.js';
 import { initBackend } from '../../core/train/run-trial.js';
+import type { BackendConfig } from '../../core/config/trial.js';
 
 /** The product's default backend here (wasm, one thread), initialised once per test file. */
 export function useWasm(): Promise<string> {
   return initBackend({ name: 'wasm', threads: 1 });
+}
+
+/**
+ * The backends every numerical check runs on: wasm (the default) and the native TensorFlow build,
+ * one thread each. The native one is not optional here: `npm test` builds it first
+ * (scripts/install-tfjs-native.sh), so a missing build fails these tests instead of skipping them.
+ */
+export const TEST_BACKENDS: readonly BackendConfig[] = [
+  { name: 'wasm', threads: 1 },
+  { name: 'tfjs-node', threads: 1 },
+];
+
+/** Makes a backend the active one; tests switch between suites, each suite on one backend. */
+export function useBackend(backend: BackendConfig): Promise<string> {
+  return initBackend(backend);
 }
 
 export function dataset(x: ArrayLike<number>, y: ArrayLike<number>, n: number, inputDim: number, outputDim: number, labels?: ArrayLike<number>): Dataset {
