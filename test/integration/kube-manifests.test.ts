@@ -164,8 +164,12 @@ test('NATS values: credentials and TLS as files from Secrets, the signing key fo
   assert.equal(find<V1Deployment>(plain, 'Deployment', 'sec-sweep-orchestrator')!.spec!.template.spec!.volumes!.some((v) => v.name.startsWith('nats')), false);
 });
 
+// the ServiceMonitor's basic auth: the user name and password as keys of a Secret
+const SCRAPE_BASIC_AUTH = { username: { name: 'metrics-scrape', key: 'username' }, password: { name: 'metrics-scrape', key: 'password' } };
+
 test('metrics.webConfigSecret: the web config mounted and named, TCP probes, https scraping', () => {
-  const objs = helmTemplate({ release: 'web', values: { 'metrics.webConfigSecret': 'metrics-tls', 'metrics.serviceMonitor.enabled': true, 'metrics.serviceMonitor.tlsConfig': { insecureSkipVerify: false, serverName: 'sweep' } } });
+  const objs = helmTemplate({ release: 'web', values: { 'metrics.webConfigSecret': 'metrics-tls', 'metrics.serviceMonitor.enabled': true, 'metrics.serviceMonitor.tlsConfig': { insecureSkipVerify: false, serverName: 'sweep' },
+    'metrics.serviceMonitor.basicAuth': SCRAPE_BASIC_AUTH } });
   for (const name of ['web-sweep-orchestrator', 'web-sweep-aggregator']) {
     const pod = find<V1Deployment>(objs, 'Deployment', name)!.spec!.template;
     const c = pod.spec!.containers[0];
@@ -178,6 +182,10 @@ test('metrics.webConfigSecret: the web config mounted and named, TCP probes, htt
   const sm = find<KubernetesObject & { spec: { endpoints: Array<{ scheme?: string; tlsConfig?: unknown }> } }>(objs, 'ServiceMonitor', 'web-sweep')!;
   assert.equal(sm.spec.endpoints[0].scheme, 'https');
   assert.deepEqual(sm.spec.endpoints[0].tlsConfig, { insecureSkipVerify: false, serverName: 'sweep' });
+  assert.deepEqual((sm.spec.endpoints[0] as { basicAuth?: unknown }).basicAuth, SCRAPE_BASIC_AUTH);
+  // without basic auth values the endpoint has none
+  const noAuth = helmTemplate({ release: 'web', values: { 'metrics.webConfigSecret': 'metrics-tls', 'metrics.serviceMonitor.enabled': true } });
+  assert.equal((find<KubernetesObject & { spec: { endpoints: Array<{ basicAuth?: unknown }> } }>(noAuth, 'ServiceMonitor', 'web-sweep')!.spec.endpoints[0]).basicAuth, undefined);
 });
 
 test('every object of the chart and of k8s/ is accepted by the API server (server-side dry run)', async () => {
@@ -191,7 +199,7 @@ test('every object of the chart and of k8s/ is accepted by the API server (serve
   const chart = helmTemplate({
     values: {
       ...NATS_VALUES, 'metrics.webConfigSecret': 'metrics-tls',
-      'metrics.serviceMonitor.enabled': true, 'alerts.enabled': true,
+      'metrics.serviceMonitor.enabled': true, 'metrics.serviceMonitor.basicAuth': SCRAPE_BASIC_AUTH, 'alerts.enabled': true,
       schedules: [{ name: 'nightly', cron: '0 2 * * *', spec: { name: 'canary' } }],
     },
   });

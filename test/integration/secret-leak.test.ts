@@ -1,7 +1,10 @@
 // No secret is ever printed or stored: a cluster sweep runs with credentials everywhere — NATS
 // in operator mode over TLS, the orchestrator holding an account signing key and issuing each
 // trial attempt its own user JWT, the CLI and the worker with a .creds file — and standalone
-// aggregators connect with a password and a token given as values (and wrong ones). Then every
+// aggregators connect with a password and a token given as values (and wrong ones); the
+// orchestrator's and aggregators' /metrics need TLS and basic auth from a web config (scraped
+// with the right and a wrong password, and a web config with a password where its hash belongs
+// refused). Then every
 // log (worker, CLI, aggregators, nats-servers, Temporal), every file of the output folder and
 // the sweep's Temporal histories are searched for the secret strings and for anything shaped
 // like a NATS seed or user JWT.
@@ -12,6 +15,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'node:https';
+import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
 import { Client, Connection } from '@temporalio/client';
 import { startNats, type NatsServer } from '../servers/nats.js';
@@ -25,6 +30,7 @@ const cli = fileURLToPath(new URL('../../workers/cli.js', import.meta.url));
 const aggregatorEntry = fileURLToPath(new URL('../../workers/aggregator.js', import.meta.url));
 const PASSWORD = 'Pw-0c9e61d2-leak-canary';
 const TOKEN = 'Tk-5a7f03b8-leak-canary';
+const SCRAPE_PASSWORD = 'Ba-3e9d41c7-leak-canary';
 
 let dir: string;
 let certs: TestCerts;
@@ -68,6 +74,28 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, name: string):
   });
 }
 
+/** The status of GET `url` over https (the test CA) with basic auth `password` for user prometheus, or none. */
+function scrape(url: string, password?: string): Promise<number | string> {
+  const headers = password ? { authorization: `Basic ${Buffer.from(`prometheus:${password}`).toString('base64')}` } : undefined;
+  return new Promise((resolve) => {
+    const req = request(url, { ca: readFileSync(certs.ca), headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    req.end();
+  });
+}
+
+/** Scrapes the /metrics a process printed it serves on: right password 200, wrong or none 401. */
+async function scrapeAll(name: string, output: string): Promise<void> {
+  const url = /metrics on (https:\/\/\S+\/metrics)/.exec(output)?.[1];
+  assert.ok(url, `${name} serves /metrics over https: ${output}`);
+  assert.equal(await scrape(url, SCRAPE_PASSWORD), 200, name);
+  assert.equal(await scrape(url, `${SCRAPE_PASSWORD}-x`), 401, name);
+  assert.equal(await scrape(url), 401, name);
+}
+
 /** Every file under `root`, as text. */
 function filesUnder(root: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -81,12 +109,18 @@ function filesUnder(root: string): Array<[string, string]> {
 
 test('a sweep with credentials everywhere prints and stores no secret', { timeout: 300_000 }, async () => {
   const taskQueue = 'leak-test';
+  // /metrics behind TLS and basic auth, as a web config file
+  const scrapeHash = bcrypt.hashSync(SCRAPE_PASSWORD, 8);
+  const webConfig = join(dir, 'metrics-web.yml');
+  writeFileSync(webConfig, stringify({ tls_server_config: { cert_file: certs.serverCert, key_file: certs.serverKey }, basic_auth_users: { prometheus: scrapeHash } }));
+  const metricsEnv = { SWEEP_METRICS_PORT: '0', SWEEP_METRICS_WEB_CONFIG: webConfig };
   orch = await startOrchestratorProcess({
     temporal: temporal.address, nats: opNats.url, taskQueue, maxTrials: 2,
-    env: { ...clusterEnv(), SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE: join(dir, 'signing.seed'), SWEEP_NATS_ACCOUNT: op.account, SWEEP_LOG_LEVEL: 'INFO' },
+    env: { ...clusterEnv(), ...metricsEnv, SWEEP_NATS_ACCOUNT_SIGNING_KEY_FILE: join(dir, 'signing.seed'), SWEEP_NATS_ACCOUNT: op.account, SWEEP_LOG_LEVEL: 'INFO' },
   });
   logs.push(['orchestrator', () => orch.output()]);
   assert.match(orch.output(), /\(per-trial credentials\)/);
+  await scrapeAll('orchestrator', orch.output());
 
   const spec = join(dir, 'spec.yaml');
   writeFileSync(spec, stringify({ ...tinySpec('leak'), grid: { 'optimizer.lr': [0.05, 0.1] } }));
@@ -105,15 +139,22 @@ test('a sweep with credentials everywhere prints and stores no secret', { timeou
     [pwNats, { SWEEP_NATS_USER: 'sweep', SWEEP_NATS_PASSWORD: PASSWORD }, 'aggregator (password)'],
     [tokNats, { SWEEP_NATS_TOKEN: TOKEN }, 'aggregator (token)'],
   ] as const) {
-    const agg = spawnChild(process.execPath, [aggregatorEntry], { env: { ...process.env, SWEEP_DEBUG: '1', SWEEP_NATS_URL: server.url, SWEEP_NATS_TLS_CA: certs.ca, ...env } });
+    const agg = spawnChild(process.execPath, [aggregatorEntry], { env: { ...process.env, ...metricsEnv, SWEEP_DEBUG: '1', SWEEP_NATS_URL: server.url, SWEEP_NATS_TLS_CA: certs.ca, ...env } });
     logs.push([name, () => agg.output()]);
     await waitFor(`${name} to start`, () => agg.output().includes('aggregator: consuming'), 30_000);
+    await scrapeAll(name, agg.output());
     await agg.kill('SIGTERM');
   }
   const wrongPw = await run(aggregatorEntry, [], { ...process.env, SWEEP_NATS_URL: pwNats.url, SWEEP_NATS_TLS_CA: certs.ca, SWEEP_NATS_USER: 'sweep', SWEEP_NATS_PASSWORD: `${PASSWORD}-x` }, 'aggregator (wrong password)');
   assert.equal(wrongPw.code, 2, wrongPw.out);
   const wrongTok = await run(aggregatorEntry, [], { ...process.env, SWEEP_NATS_URL: tokNats.url, SWEEP_NATS_TLS_CA: certs.ca, SWEEP_NATS_TOKEN: `${TOKEN}-x` }, 'aggregator (wrong token)');
   assert.equal(wrongTok.code, 2, wrongTok.out);
+  // the scrape password written where its hash belongs: refused at start-up, the value not echoed
+  const plainWeb = join(dir, 'metrics-web-plain.yml');
+  writeFileSync(plainWeb, stringify({ basic_auth_users: { prometheus: SCRAPE_PASSWORD } }));
+  const badWeb = await run(aggregatorEntry, ['--metrics-port', '0', '--web-config', plainWeb], { ...process.env, SWEEP_DEBUG: '1', SWEEP_NATS_URL: tokNats.url, SWEEP_NATS_TLS_CA: certs.ca, SWEEP_NATS_TOKEN: TOKEN }, 'aggregator (password in the web config)');
+  assert.equal(badWeb.code, 2, badWeb.out);
+  assert.match(badWeb.out, /basic_auth_users\.prometheus: not a bcrypt hash/);
 
   // the sweep's Temporal histories: workflow and activity inputs, results, heartbeats, failures
   const connection = await Connection.connect({ address: temporal.address });
@@ -132,8 +173,10 @@ test('a sweep with credentials everywhere prints and stores no secret', { timeou
   const adminCreds = readFileSync(op.adminCreds, 'utf8');
   const adminJwt = adminCreds.split('\n')[1];
   const adminSeed = adminCreds.match(/SU[A-Z2-7]{56}/)![0];
-  const secrets = [PASSWORD, TOKEN, op.signingSeed, adminJwt, adminSeed];
-  const shapes = [/-----BEGIN NATS/, /\bS[AUO][A-Z2-7]{56}\b/, /eyJ0eXAiOiJKV1Qi/];
+  // the web config's secrets: the scrape password, its hash and the TLS key (a line of its body)
+  const keyLine = readFileSync(certs.serverKey, 'utf8').split('\n').find((l) => l.length >= 40 && !l.startsWith('-----'))!;
+  const secrets = [PASSWORD, TOKEN, op.signingSeed, adminJwt, adminSeed, SCRAPE_PASSWORD, scrapeHash, keyLine];
+  const shapes = [/-----BEGIN NATS/, /\bS[AUO][A-Z2-7]{56}\b/, /eyJ0eXAiOiJKV1Qi/, /-----BEGIN [A-Z ]*PRIVATE KEY/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/];
   const haystacks: Array<[string, string]> = [
     ...logs.map(([name, text]) => [name, text()] as [string, string]),
     ...filesUnder(out),

@@ -18,6 +18,8 @@ export interface ScrapeTarget {
   /** https, with Prometheus' tls_config (ca_file, cert_file, key_file, server_name) */
   scheme?: 'http' | 'https';
   tlsConfig?: Record<string, string>;
+  /** Prometheus' basic_auth of the scrape */
+  basicAuth?: { username: string; password: string };
 }
 
 export interface PrometheusOptions {
@@ -96,6 +98,7 @@ export function scrapeConfig(opts: PrometheusOptions): string {
       metrics_path: t.metricsPath ?? '/metrics',
       ...(t.scheme ? { scheme: t.scheme } : {}),
       ...(t.tlsConfig ? { tls_config: t.tlsConfig } : {}),
+      ...(t.basicAuth ? { basic_auth: t.basicAuth } : {}),
       static_configs: [{ targets: t.targets, labels: t.labels ?? {} }],
     })),
   };

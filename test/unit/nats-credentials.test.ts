@@ -105,7 +105,11 @@ test('web configs: TLS files relative to the file, every bad key named, basic au
     assert.deepEqual(problems('tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n  client_auth_type: RequireAndVerifyClientCert\n'),
       ['tls_server_config.client_ca_file: client_ca_file is required to verify client certificates']);
     assert.match(problems('tls_config: {}\n')[0], /^tls_config: unknown key/);
-    assert.match(problems('basic_auth_users:\n  a: $2y$10$x\n')[0], /^basic_auth_users: not supported/);
+    // basic auth: a hash that is not bcrypt is refused, naming the user (never quoting the hash)
+    assert.deepEqual(problems('basic_auth_users:\n  a: $2y$10$x\n'), ['basic_auth_users.a: not a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31, 53 characters of salt and hash)']);
+    assert.deepEqual(problems('basic_auth_users:\n  "a:b": $2y$04$abcdefghijklmnopqrstuu5Mq7o1lPSqXWq6xCk1C0a5I7rbcmWl6\n'), ['basic_auth_users.a:b: a user name cannot hold a colon']);
+    assert.ok(readWebConfig(file('basic.yml', 'basic_auth_users:\n  a: $2y$04$abcdefghijklmnopqrstuu5Mq7o1lPSqXWq6xCk1C0a5I7rbcmWl6\n')).basicAuth);
+    assert.equal(readWebConfig(file('none.yml', 'basic_auth_users: {}\n')).basicAuth, undefined, 'no users: no authentication');
     assert.match(problems('tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n  client_auth_type: RequireAnyClientCert\n  client_ca_file: c.pem\n')[0], /RequireAnyClientCert is not supported/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // --metrics-port / --metrics-host of the sweep processes (orchestrator, aggregator, `sweep
 // run`), with SWEEP_METRICS_PORT / SWEEP_METRICS_HOST as fallbacks: no port, no endpoint.
-// --web-config / SWEEP_METRICS_WEB_CONFIG: TLS for the endpoint (web-config.ts).
+// --web-config / SWEEP_METRICS_WEB_CONFIG: TLS and basic auth for the endpoint (web-config.ts).
 import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.js';
 import { readWebConfig } from './web-config.js';
 
@@ -10,7 +10,7 @@ export interface MetricsFlags {
   webConfig?: string;
 }
 
-export const WEB_CONFIG_FLAG = ['--web-config <file>', 'TLS of the /metrics endpoint, a Prometheus web config file (env SWEEP_METRICS_WEB_CONFIG)'] as const;
+export const WEB_CONFIG_FLAG = ['--web-config <file>', 'TLS and basic auth of the /metrics endpoint, a Prometheus web config file (env SWEEP_METRICS_WEB_CONFIG)'] as const;
 
 /** The port of a --metrics-port value; a one-line error names the flag and the value. */
 export function parseMetricsPort(v: string | number, flag = '--metrics-port'): number {

@@ -1,7 +1,7 @@
 // The /metrics endpoint of a process: Prometheus text format from its own registry, on its own
 // port (never Temporal core's metrics port). Binds 127.0.0.1 unless told otherwise; in a pod
 // the chart sets the host to 0.0.0.0 so Prometheus can reach it. A web config (web-config.ts)
-// turns on TLS, with client certificates if it asks for them.
+// turns on TLS, with client certificates if it asks for them, and basic auth of every request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +32,16 @@ export async function startMetricsServer(registry: Registry, opts: { port?: numb
         return;
       }
     }
+    if (web?.basicAuth) {
+      web.basicAuth.check(req.headers.authorization).then(
+        (ok) => ok ? serve(req, res) : res.writeHead(401, { 'www-authenticate': 'Basic', 'content-type': 'text/plain' }).end('Unauthorized\n'),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`checking credentials failed: ${errorMessage(err)}\n`),
+      );
+      return;
+    }
+    serve(req, res);
+  };
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();

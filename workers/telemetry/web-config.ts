@@ -1,9 +1,9 @@
 // The /metrics endpoint's web configuration file, in the format of the Prometheus exporters
 // (the exporter-toolkit's --web.config.file): `tls_server_config` with cert_file / key_file
 // and optionally client certificates (client_ca_file, client_auth_type), relative paths meaning
-// the config file's folder. `basic_auth_users` (bcrypt hashes) needs a bcrypt library this
-// installation does not have yet: such a file is refused with one line instead of serving
-// /metrics without the protection it asks for.
+// the config file's folder; `basic_auth_users` maps user names to bcrypt hashes (basic-auth.ts).
+// A hash that is not bcrypt is refused at start-up rather than serving /metrics without the
+// protection the file asks for.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, formatIssues } from '../../core/config/errors.js';
 import { errorMessage } from '../../core/error-message.js';
+import { BCRYPT_HASH, createBasicAuth, type BasicAuth } from './basic-auth.js';
 
 const CLIENT_AUTH = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
 const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
@@ -27,7 +28,12 @@ export const webConfigSchema = z.strictObject({
   }).refine((t) => !t.client_auth_type?.includes('Verify') || !!t.client_ca_file, { error: 'client_ca_file is required to verify client certificates', path: ['client_ca_file'] })
     .optional(),
   http_server_config: z.strictObject({ headers: z.record(z.string(), z.string()).optional() }).optional(),
-  basic_auth_users: z.record(z.string(), z.string()).optional(),
+  basic_auth_users: z.record(z.string(), z.string().regex(BCRYPT_HASH, { error: 'not a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31, 53 characters of salt and hash)' }))
+    .superRefine((users, ctx) => {
+      // a Basic header splits at the first colon: such a user could never sign in
+      for (const name of Object.keys(users)) if (name.includes(':')) ctx.addIssue({ code: 'custom', path: [name], message: 'a user name cannot hold a colon' });
+    })
+    .optional(),
 });
 
 export interface WebConfig {
@@ -37,6 +43,8 @@ export interface WebConfig {
   headers: Record<string, string>;
   /** VerifyClientCertIfGiven: a client certificate that is sent must verify (checked per request) */
   verifyIfGiven: boolean;
+  /** basic_auth_users: every request must carry one of them (401 otherwise) */
+  basicAuth?: BasicAuth;
 }
 
 /** Reads and checks a web config file; a ConfigError names every problem (never a key's content). */
@@ -50,10 +58,9 @@ export function readWebConfig(file: string): WebConfig {
   const parsed = webConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), file);
   const c = parsed.data;
-  if (c.basic_auth_users && Object.keys(c.basic_auth_users).length) {
-    throw new ConfigError(['basic_auth_users: not supported by this installation (no bcrypt library); use TLS client certificates (client_auth_type, client_ca_file)'], file);
-  }
   const out: WebConfig = { headers: c.http_server_config?.headers ?? {}, verifyIfGiven: c.tls_server_config?.client_auth_type === 'VerifyClientCertIfGiven' };
+  // an empty map asks for no authentication, as in the exporters
+  if (c.basic_auth_users && Object.keys(c.basic_auth_users).length) out.basicAuth = createBasicAuth(c.basic_auth_users);
   const t = c.tls_server_config;
   if (t) {
     const base = dirname(file);
