@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { isCommandTrial } from '../../core/config/command-trial.js';
 import { loadSpec, type AnyResolvedSweep } from '../../core/config/spec.js';
 import { loadExpectation } from '../../scripts/reproduce/expectations.js';
-import { exampleNames } from '../../scripts/reproduce/main.js';
+import { byoExamples, exampleNames } from '../../scripts/reproduce/main.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const files = readdirSync(join(root, 'examples'));
@@ -59,6 +59,15 @@ for (const name of names) {
     const expect = loadExpectation(join(root, 'examples', `${name}.expect.yaml`));
     assert.doesNotMatch(readFileSync(join(root, 'examples', `${name}.expect.yaml`), 'utf8'), /SCIENCE\.md|DESIGN\.md/);
     const resolved = await loadSpec(join(root, 'examples', `${name}.yaml`));
+    const analyses = Object.keys(resolved.spec.analysis ?? {});
+    for (const c of expect.checks) assert.ok(analyses.includes(c.analysis), `${c.name}: the sweep fits no ${c.analysis}`);
+  });
+}
+
+for (const [name, path] of byoExamples(join(root, 'examples'))) {
+  test(`examples/${path}.expect.yaml: parses, and checks only analyses the sweep fits (${name})`, async () => {
+    const expect = loadExpectation(join(root, 'examples', `${path}.expect.yaml`));
+    const resolved = await loadSpec(join(root, 'examples', `${path}.yaml`), { commandTrainer: true });
     const analyses = Object.keys(resolved.spec.analysis ?? {});
     for (const c of expect.checks) assert.ok(analyses.includes(c.analysis), `${c.name}: the sweep fits no ${c.analysis}`);
   });
