@@ -6,6 +6,8 @@ import { roundSig } from './stats.js';
 export type GroupLabel = Record<string, unknown>;
 
 export const SEED_AXIS = 'seed';
+/** A command trainer's seed is one of its params: `params.seed` is pooled over as `seed` is. */
+export const COMMAND_SEED_AXIS = 'params.seed';
 
 /** Value at a dotted path of an object (`model.width`), or undefined. */
 export function getPath(obj: unknown, path: string): unknown {
@@ -40,7 +42,8 @@ export interface Group {
 
 /** Group trials by every axis in `axes` except `exclude`; groups in first-seen order. */
 export function groupTrials(trials: readonly TrialRecord[], axes: readonly string[], exclude: readonly string[]): Group[] {
-  const by = axes.filter((a) => !exclude.includes(a));
+  const seedless = exclude.includes(SEED_AXIS) ? [...exclude, COMMAND_SEED_AXIS] : exclude;
+  const by = axes.filter((a) => !seedless.includes(a));
   const groups = new Map<string, Group>();
   for (const t of trials) {
     const label: GroupLabel = {};
@@ -61,9 +64,9 @@ export function describeGroup(label: GroupLabel): string {
 
 /** Seeds of a set of trials, ascending. */
 export function seedsOf(trials: readonly TrialRecord[]): number[] {
-  return [...new Set(trials.map((t) => Number(axisValue(t, SEED_AXIS) ?? 0)))].sort((a, b) => a - b);
+  return [...new Set(trials.map(seedOf))].sort((a, b) => a - b);
 }
 
 export function seedOf(trial: TrialRecord): number {
-  return Number(axisValue(trial, SEED_AXIS) ?? 0);
+  return Number(axisValue(trial, SEED_AXIS) ?? axisValue(trial, COMMAND_SEED_AXIS) ?? 0);
 }

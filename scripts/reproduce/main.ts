@@ -41,6 +41,21 @@ export function exampleNames(files: readonly string[]): string[] {
   return names.sort((a, b) => (a === 'quickstart' ? -1 : b === 'quickstart' ? 1 : a.localeCompare(b)));
 }
 
+/**
+ * Examples with their own trainer (examples/byo-X/NAME.expect.yaml): name `byo-X-NAME` (a page
+ * block's name) to its path under examples/, `byo-jax/lr-transfer`.
+ */
+export function byoExamples(examples: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of readdirSync(examples).filter((d) => d.startsWith('byo-')).sort()) {
+    for (const f of readdirSync(join(examples, dir)).filter((f) => f.endsWith('.expect.yaml')).sort()) {
+      const base = f.slice(0, -'.expect.yaml'.length);
+      out.set(`${dir}-${base}`, `${dir}/${base}`);
+    }
+  }
+  return out;
+}
+
 function gitCommit(): string | null {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -52,16 +67,16 @@ function gitCommit(): string | null {
   }
 }
 
-interface Job { name: string; expect: Expectation; specFile: string; specName: string; gridTrials: number; outDir: string }
+interface Job { name: string; path: string; expect: Expectation; specFile: string; specName: string; gridTrials: number; outDir: string }
 
-async function prepare(name: string, small: boolean): Promise<Job> {
-  const smallFile = join(EXAMPLES, `${name}-small.yaml`);
-  const file = small && existsSync(smallFile) ? smallFile : join(EXAMPLES, `${name}.yaml`);
-  const expectFile = join(EXAMPLES, `${name}.expect.yaml`);
-  if (!existsSync(expectFile)) throw new UsageError(`examples/${name}.expect.yaml: missing (every example declares what it is expected to show)`);
+async function prepare(name: string, small: boolean, path = name): Promise<Job> {
+  const smallFile = join(EXAMPLES, `${path}-small.yaml`);
+  const file = small && existsSync(smallFile) ? smallFile : join(EXAMPLES, `${path}.yaml`);
+  const expectFile = join(EXAMPLES, `${path}.expect.yaml`);
+  if (!existsSync(expectFile)) throw new UsageError(`examples/${path}.expect.yaml: missing (every example declares what it is expected to show)`);
   const expect = loadExpectation(expectFile);
-  const resolved = await loadSpec(file);
-  return { name, expect, specFile: relative(ROOT, file), specName: resolved.spec.name, gridTrials: resolved.plans.length, outDir: join(ROOT, 'runs', resolved.spec.name) };
+  const resolved = await loadSpec(file, { commandTrainer: true });
+  return { name, path, expect, specFile: relative(ROOT, file), specName: resolved.spec.name, gridTrials: resolved.plans.length, outDir: join(ROOT, 'runs', resolved.spec.name) };
 }
 
 /** Runs one example with the sweep CLI; returns its exit code (0 done, 1 some trials failed). */
@@ -113,7 +128,7 @@ async function section(job: Job): Promise<string> {
     await writeFileAtomic(join(PLOTS, `${p.file}.svg`), await renderSvg(spec));
     plots.push({ path: `results/${p.file}.svg`, caption: p.caption });
   }
-  return renderSection({ name: job.name, expect: job.expect, summary, spec, trials, facts, plots });
+  return renderSection({ name: job.name, path: job.path, expect: job.expect, summary, spec, trials, facts, plots });
 }
 
 /** `sweep coord-check` of a spec file: its measured wall time in seconds, or why there is none. */
@@ -160,7 +175,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
   if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`--parallel: must be a whole number ≥ 1, got ${values.parallel}`);
-  const all = exampleNames(readdirSync(EXAMPLES));
+  const byo = byoExamples(EXAMPLES);
+  const all = [...exampleNames(readdirSync(EXAMPLES)), ...byo.keys()];
   // the page's blocks: one per example, the preflight's cost, the measured coverage of the intervals
   const extra = [PREFLIGHT_COST, INTERVALS];
   const blocks = [...all, ...extra];
@@ -169,12 +185,12 @@ export async function main(argv: string[]): Promise<number> {
   const names = positionals.length ? positionals : blocks;
   // Every spec and expectation is checked before anything runs.
   const jobs: Job[] = [];
-  for (const n of names) if (!extra.includes(n)) jobs.push(await prepare(n, values.small));
+  for (const n of names) if (!extra.includes(n)) jobs.push(await prepare(n, values.small, byo.get(n)));
   const expectations = new Map<string, Expectation>();
-  for (const n of all) expectations.set(n, jobs.find((j) => j.name === n)?.expect ?? loadExpectation(join(EXAMPLES, `${n}.expect.yaml`)));
+  for (const n of all) expectations.set(n, jobs.find((j) => j.name === n)?.expect ?? loadExpectation(join(EXAMPLES, `${byo.get(n) ?? n}.expect.yaml`)));
   const commit = gitCommit();
   const done = new Map<string, string>();
-  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder() : placeholderSection(n, expectations.get(n)!));
+  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder() : placeholderSection(n, expectations.get(n)!, byo.get(n)));
   const write = async () => {
     const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
     await writeFileAtomic(PAGE, assemblePage(old, done, blocks, placeholder));
@@ -197,7 +213,8 @@ export async function main(argv: string[]): Promise<number> {
     // after the examples: their sections (as just written, or as kept) record the sweeps' wall times
     const page = parseBlocks(existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : '');
     const rows: CostRow[] = [];
-    for (const n of all) rows.push(await preflightCost(n, page, commit));
+    // a command trainer's sweep has no coord check (its model is the user's)
+    for (const n of all) if (!byo.has(n)) rows.push(await preflightCost(n, page, commit));
     done.set(PREFLIGHT_COST, renderPreflightCost(rows, cpus().length));
     await write();
     console.log(`reproduce: ${PREFLIGHT_COST}: the coord check's cost written to docs/results.md`);

@@ -11,6 +11,8 @@ import { interval, summaryTables, table } from './tables.js';
 export interface SectionInput {
   /** the example's name (examples/<name>.yaml) */
   name: string;
+  /** its path under examples/ without .yaml, when not its name (examples/byo-jax/lr-transfer) */
+  path?: string;
   expect: Expectation;
   summary: Summary;
   spec: RunSpec;
@@ -50,14 +52,15 @@ export function readingSentences(results: CheckResult[]): string {
 
 export function renderSection(input: SectionInput): string {
   const { name, expect, summary } = input;
+  const path = input.path ?? name;
   const results = expect.checks.map((c) => runCheck(summary, c, describeGroup));
-  const out: string[] = [beginMarker(name), `## ${expect.title} — \`examples/${name}.yaml\``, ''];
+  const out: string[] = [beginMarker(name), `## ${expect.title} — \`examples/${path}.yaml\``, ''];
   out.push(`${expect.question} Reproduces ${expect.paper}.`, '');
   out.push(...setupLines(input.spec, input.trials, summary.trials, input.facts).map((l) => `- ${l}`));
   out.push(`- Learning rates: ${summary.lrConvention.join('; ') || 'convention not recorded'}.`);
   const rule = stabilityRule(input.spec);
   if (rule) out.push(`- ${rule}`);
-  out.push('', `Reproduce: \`npm run reproduce ${name}${input.facts.specFile.endsWith('-small.yaml') ? ' --small' : ''}\`. Expectations: [\`examples/${name}.expect.yaml\`](../examples/${name}.expect.yaml).`, '');
+  out.push('', `Reproduce: \`npm run reproduce ${name}${input.facts.specFile.endsWith('-small.yaml') ? ' --small' : ''}\`. Expectations: [\`examples/${path}.expect.yaml\`](../examples/${path}.expect.yaml).`, '');
   out.push(table(['check', 'summary entry', 'expected', 'measured', 'interval', 'rule', 'verdict'], results.map((r) => [
     r.check.name, r.entry ?? 'none', expectedText(r), measuredText(r), interval(r.ci), r.rule, `**${r.verdict}**`])));
   out.push('', readingSentences(results), '');
@@ -71,8 +74,8 @@ export function renderSection(input: SectionInput): string {
 }
 
 /** The section of an example that has not been run yet. */
-export function placeholderSection(name: string, expect: Expectation): string {
-  return [beginMarker(name), `## ${expect.title} — \`examples/${name}.yaml\``, '',
+export function placeholderSection(name: string, expect: Expectation, path = name): string {
+  return [beginMarker(name), `## ${expect.title} — \`examples/${path}.yaml\``, '',
     `${expect.question} Reproduces ${expect.paper}.`, '',
     `Not generated yet: run \`npm run reproduce ${name}\`.`, endMarker(name)].join('\n');
 }

@@ -7,6 +7,8 @@ import { fmt } from './checks.js';
 export interface RunSpec {
   name: string;
   base: Record<string, unknown>;
+  /** a command trainer's section (its program), absent for the built-in one */
+  trainer?: { kind?: string; command?: unknown };
   axes: { path: string; values: unknown[]; kind?: string }[];
   search?: Record<string, unknown>;
   analysis?: Record<string, unknown>;
@@ -93,14 +95,20 @@ export function setupLines(spec: RunSpec, trials: readonly TrialRecord[], counts
   const b = spec.base;
   const task = isObject(b.task) ? b.task : {};
   const lines: string[] = [];
-  lines.push(`Spec: [\`${facts.specFile}\`](../${facts.specFile}); task \`${String(task.kind ?? '?')}\` (${keys(task, 'task', axes, ['kind'])}).`);
+  if (b.trainer === 'command') {
+    // the user's own trainer: what it was given is its params
+    const command = Array.isArray(spec.trainer?.command) ? spec.trainer.command.join(' ') : '?';
+    lines.push(`Spec: [\`${facts.specFile}\`](../${facts.specFile}); command trainer \`${command}\`; params: ${keys(b.params, 'params', axes)}.`);
+  } else lines.push(`Spec: [\`${facts.specFile}\`](../${facts.specFile}); task \`${String(task.kind ?? '?')}\` (${keys(task, 'task', axes, ['kind'])}).`);
   const sections = (['model', 'optimizer', 'train', 'giantStep'] as const)
     .filter((k) => isObject(b[k]))
     .map((k) => `${k}: ${keys(b[k], k, axes)}`);
   if (sections.length) lines.push(`${sections.join('; ')}.`);
   if (spec.axes.length) lines.push(`Grid: ${spec.axes.map(describeAxis).join('; ')}.`);
-  const seeds = spec.axes.find((a) => a.path === 'seed')?.values.length ?? 1;
-  lines.push(`Seeds: ${seeds}${seeds === 1 ? ` (seed ${value(b.seed ?? 0)})` : ''}.`);
+  const seedAxis = b.trainer === 'command' ? 'params.seed' : 'seed';
+  const seeds = spec.axes.find((a) => a.path === seedAxis)?.values.length ?? 1;
+  const seed = b.trainer === 'command' && isObject(b.params) ? b.params.seed : b.seed;
+  lines.push(`Seeds: ${seeds}${seeds === 1 ? ` (seed ${value(seed ?? 0)})` : ''}.`);
   const search = spec.search;
   if (search && search.kind !== 'grid') {
     const params = Object.entries(search).filter(([k]) => k !== 'kind').map(([k, v]) => `${k} ${value(v)}`).join(', ');

@@ -156,3 +156,41 @@ def test_credentials_from_the_launch_reach_the_server(tmp_path: Path) -> None:
         assert res.returncode == 1 and res.stderr.startswith("sweep_trial: cannot connect to NATS"), res.stderr
     finally:
         server.stop()
+
+
+def test_acks_arrive_under_the_launch_inbox_prefix(tmp_path: Path) -> None:
+    # a per-trial credential may publish only its two subjects and subscribe only under its own
+    # inbox prefix (as the cluster's trial credentials do): JetStream acks must come back there
+    from conftest import nats_binary
+    prefix = f"_TRIAL_INBOX.{SWEEP_ID}.{TRIAL_ID}"
+    conf = tmp_path / "server.conf"
+    conf.write_text(json.dumps({"authorization": {"users": [
+        {"user": "admin", "password": "adm1n"},
+        {"user": "trial", "password": "s3cret",
+         "permissions": {"publish": {"allow": [METRICS, EVENTS]}, "subscribe": {"allow": [f"{prefix}.>"]}}},
+    ]}}))
+    server = NatsServer(nats_binary(), tmp_path / "js", ["-c", str(conf)])
+    try:
+        async def streams() -> None:
+            nc = await nats.connect(server.url, user="admin", password="adm1n")
+            js = nc.jetstream()
+            await js.add_stream(StreamConfig(name="SWEEP_METRICS", subjects=["sweep.metrics.>"], duplicate_window=120.0))
+            await js.add_stream(StreamConfig(name="SWEEP_EVENTS", subjects=["sweep.events.>"], duplicate_window=120.0))
+            await nc.close()
+        asyncio.run(streams())
+        auth = {"user": "trial", "pass": "s3cret", "inboxPrefix": prefix}
+        res = run(write_launch(tmp_path, launch_doc({**report(server), "auth": auth})), "count", "20")
+        assert res.returncode == 0, res.stderr
+
+        async def stored_admin(stream: str) -> List[str]:
+            nc = await nats.connect(server.url, user="admin", password="adm1n")
+            js = nc.jetstream()
+            info = await js.stream_info(stream)
+            ids = [((await js.get_msg(stream, s)).headers or {}).get("Nats-Msg-Id", "")
+                   for s in range(info.state.first_seq, info.state.last_seq + 1)]
+            await nc.close()
+            return ids
+        assert asyncio.run(stored_admin("SWEEP_METRICS")) == [f"{SWEEP_ID}:{TRIAL_ID}:{i}:metric" for i in range(20)]
+        assert asyncio.run(stored_admin("SWEEP_EVENTS")) == [f"{SWEEP_ID}:{TRIAL_ID}:0:started", f"{SWEEP_ID}:{TRIAL_ID}:19:finished"]
+    finally:
+        server.stop()

@@ -82,6 +82,8 @@ class JetStreamReporter:
                 if auth.tls.cert:
                     ctx.load_cert_chain(auth.tls.cert, auth.tls.key)
                 opts["tls"] = ctx
+            if auth.inbox_prefix:
+                opts["inbox_prefix"] = auth.inbox_prefix
         nc = await nats.connect(**opts)
         return nc, nc.jetstream(timeout=self.ack_timeout)
 

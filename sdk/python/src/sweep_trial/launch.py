@@ -35,6 +35,8 @@ class NatsAuth:
     token: Optional[str] = None
     nkey_seed_file: Optional[str] = None
     tls: Optional[TlsFiles] = None
+    # per-trial credentials may subscribe only under this prefix, so JetStream acks must arrive there
+    inbox_prefix: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -150,13 +152,13 @@ def _nats_report(c: _Checker, doc: Mapping[str, Any]) -> Optional[NatsReport]:
     auth_doc = c.obj(doc, "auth", "report.", required=False)
     if auth_doc is not None:
         strs = {k: c.string(auth_doc, k, "report.auth.", required=False)
-                for k in ("creds", "user", "pass", "token", "nkeySeedFile")}
+                for k in ("creds", "user", "pass", "token", "nkeySeedFile", "inboxPrefix")}
         tls: Optional[TlsFiles] = None
         tls_doc = c.obj(auth_doc, "tls", "report.auth.", required=False)
         if tls_doc is not None:
             tls = TlsFiles(*(c.string(tls_doc, k, "report.auth.tls.", required=False) for k in ("ca", "cert", "key")))
         auth = NatsAuth(creds=strs["creds"], user=strs["user"], password=strs["pass"], token=strs["token"],
-                        nkey_seed_file=strs["nkeySeedFile"], tls=tls)
+                        nkey_seed_file=strs["nkeySeedFile"], tls=tls, inbox_prefix=strs["inboxPrefix"])
     if not ok or metrics is None or events is None:
         return None
     return NatsReport(servers=list(servers), metrics_subject=metrics, events_subject=events, auth=auth)  # type: ignore[arg-type]
