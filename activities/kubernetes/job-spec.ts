@@ -7,7 +7,7 @@
 // prefers over the file.
 import type { V1ConfigMap, V1Job, V1Secret, V1Volume } from '@kubernetes/client-node';
 import type { KubernetesExecution } from '../../core/config/execution.js';
-import type { TrialLaunch } from '../executor.js';
+import type { AnyTrialLaunch } from '../executor.js';
 import { ANNOTATIONS, LABELS, MANAGED_BY, jobName, sweepLabel } from './names.js';
 import { addDataMounts, type DataMount } from './data-mounts.js';
 
@@ -45,7 +45,7 @@ export interface PodNatsCredential {
  * The launch as the pod sees it: without the Kubernetes section (the pod does not need it); its
  * NATS auth names only the files of the mounted Secret (no file of the worker's, no secret).
  */
-function podLaunch(launch: TrialLaunch, cred: PodNatsCredential | undefined): string {
+function podLaunch(launch: AnyTrialLaunch, cred: PodNatsCredential | undefined): string {
   const { kubernetes: _k, ...rest } = launch;
   const { auth: _a, ...nats } = rest.nats;
   const auth = cred ? {
@@ -64,7 +64,7 @@ export function launchConfigMapName(job: string): string {
 }
 
 /** `data`: the installation's dataset volumes (read-only; the file task may read only these). */
-export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data: readonly DataMount[] = [], cred?: PodNatsCredential): TrialJob {
+export function buildTrialJob(launch: AnyTrialLaunch, k: KubernetesExecution, data: readonly DataMount[] = [], cred?: PodNatsCredential): TrialJob {
   const name = jobName(launch.sweepId, launch.trialId, launch.attempt);
   const labels: Record<string, string> = {
     ...k.extraLabels,
