@@ -2,7 +2,9 @@
 // child process (activities/local-executor.ts) or a Kubernetes Job (activities/kubernetes/).
 // The executor only runs the trainer and reports how the process ended; the trial's results
 // travel through NATS JetStream and are read by the activity afterwards.
+import type { AnyTrialConfig } from '../core/config/command-trial.js';
 import type { TrialConfig } from '../core/config/trial.js';
+import type { CommandTrainerPlan } from '../workflows/types.js';
 import type { KubernetesExecution } from '../core/config/execution.js';
 import type { NatsAuth } from '../core/nats-auth.js';
 import type { TrialCredential } from './trial-credentials.js';
@@ -13,15 +15,20 @@ export interface NatsSettings {
   auth?: NatsAuth;
 }
 
-export interface TrialLaunch {
+/** An attempt as the built-in trainer reads it (C = TrialConfig), or as the executors get it (AnyTrialLaunch). */
+export interface TrialLaunch<C extends AnyTrialConfig = TrialConfig> {
   sweepId: string;
   trialId: string;
   /** 1-based attempt number (Temporal's activity attempt) */
   attempt: number;
-  config: TrialConfig;
+  config: C;
   nats: NatsSettings;
   kubernetes?: KubernetesExecution;
+  /** set for a command trial: the user's program runs instead of the built-in trainer */
+  trainer?: CommandTrainerPlan;
 }
+
+export type AnyTrialLaunch = TrialLaunch<AnyTrialConfig>;
 
 /** Progress reported by heartbeats while the trial runs. */
 export interface TrialHeartbeat {
@@ -79,7 +86,7 @@ export interface ExecutorContext {
 
 export interface TrialExecutor {
   readonly name: string;
-  run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome>;
+  run(launch: AnyTrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome>;
   /** Releases what the executor holds (watches, timers, connections); the worker calls it once at shutdown. */
   close(): Promise<void>;
 }

@@ -5,8 +5,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { initBackend } from '../core/backend/backend.js';
 import { trainAndPublish } from './train-and-publish.js';
-import type { ExecutorContext, ExecutorOutcome, TrialExecutor, TrialLaunch } from './executor.js';
+import type { ExecutorContext, ExecutorOutcome, TrialExecutor, AnyTrialLaunch } from './executor.js';
 import { firstLine } from '../core/error-message.js';
+import { builtinConfig } from '../core/config/command-trial.js';
 
 export class InProcessExecutor implements TrialExecutor {
   readonly name = 'in-process';
@@ -14,7 +15,12 @@ export class InProcessExecutor implements TrialExecutor {
 
   constructor(private readonly nc: NatsConnection, private readonly opts: { heartbeatMs?: number } = {}) {}
 
-  async run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
+  async run(anyLaunch: AnyTrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
+    const config = builtinConfig(anyLaunch.config);
+    if (!config) {
+      return { exitCode: null, failure: { kind: 'crashed', retryable: false, message: 'the in-process executor runs only the built-in trainer; a command trainer needs execution.executor: local or kubernetes' } };
+    }
+    const launch = { ...anyLaunch, config };
     // One backend for the whole worker: the first trial's settings decide it.
     this.backend ??= initBackend(launch.config.backend);
     await this.backend;

@@ -4,10 +4,12 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ConfigError } from '../core/config/errors.js';
-import type { ResolvedSweep } from '../core/config/spec.js';
+import type { AnyResolvedSweep } from '../core/config/spec.js';
 import { resolveStoredSpec } from '../core/stored-spec.js';
-import { createStrategy } from '../core/grid/strategy.js';
-import { finishedTrial, type SearchState, type TrialPlan } from '../core/search/strategy.js';
+import { createCommandStrategy, createStrategy } from '../core/grid/strategy.js';
+import { isCommandSweep } from '../core/config/spec.js';
+import { finishedTrial, type SearchState, type SearchStrategy, type TrialPlan } from '../core/search/strategy.js';
+import type { AnyTrialConfig } from '../core/config/command-trial.js';
 import type { PlanInfo } from '../workflows/types.js';
 import { readSweepEvents } from '../store/reader.js';
 import { PAGE_SIZE, PlanStore, specObject } from '../store/plans.js';
@@ -15,7 +17,7 @@ import { resultFromEvents } from '../store/trial-result.js';
 import { specHash } from '../core/spec-hash.js';
 
 /** Resolves a spec inside the cluster; an invalid spec is a non-retryable failure. */
-export function resolveForCluster(spec: unknown): ResolvedSweep {
+export function resolveForCluster(spec: unknown): AnyResolvedSweep {
   try {
     return resolveStoredSpec(spec, 'spec');
   } catch (err) {
@@ -46,7 +48,7 @@ export function planningActivities(nc: NatsConnection) {
       if (stored) return stored;
       const resolved = resolveForCluster(input.spec);
       if (input.round === 0) await s.putJson(specObject(input.sweepId), input.spec);
-      const state: SearchState = { planned: [], finished: {} };
+      const state: SearchState<TrialPlan<AnyTrialConfig>> = { planned: [], finished: {} };
       if (input.round > 0) {
         state.planned = await s.allPlans(input.sweepId);
         for (const e of groupByTrial(await readSweepEvents(nc, input.sweepId))) {
@@ -55,23 +57,28 @@ export function planningActivities(nc: NatsConnection) {
         }
       }
       const planned = new Set(state.planned.map((p) => p.id));
-      const step = createStrategy(resolved).step(state);
-      const next: TrialPlan[] = [];
+      const strategy = (isCommandSweep(resolved) ? createCommandStrategy(resolved) : createStrategy(resolved)) as SearchStrategy<TrialPlan<AnyTrialConfig>>;
+      const step = strategy.step(state);
+      const next: TrialPlan<AnyTrialConfig>[] = [];
       for (const p of step.next) {
         if (planned.has(p.id)) continue; // a strategy never re-proposes; a duplicate would run twice
         planned.add(p.id);
         next.push(p);
       }
       const ex = resolved.spec.execution;
+      const t = resolved.spec.trainer;
+      const trainer = t.kind === 'command'
+        ? { trainer: { command: t.command, killAfterSeconds: t.killAfterSeconds, ...(t.timeoutSeconds !== undefined ? { timeoutSeconds: t.timeoutSeconds } : {}) } }
+        : {};
       const info: PlanInfo = {
         round: input.round, count: next.length, pageSize: PAGE_SIZE, done: step.done, name: resolved.spec.name,
-        execution: { parallelism: ex.parallelism, executor: ex.executor, maxAttempts: ex.maxAttempts, ...(ex.executor === 'kubernetes' ? { kubernetes: ex.kubernetes } : {}) },
+        execution: { parallelism: ex.parallelism, executor: ex.executor, maxAttempts: ex.maxAttempts, ...(ex.executor === 'kubernetes' ? { kubernetes: ex.kubernetes } : {}), ...trainer },
       };
       await s.putRound(input.sweepId, info, next);
       return info;
     },
 
-    async planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan[]> {
+    async planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan<AnyTrialConfig>[]> {
       return (await plans()).page(input.sweepId, input.round, input.page);
     },
   };

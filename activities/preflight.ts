@@ -13,6 +13,7 @@ import type { PreflightInfo } from '../workflows/types.js';
 import { PlanStore, specObject } from '../store/plans.js';
 import { preflightObject } from '../store/preflight.js';
 import { resolveForCluster } from './planning.js';
+import { isCommandSweep } from '../core/config/spec.js';
 
 export function preflightActivities(nc: NatsConnection) {
   return {
@@ -20,7 +21,8 @@ export function preflightActivities(nc: NatsConnection) {
       const resolved = resolveForCluster(input.spec);
       const store = await PlanStore.open(nc);
       const time = new Date().toISOString();
-      if (!resolved.spec.preflight?.coordCheck) return { ran: false, skipped: false, ok: true, lines: [], durationMs: 0 };
+      // a command sweep has no preflight (its spec refuses the section)
+      if (isCommandSweep(resolved) || !resolved.spec.preflight?.coordCheck) return { ran: false, skipped: false, ok: true, lines: [], durationMs: 0 };
       // The spec as well (planning round 0 stores the same): a sweep whose check fails still
       // has a report (`sweep report`: no trials, the coord check's verdicts).
       await store.putJson(specObject(input.sweepId), input.spec);

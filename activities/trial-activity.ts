@@ -5,7 +5,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ApplicationFailure, activityInfo, cancellationSignal, cancelled, heartbeat } from '@temporalio/activity';
 import type { TrialActivityInput, TrialActivityResult } from '../workflows/types.js';
-import type { TrialExecutor, TrialHeartbeat, TrialLaunch } from './executor.js';
+import type { TrialExecutor, TrialHeartbeat, AnyTrialLaunch } from './executor.js';
 import { TRAINER_EXIT } from './executor.js';
 import { lastTrialEvent, readTrialEvents } from '../store/reader.js';
 import { JetStreamPublisher } from '../store/publisher.js';
@@ -14,6 +14,8 @@ import { resultFromEvents } from '../store/trial-result.js';
 import { firstLine } from '../core/error-message.js';
 import type { NatsAuth } from '../core/nats-auth.js';
 import type { TrialCredentialIssuer } from './trial-credentials.js';
+import { isCommandTrial } from '../core/config/command-trial.js';
+import { judgeCommandAttempt } from './command-judge.js';
 
 export type ExecutorRegistry = ReadonlyMap<string, TrialExecutor>;
 
@@ -41,10 +43,11 @@ export function trialActivities(deps: TrialActivityDeps) {
           message: `executor "${input.executor}" is not available on this worker (it has: ${[...deps.executors.keys()].join(', ') || 'none'})`,
         });
       }
-      const launch: TrialLaunch = {
+      const launch: AnyTrialLaunch = {
         sweepId: input.sweepId, trialId: input.trialId, attempt, config: input.config,
         nats: { servers: deps.trainerNatsServers, ...(deps.trainerNatsAuth ? { auth: deps.trainerNatsAuth } : {}) },
         ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
+        ...(input.trainer ? { trainer: input.trainer } : {}),
       };
       const credential = await deps.trialCredentials?.issue(input.sweepId, input.trialId, attempt);
       const who = { sweepId: input.sweepId, trialId: input.trialId, attempt, executor: input.executor };
@@ -66,6 +69,12 @@ export function trialActivities(deps: TrialActivityDeps) {
       // Cancelled (by the sweep, or timed out by the server): the executor has stopped the trainer.
       if (signal.aborted) await cancelled();
 
+      if (outcome.exitCode === TRAINER_EXIT.ok && !outcome.failure && isCommandTrial(input.config)) {
+        // A command trainer's outcome, as the protocol judges it; never retried (a crash is an exit code).
+        const result = await judgeCommandAttempt(deps.nc, who, Date.now() - t0);
+        callHook(deps.hooks, 'trialFinished', { ...who, outcome: result.outcome, durationMs: Date.now() - t0 });
+        return { trialId: input.trialId, outcome: result.outcome, step: result.step, attempt, ...(result.error !== undefined ? { error: result.error } : {}) };
+      }
       if (outcome.exitCode === TRAINER_EXIT.ok && !outcome.failure) {
         // The terminal event is normally the trial's last one (one request); if a retried
         // publish stored an earlier event after it, read them all.

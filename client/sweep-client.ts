@@ -3,7 +3,7 @@
 // use it from their own TypeScript (CI jobs, portals) through the package's "./client" export.
 import { Client, WorkflowNotFoundError, type WorkflowHandle, type Connection } from '@temporalio/client';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { parseSpecText, readSpecText, resolveSpec, type ResolvedSweep } from '../core/config/spec.js';
+import { parseSpecText, readSpecText, resolveSpec, type AnyResolvedSweep } from '../core/config/spec.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
 import { WORKFLOW_TASK_TIMEOUT_MS, type SweepInput, type SweepMemo, type SweepOptions, type SweepProgress, type SweepResult } from '../workflows/types.js';
 import { specHash } from '../core/spec-hash.js';
@@ -136,9 +136,10 @@ export class SweepClient {
   }
 
   /** Validates a spec (nothing is started when it is invalid) and returns the document and its plan. */
-  static validate(spec: SubmitSpec, yes = false): { document: unknown; resolved: ResolvedSweep } {
+  static validate(spec: SubmitSpec, yes = false): { document: unknown; resolved: AnyResolvedSweep } {
     const document = spec.document !== undefined ? spec.document : parseSpecText(spec.text ?? '', spec.source);
-    const resolved = resolveSpec(document, { source: spec.source, yes });
+    // a command trainer runs on the local and Kubernetes executors (docs/trainer-protocol.md)
+    const resolved = resolveSpec(document, { source: spec.source, yes, commandTrainer: true });
     return { document, resolved };
   }
 

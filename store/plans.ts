@@ -4,6 +4,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ObjectStore } from '@nats-io/obj';
 import type { TrialPlan } from '../core/search/strategy.js';
+import type { AnyTrialConfig } from '../core/config/command-trial.js';
 import type { PlanInfo } from '../workflows/types.js';
 import { openPlansStore } from './buckets.js';
 
@@ -40,14 +41,14 @@ export class PlanStore {
     return this.getJson<PlanInfo>(roundObject(sweepId, round));
   }
 
-  async page(sweepId: string, round: number, page: number): Promise<TrialPlan[]> {
-    const plans = await this.getJson<TrialPlan[]>(pageObject(sweepId, round, page));
+  async page(sweepId: string, round: number, page: number): Promise<TrialPlan<AnyTrialConfig>[]> {
+    const plans = await this.getJson<TrialPlan<AnyTrialConfig>[]>(pageObject(sweepId, round, page));
     if (!plans) throw new Error(`plan page ${page} of round ${round} of sweep ${sweepId} is missing`);
     return plans;
   }
 
   /** Stores a round: pages first, the index last, so an index always means a complete round. */
-  async putRound(sweepId: string, info: PlanInfo, plans: TrialPlan[]): Promise<void> {
+  async putRound(sweepId: string, info: PlanInfo, plans: TrialPlan<AnyTrialConfig>[]): Promise<void> {
     for (let p = 0; p * info.pageSize < plans.length; p++) {
       await this.putJson(pageObject(sweepId, info.round, p), plans.slice(p * info.pageSize, (p + 1) * info.pageSize));
     }
@@ -55,8 +56,8 @@ export class PlanStore {
   }
 
   /** Every trial planned by the sweep so far, in plan order (rounds 0, 1, ...). */
-  async allPlans(sweepId: string): Promise<TrialPlan[]> {
-    const out: TrialPlan[] = [];
+  async allPlans(sweepId: string): Promise<TrialPlan<AnyTrialConfig>[]> {
+    const out: TrialPlan<AnyTrialConfig>[] = [];
     for (let r = 0; ; r++) {
       const info = await this.round(sweepId, r);
       if (!info) break;

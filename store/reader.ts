@@ -90,6 +90,10 @@ export async function readSweepEvents(nc: NatsConnection, sweepId: string): Prom
   return dedupe(await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, '*'), { decode: busMessage }));
 }
 
+export async function readTrialMetrics(nc: NatsConnection, sweepId: string, trialId: string): Promise<MetricMessage[]> {
+  return dedupe(await readAll<MetricMessage>(nc, METRICS_STREAM, metricsSubject(sweepId, trialId)));
+}
+
 export async function readSweepMetrics(nc: NatsConnection, sweepId: string): Promise<MetricMessage[]> {
   return dedupe(await readAll<MetricMessage>(nc, METRICS_STREAM, metricsSubject(sweepId, '*'), { decode: busMessage }));
 }

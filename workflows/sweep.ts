@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import type { TrialPlan } from '../core/search/strategy.js';
+import type { AnyTrialConfig } from '../core/config/command-trial.js';
 import { errorMessage } from '../core/error-message.js';
 import { pauseSignal, progressQuery, reportBySignal, resumeSignal, trialDoneSignal } from './definitions.js';
 import { trialWorkflow } from './trial.js';
@@ -42,7 +43,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   // ---- state (carried across continue-as-new): the scheduler's snapshot and the workflow's own ----
   const carried = input.carry;
   let plan: Pick<SweepCarry, 'name' | 'execution'> | undefined = carried;
-  const scheduler = carried ? Scheduler.restore(carried) : new Scheduler();
+  const scheduler = new Scheduler<TrialPlan<AnyTrialConfig>>(carried);
   let paused = carried?.paused ?? false;
   const runs = (carried?.runs ?? 0) + 1;
   // The first run's start, so a sweep's duration spans every run (not only the latest one).
@@ -82,7 +83,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   setHandler(resumeSignal, () => { paused = false; });
   setHandler(trialDoneSignal, finish);
 
-  const startTrial = (p: TrialPlan) => {
+  const startTrial = (p: TrialPlan<AnyTrialConfig>) => {
     ownChildren.add(p.id);
     startedThisRun++;
     starting++;

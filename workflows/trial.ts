@@ -39,6 +39,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
     const r = await runTrial({
       sweepId: input.sweepId, trialId: input.trialId, config: input.config, executor: input.execution.executor,
       maxAttempts: input.execution.maxAttempts, ...(input.execution.kubernetes ? { kubernetes: input.execution.kubernetes } : {}),
+      ...(input.execution.trainer ? { trainer: input.execution.trainer } : {}),
     });
     done = { trialId: r.trialId, outcome: r.outcome, step: r.step, attempt: r.attempt, ...(r.error !== undefined ? { error: r.error } : {}) };
   } catch (err) {

@@ -1,7 +1,8 @@
 // Types shared by the workflows, the activities and the client. Type-only: the workflow bundle
 // must not pull activity or I/O code in.
 import type { KubernetesExecution } from '../core/config/execution.js';
-import type { TrialConfig } from '../core/config/trial.js';
+import type { AnyTrialConfig } from '../core/config/command-trial.js';
+import type { CommandTrainer } from '../core/config/trainer.js';
 import type { Outcome } from '../core/outcome.js';
 import type { OutcomeCounts, RoundInfo, SchedulerSnapshot } from '../core/scheduler/scheduler.js';
 import type { TrialPlan } from '../core/search/strategy.js';
@@ -52,7 +53,12 @@ export interface ExecutionPlan {
   executor: string;
   maxAttempts: number;
   kubernetes?: KubernetesExecution;
+  /** a command-trainer sweep's program and its limits; absent for the built-in trainer (older histories replay unchanged) */
+  trainer?: CommandTrainerPlan;
 }
+
+/** What the executors need of a spec's command trainer (its params are in each trial's config). */
+export type CommandTrainerPlan = Pick<CommandTrainer, 'command' | 'timeoutSeconds' | 'killAfterSeconds'>;
 
 export interface PlanInfo extends RoundInfo {
   name: string;
@@ -141,7 +147,7 @@ export interface TrialInput {
   /** workflow id of the sweep, which receives the trialDone signal */
   parentId: string;
   trialId: string;
-  config: TrialConfig;
+  config: AnyTrialConfig;
   execution: ExecutionPlan;
   options?: SweepOptions;
 }
@@ -149,10 +155,11 @@ export interface TrialInput {
 export interface TrialActivityInput {
   sweepId: string;
   trialId: string;
-  config: TrialConfig;
+  config: AnyTrialConfig;
   executor: string;
   maxAttempts: number;
   kubernetes?: KubernetesExecution;
+  trainer?: CommandTrainerPlan;
 }
 
 export interface TrialActivityResult {
@@ -175,7 +182,7 @@ export interface PreflightInfo {
 /** The activities the workflows call, by name (implemented in activities/). */
 export interface SweepActivities {
   planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo>;
-  planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan[]>;
+  planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan<AnyTrialConfig>[]>;
   runTrial(input: TrialActivityInput): Promise<TrialActivityResult>;
   recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string }): Promise<void>;
   analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo>;

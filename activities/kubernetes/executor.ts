@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig, V1Job } from '@kubernetes/client-node';
 import { kubernetesExecutionSchema, type KubernetesExecution } from '../../core/config/execution.js';
-import type { ExecutorContext, ExecutorOutcome, TrialExecutor, TrialLaunch } from '../executor.js';
+import type { ExecutorContext, ExecutorOutcome, TrialExecutor, AnyTrialLaunch } from '../executor.js';
 import { observe, type Clock, type Observation } from './classify.js';
 import { buildTrialJob, type PodNatsCredential, type TrialJob } from './job-spec.js';
 import type { DataMount } from './data-mounts.js';
@@ -80,7 +80,7 @@ export class KubernetesExecutor implements TrialExecutor {
   }
 
   /** The trial's Kubernetes settings: the spec's, with worker defaults where the spec kept the schema's. */
-  settings(launch: TrialLaunch): KubernetesExecution {
+  settings(launch: AnyTrialLaunch): KubernetesExecution {
     const spec = launch.kubernetes ?? this.schemaDefaults;
     const out: Record<string, unknown> = { ...spec };
     for (const [key, value] of Object.entries(this.opts.defaults ?? {})) {
@@ -94,7 +94,7 @@ export class KubernetesExecutor implements TrialExecutor {
     return this.opts.defaults?.namespace ?? this.schemaDefaults.namespace;
   }
 
-  async run(launch: TrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
+  async run(launch: AnyTrialLaunch, ctx: ExecutorContext): Promise<ExecutorOutcome> {
     const k = this.settings(launch);
     if (ctx.signal.aborted) return cancelledOutcome('trial cancelled before its Job was created', false);
     let built: TrialJob;
@@ -134,7 +134,7 @@ export class KubernetesExecutor implements TrialExecutor {
   }
 
   /** Creates the attempt's Job, or adopts this attempt's or a still-useful earlier attempt's. */
-  private async ensureJob(hub: JobWatchHub, built: TrialJob, launch: TrialLaunch, signal: AbortSignal): Promise<string> {
+  private async ensureJob(hub: JobWatchHub, built: TrialJob, launch: AnyTrialLaunch, signal: AbortSignal): Promise<string> {
     const ns = hub.namespace;
     const ours = hub.allJobs().filter((j) => j.metadata?.labels?.[LABELS.trial] === launch.trialId
       && j.metadata?.annotations?.[ANNOTATIONS.sweepId] === launch.sweepId && !j.metadata?.deletionTimestamp);
@@ -308,7 +308,7 @@ export class KubernetesExecutor implements TrialExecutor {
 }
 
 /** The attempt's credential for its pod, with the CA of the worker's NATS TLS settings (read here: the pod cannot see the worker's files). */
-async function podCredential(launch: TrialLaunch, ctx: ExecutorContext): Promise<PodNatsCredential | undefined> {
+async function podCredential(launch: AnyTrialLaunch, ctx: ExecutorContext): Promise<PodNatsCredential | undefined> {
   if (!ctx.credential) return undefined;
   const caFile = launch.nats.auth?.tls?.ca;
   const ca = caFile ? await readFile(caFile, 'utf8') : undefined;

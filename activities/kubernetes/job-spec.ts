@@ -7,7 +7,10 @@
 // prefers over the file.
 import type { V1ConfigMap, V1Job, V1Secret, V1Volume } from '@kubernetes/client-node';
 import type { KubernetesExecution } from '../../core/config/execution.js';
-import type { TrialLaunch } from '../executor.js';
+import { isCommandTrial } from '../../core/config/command-trial.js';
+import { launchEnv } from '../../core/protocol/launch.js';
+import { commandLaunchFile } from '../command-launch.js';
+import type { AnyTrialLaunch } from '../executor.js';
 import { ANNOTATIONS, LABELS, MANAGED_BY, jobName, sweepLabel } from './names.js';
 import { addDataMounts, type DataMount } from './data-mounts.js';
 
@@ -45,14 +48,17 @@ export interface PodNatsCredential {
  * The launch as the pod sees it: without the Kubernetes section (the pod does not need it); its
  * NATS auth names only the files of the mounted Secret (no file of the worker's, no secret).
  */
-function podLaunch(launch: TrialLaunch, cred: PodNatsCredential | undefined): string {
+function podLaunch(launch: AnyTrialLaunch, cred: PodNatsCredential | undefined): string {
   const { kubernetes: _k, ...rest } = launch;
   const { auth: _a, ...nats } = rest.nats;
   const auth = cred ? {
     creds: `${NATS_SECRET_DIR}/${NATS_CREDS_FILE}`, inboxPrefix: cred.inboxPrefix,
     ...(cred.ca !== undefined ? { tls: { ca: `${NATS_SECRET_DIR}/${NATS_CA_FILE}` } } : {}),
   } : undefined;
-  return JSON.stringify({ ...rest, nats: { ...nats, ...(auth ? { auth } : {}) } });
+  const podNats = { ...nats, ...(auth ? { auth } : {}) };
+  // a command trial's pod reads the protocol-v1 launch file (docs/trainer-protocol.md)
+  if (isCommandTrial(launch.config)) return JSON.stringify(commandLaunchFile({ ...launch, nats: podNats }));
+  return JSON.stringify({ ...rest, nats: podNats });
 }
 
 export function natsSecretName(job: string): string {
@@ -64,7 +70,7 @@ export function launchConfigMapName(job: string): string {
 }
 
 /** `data`: the installation's dataset volumes (read-only; the file task may read only these). */
-export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data: readonly DataMount[] = [], cred?: PodNatsCredential): TrialJob {
+export function buildTrialJob(launch: AnyTrialLaunch, k: KubernetesExecution, data: readonly DataMount[] = [], cred?: PodNatsCredential): TrialJob {
   const name = jobName(launch.sweepId, launch.trialId, launch.attempt);
   const labels: Record<string, string> = {
     ...k.extraLabels,
@@ -76,6 +82,8 @@ export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data:
     [LABELS.job]: name,
   };
   if (k.queue) labels[LABELS.kueueQueue] = k.queue;
+  const command = isCommandTrial(launch.config) ? launch.trainer?.command : undefined;
+  if (isCommandTrial(launch.config) && !command) throw new Error(`command trial ${launch.trialId} reached the Job builder without its trainer.command`);
   const json = podLaunch(launch, cred);
   const size = Buffer.byteLength(json);
   if (size > MAX_CONFIGMAP_LAUNCH) {
@@ -128,10 +136,12 @@ export function buildTrialJob(launch: TrialLaunch, k: KubernetesExecution, data:
             name: TRAINER_CONTAINER,
             image: k.image,
             imagePullPolicy: k.imagePullPolicy,
-            // without a command the image's ENTRYPOINT (the trainer) runs
-            ...(k.command?.length ? { command: k.command } : {}),
-            args: [LAUNCH_FILE],
+            // a command trial runs the user's trainer.command in the user's image, SWEEP_LAUNCH
+            // naming the mounted launch; otherwise without a command the image's ENTRYPOINT
+            // (the built-in trainer) runs
+            ...(command ? { command } : { ...(k.command?.length ? { command: k.command } : {}), args: [LAUNCH_FILE] }),
             env: [
+              ...(command ? Object.entries(launchEnv(LAUNCH_FILE)).map(([n, value]) => ({ name: n, value })) : []),
               { name: 'SWEEP_NATS_URL', value: launch.nats.servers.join(',') },
               { name: 'SWEEP_ATTEMPT', value: String(launch.attempt) },
               { name: 'SWEEP_SWEEP_ID', value: launch.sweepId },

@@ -58,6 +58,11 @@ export class AttemptJudge {
     return this.terminal !== undefined || this.violation !== undefined || this.nonfinite !== undefined;
   }
 
+  /** What the metrics received so far say of the trial's end (the last finite loss, the lowest). */
+  get lastFinal(): FinalMetrics {
+    return { ...this.final };
+  }
+
   /** The trainer broke the protocol: the attempt is over, whatever it does next. */
   get broken(): boolean {
     return this.violation !== undefined;

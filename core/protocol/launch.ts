@@ -1,6 +1,7 @@
 // The trial protocol's launch file (docs/trainer-protocol.md, version 1): what a command trainer
 // is told about its trial, and where it reports. Written by the runner, read by the trainer.
 import type { CommandTrialConfig } from '../config/command-trial.js';
+import type { NatsAuth } from '../nats-auth.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -12,14 +13,8 @@ export const EXIT_TERMINATED = 143;
 /** The file descriptor an embedded trainer writes its messages to, one JSON object a line. */
 export const PIPE_FD = 3;
 
-export interface NatsAuth {
-  creds?: string;
-  user?: string;
-  pass?: string;
-  token?: string;
-  nkeySeedFile?: string;
-  tls?: { ca?: string; cert?: string; key?: string };
-}
+/** `report.auth`: how the process authenticates to NATS (files, never secret values in cluster mode). */
+export type { NatsAuth } from '../nats-auth.js';
 
 export type LaunchReport =
   | { mode: 'pipe'; fd: number }

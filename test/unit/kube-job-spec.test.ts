@@ -117,3 +117,25 @@ test('dataset volumes: mounted read-only, and their paths are the only folders t
   }
   assert.deepEqual(dataMountsFromEnv({}), []);
 });
+
+test('a command trial: the Job runs trainer.command in the user image with SWEEP_LAUNCH naming a protocol-v1 launch', () => {
+  const config = { trainer: 'command' as const, params: { width: 64, lr: 0.1 } };
+  const k = kubernetesExecutionSchema.parse({ image: 'registry.example/my-trainer:1' });
+  const l = {
+    sweepId: 'byo', trialId: trialId(config), attempt: 2, config, nats: { servers: ['nats://nats:4222'] }, kubernetes: k,
+    trainer: { command: ['python3', '/app/train.py'], killAfterSeconds: 10 },
+  };
+  const { job } = buildTrialJob(l, k);
+  const c = job.spec!.template.spec!.containers[0];
+  assert.equal(c.image, 'registry.example/my-trainer:1');
+  assert.deepEqual(c.command, ['python3', '/app/train.py']);
+  assert.equal(c.args, undefined, 'no built-in trainer argument');
+  const env = new Map(c.env!.map((e) => [e.name, e.value]));
+  assert.equal(env.get('SWEEP_LAUNCH'), LAUNCH_FILE);
+  assert.equal(env.get('SWEEP_PROTOCOL'), '1');
+  const mounted = JSON.parse(job.spec!.template.metadata!.annotations![ANNOTATIONS.launch]);
+  assert.deepEqual(mounted, {
+    protocol: 1, sweepId: 'byo', trialId: l.trialId, attempt: 2, params: { width: 64, lr: 0.1 },
+    report: { mode: 'nats', servers: ['nats://nats:4222'], metricsSubject: `sweep.metrics.byo.${l.trialId}`, eventsSubject: `sweep.events.byo.${l.trialId}` },
+  });
+});
