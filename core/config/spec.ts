@@ -159,7 +159,7 @@ export function resolveSpec(raw: unknown, opts: Either = {}): AnyResolvedSweep {
       problems.push(line);
     }
   }
-  if (command && !opts.commandTrainer) problems.push('trainer.kind: a command trainer runs embedded (sweep run, sweep validate); here only the built-in trainer runs (cluster mode does not start command trainers yet)');
+  if (command && !opts.commandTrainer) problems.push('trainer.kind: only the built-in trainer runs here (a command trainer runs with sweep run, sweep submit and sweep validate)');
   if (!command && rawTrainer.params !== undefined) {
     problems.push('trainer.params: only a command trainer (trainer.kind: command) takes params; the built-in trainer is configured by model, task, optimizer, train and measure');
   }

@@ -92,6 +92,6 @@ test('params are refused for the built-in trainer', () => {
 
 test('a caller that runs only the built-in trainer refuses a command spec', () => {
   assert.deepEqual(problems(`name: c\n${CMD}\n`, false), [
-    'trainer.kind: a command trainer runs embedded (sweep run, sweep validate); here only the built-in trainer runs (cluster mode does not start command trainers yet)',
+    'trainer.kind: only the built-in trainer runs here (a command trainer runs with sweep run, sweep submit and sweep validate)',
   ]);
 });
