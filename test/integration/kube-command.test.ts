@@ -88,8 +88,13 @@ test('a command-trainer sweep on Kubernetes equals the embedded `sweep run`', { 
   const byId = new Map(b.trials.map((t) => [t.id, t]));
   assert.deepEqual(a.trials.map((t) => t.id).sort(), [...byId.keys()].sort());
   for (const t of a.trials) assert.deepEqual(comparable(t), comparable(byId.get(t.id)!), `trial ${t.id}`);
-  const summary = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-  assert.deepEqual(summary(clusterDir), summary(embeddedDir), 'summary.json identical');
+  const summary = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  // sweepId is each run's own id (the workflow id in the cluster, the spec name for `sweep run`)
+  const { sweepId: clusterId, ...sa } = summary(clusterDir);
+  const { sweepId: embeddedId, ...se } = summary(embeddedDir);
+  assert.equal(clusterId, sub.sweepId);
+  assert.equal(embeddedId, b.trials[0]!.sweepId);
+  assert.deepEqual(sa, se, 'summary.json identical');
 });
 
 test('a SIGKILLed command-trainer pod is retried in a new Job with no metric counted twice', { timeout: 120_000 }, async () => {
