@@ -116,7 +116,12 @@ test('`sweep submit` with the Kubernetes executor: Jobs run the trainer, and the
   assert.deepEqual(a.trials.map((t) => t.id).sort(), [...byId.keys()].sort());
   for (const t of a.trials) assert.deepEqual(comparable(t), comparable(byId.get(t.id)!), `trial ${t.id}`);
   const summary = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-  assert.deepEqual(summary(clusterDir), summary(embeddedDir), 'summary.json identical');
+  // sweepId is each run's own id (the workflow id in the cluster, the spec name for `sweep run`)
+  const { sweepId: clusterId, ...sa } = summary(clusterDir) as Record<string, unknown>;
+  const { sweepId: embeddedId, ...se } = summary(embeddedDir) as Record<string, unknown>;
+  assert.equal(clusterId, sweepId);
+  assert.equal(embeddedId, b.trials[0]!.sweepId);
+  assert.deepEqual(sa, se, 'summary.json identical');
 });
 
 test('an OOMKilled trial fails without retry and says why', { timeout: 300_000 }, async () => {
