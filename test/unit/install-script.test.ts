@@ -18,7 +18,7 @@ function install(args: string[], env: NodeJS.ProcessEnv): { code: number | null;
 test('install.sh refuses an unknown component with exit 2, listing the components', () => {
   const r = install(['temporal', 'natz'], { PATH: process.env.PATH });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /unknown component "natz"; choose from: temporal nats prometheus etcd kube manifests scipy wasm openssl images/);
+  assert.match(r.stderr, /unknown component "natz"; choose from: temporal temporal-tls nats prometheus etcd kube manifests scipy sdk native wasm openssl images/);
 });
 
 test('install.sh without Go refuses the Go-built components not yet cached, naming them, before installing anything', () => {
@@ -33,10 +33,10 @@ test('install.sh without Go refuses the Go-built components not yet cached, nami
       symlinkSync(found, join(bin, tool));
     }
     const env = { PATH: bin, SWEEP_CACHE_DIR: cache };
-    for (const [args, named] of [[['temporal', 'nats'], 'temporal'], [['kube'], 'kube'], [[], 'temporal kube manifests']] as const) {
+    for (const [args, named] of [[['temporal', 'nats'], 'temporal'], [['kube'], 'kube'], [[], 'temporal temporal-tls kube manifests']] as const) {
       const r = install([...args], env);
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, new RegExp(`Go toolchain not found; it builds ${named} \\(Go-built components: temporal kube manifests\\)`));
+      assert.match(r.stderr, new RegExp(`Go toolchain not found; it builds ${named} \\(Go-built components: temporal temporal-tls kube manifests\\)`));
       assert.doesNotMatch(r.stderr, /installing Debian packages/);
     }
     const viaEnv = install([], { ...env, SWEEP_SERVERS: 'manifests,nats' });
