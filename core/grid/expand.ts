@@ -5,6 +5,7 @@
 import { formatIssues } from '../config/errors.js';
 import { specErrorMap } from '../config/error-map.js';
 import { trialConfigSchema, type TrialConfig } from '../config/trial.js';
+import type { AnyTrialConfig } from '../config/command-trial.js';
 import { trialId } from '../ids.js';
 import type { TrialPlan } from '../search/strategy.js';
 import { sweepCenter } from './center.js';
@@ -28,24 +29,29 @@ export function pointConfig(base: Json, point: Record<string, unknown>): Json {
   return raw;
 }
 
+/** One grid point's config checked by its trial schema: the config, or the schema's issues. */
+export type PointParse<C> = (raw: Json) => { success: true; data: C } | { success: false; error: { issues: Parameters<typeof formatIssues>[0] } };
+
 /**
  * Plans for the grid points at `indices`, in that order, skipping duplicates, until `limit`
- * distinct trials are planned (random search) or the indices run out.
+ * distinct trials are planned (random search) or the indices run out. `parse` checks (and
+ * completes) each point's config; the built-in and the command trainer differ only there.
  */
-export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, limit = Infinity): Expansion {
-  const plans: TrialPlan<TrialConfig>[] = [];
+export function expandPointsWith<C extends AnyTrialConfig>(
+  base: Json, grid: Grid, indices: Iterable<number>, limit: number, parse: PointParse<C>,
+): { plans: TrialPlan<C>[]; duplicates: number; problems: string[] } {
+  const plans: TrialPlan<C>[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];
   let invalid = 0;
   let duplicates = 0;
   const keys = grid.axes.map((a) => splitPath(a.path));
-  const center = sweepCenter(base, grid);
   for (const index of indices) {
     if (plans.length >= limit) break;
     const point = gridPoint(grid, index);
     let raw = base;
     grid.axes.forEach((a, i) => (raw = setPath(raw, keys[i], point[a.path])));
-    const parsed = trialConfigSchema.safeParse(raw, { error: specErrorMap });
+    const parsed = parse(raw);
     if (!parsed.success) {
       invalid++;
       if (invalid <= MAX_LISTED) {
@@ -53,7 +59,6 @@ export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, 
       }
       continue;
     }
-    parsed.data.model.center ??= center;
     const id = trialId(parsed.data);
     if (seen.has(id)) {
       duplicates++;
@@ -64,6 +69,16 @@ export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, 
   }
   if (invalid > MAX_LISTED) problems.push(`grid: ${invalid - MAX_LISTED} more grid points are invalid`);
   return { plans, duplicates, problems };
+}
+
+/** Plans of a built-in sweep: `center` filled in with the sweep's value where a config leaves it open. */
+export function expandPoints(base: Json, grid: Grid, indices: Iterable<number>, limit = Infinity): Expansion {
+  const center = sweepCenter(base, grid);
+  return expandPointsWith<TrialConfig>(base, grid, indices, limit, (raw) => {
+    const parsed = trialConfigSchema.safeParse(raw, { error: specErrorMap });
+    if (parsed.success) parsed.data.model.center ??= center;
+    return parsed;
+  });
 }
 
 /** Every grid point, in grid order (first axis slowest). */
