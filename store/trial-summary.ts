@@ -33,7 +33,8 @@ export function emptySummary(sweepId: string, trialId: string): TrialSummary {
 }
 
 
-function insertSorted(steps: number[], step: number): boolean {
+/** Index of the first step ≥ `step` in ascending `steps` (binary search). */
+export function lowerBound(steps: readonly number[], step: number): number {
   let lo = 0;
   let hi = steps.length;
   while (lo < hi) {
@@ -41,6 +42,11 @@ function insertSorted(steps: number[], step: number): boolean {
     if (steps[mid] < step) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+function insertSorted(steps: number[], step: number): boolean {
+  const lo = lowerBound(steps, step);
   if (steps[lo] === step) return false;
   steps.splice(lo, 0, step);
   return true;

@@ -19,7 +19,7 @@ import { EVENTS_STREAM, EVENTS_SUBJECTS, METRICS_STREAM, METRICS_SUBJECTS, isEve
 import { openTrialsKv, trialKey } from '../store/buckets.js';
 import { connectNats, parseServers } from '../store/connect.js';
 import { ensureStreams, isAlreadyExists, isNotFound, isWrongLastSequence } from '../store/streams.js';
-import { applyMessage, type TrialSummary } from '../store/trial-summary.js';
+import { applyMessage, lowerBound, type TrialSummary } from '../store/trial-summary.js';
 import { decodeBusMessage, MAX_SUMMARY_STEPS, REJECT_REASONS, type RejectReason } from '../core/message-schema.js';
 import { RateLimitedLog } from '../core/rate-limited-log.js';
 import { PlannedTrials, type PlannedTrialsOptions } from '../store/planned-trials.js';
@@ -223,14 +223,7 @@ interface Stored {
 }
 
 function hasStep(steps: number[], step: number): boolean {
-  let lo = 0;
-  let hi = steps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (steps[mid] < step) lo = mid + 1;
-    else hi = mid;
-  }
-  return steps[lo] === step;
+  return steps[lowerBound(steps, step)] === step;
 }
 
 /**
