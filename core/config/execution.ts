@@ -44,6 +44,12 @@ export const executionSchema = z.strictObject({
   maxAttempts: posInt.default(3),
   /** cluster executor: local processes on the worker host, or Kubernetes Jobs */
   executor: z.enum(['local', 'kubernetes']).default('local'),
+  /**
+   * trial packing: trials that differ only in seed, lr, γ0 or parametrization (core/train/packed)
+   * train together in one process as one vectorised model; auto picks the pack size, off trains
+   * each trial alone, N packs at most N trials
+   */
+  pack: z.union([z.enum(['auto', 'off']), posInt]).default('auto'),
   kubernetes: kubernetesExecutionSchema.prefault({}),
 });
 
