@@ -44,3 +44,27 @@ export function groupIntoPacks<T>(items: readonly T[], configOf: (item: T) => Tr
   }
   return packs;
 }
+
+/** Most trials in one pack, whatever the memory rule allows. */
+export const MAX_PACK = 64;
+/** Memory one pack may hold on the backend under `auto` (weights, state and activations). */
+export const AUTO_PACK_BYTES = 512 * 2 ** 20;
+
+/**
+ * The pack size `execution.pack` asks for a trial like `config`: 1 for off, N as given, and for
+ * auto as many as fit AUTO_PACK_BYTES (float32 weights ×6: current and initial weights, gradient,
+ * two optimizer moments, update; activations ×4 per layer for the forward and backward passes),
+ * at most MAX_PACK.
+ */
+export function packLimit(pack: 'auto' | 'off' | number, config: TrialConfig, inputDim: number, outputDim: number): number {
+  if (pack === 'off') return 1;
+  if (typeof pack === 'number') return pack;
+  const { width, depth } = config.model;
+  const dims = [inputDim, ...Array<number>(Math.max(depth - 1, 0)).fill(width), outputDim];
+  let weights = 0;
+  for (let l = 0; l + 1 < dims.length; l++) weights += dims[l] * dims[l + 1];
+  const batch = Math.max(config.train.batchSize, config.measure.sharpness?.batchSize ?? 0, 512);
+  const activations = batch * dims.reduce((a, b) => a + b, 0) * 4;
+  const perTrial = 4 * (6 * weights + activations);
+  return Math.max(1, Math.min(MAX_PACK, Math.floor(AUTO_PACK_BYTES / perTrial)));
+}
