@@ -2,8 +2,10 @@
 // runtime": volumes become directories under the pod's sandbox, env is resolved like the
 // kubelet does (values, field/resource refs, ConfigMap/Secret refs, $(VAR) expansion), and
 // every command-line argument or env value that starts with a volume's mountPath is rewritten
-// to that directory (there is no mount namespace: this path mapping stands in for it).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// to that directory (there is no mount namespace: this path mapping stands in for it). The
+// host's own files stand in for the image's, so a path below a mount that names an existing
+// host file (a checkout under /tmp, where trial pods mount an emptyDir) is left as it is.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CoreV1Api, V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 
@@ -81,9 +83,15 @@ export class PodSandbox {
 
   mapPath(container: string, s: string): string {
     for (const m of this.mounts.get(container) ?? []) {
-      if (s === m.mountPath || s.startsWith(`${m.mountPath}/`)) return m.hostPath + s.slice(m.mountPath.length);
+      if (s === m.mountPath) return m.hostPath;
+      if (s.startsWith(`${m.mountPath}/`) && !this.isImageFile(s)) return m.hostPath + s.slice(m.mountPath.length);
     }
     return s;
+  }
+
+  /** An existing host path outside the sandboxes: a file of the "image" (the host's filesystem). */
+  private isImageFile(s: string): boolean {
+    return !s.startsWith(`${dirname(this.root)}/`) && existsSync(s);
   }
 
   private async materialise(v: V1Volume): Promise<string> {
