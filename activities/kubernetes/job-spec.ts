@@ -84,6 +84,10 @@ export function buildTrialJob(launch: AnyTrialLaunch, k: KubernetesExecution, da
   if (k.queue) labels[LABELS.kueueQueue] = k.queue;
   const command = isCommandTrial(launch.config) ? launch.trainer?.command : undefined;
   if (isCommandTrial(launch.config) && !command) throw new Error(`command trial ${launch.trialId} reached the Job builder without its trainer.command`);
+  // a command trainer's own timeout bounds the Job too (the kubelet stops it, the classifier
+  // reports DeadlineExceeded, not retried, as a timed-out embedded attempt is not)
+  const timeout = command ? launch.trainer?.timeoutSeconds : undefined;
+  const deadline = timeout !== undefined ? Math.min(timeout, k.activeDeadlineSeconds) : k.activeDeadlineSeconds;
   const json = podLaunch(launch, cred);
   const size = Buffer.byteLength(json);
   if (size > MAX_CONFIGMAP_LAUNCH) {
@@ -111,7 +115,7 @@ export function buildTrialJob(launch: AnyTrialLaunch, k: KubernetesExecution, da
       backoffLimit: 0,
       completions: 1,
       parallelism: 1,
-      activeDeadlineSeconds: k.activeDeadlineSeconds,
+      activeDeadlineSeconds: deadline,
       ttlSecondsAfterFinished: k.ttlSecondsAfterFinished,
       template: {
         metadata: {
@@ -130,7 +134,7 @@ export function buildTrialJob(launch: AnyTrialLaunch, k: KubernetesExecution, da
           // the trainer talks to NATS only: no Kubernetes credentials in its pod
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: 30,
+          terminationGracePeriodSeconds: command ? launch.trainer!.killAfterSeconds : 30,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: TRAINER_CONTAINER,

@@ -139,3 +139,16 @@ test('a command trial: the Job runs trainer.command in the user image with SWEEP
     report: { mode: 'nats', servers: ['nats://nats:4222'], metricsSubject: `sweep.metrics.byo.${l.trialId}`, eventsSubject: `sweep.events.byo.${l.trialId}` },
   });
 });
+
+test('a command trial: trainer.timeoutSeconds bounds the Job (activeDeadlineSeconds), killAfterSeconds is the grace period', () => {
+  const config = { trainer: 'command' as const, params: { lr: 0.1 } };
+  const k = kubernetesExecutionSchema.parse({ image: 'registry.example/my-trainer:1', activeDeadlineSeconds: 7200 });
+  const base = { sweepId: 'byo', trialId: trialId(config), attempt: 1, config, nats: { servers: ['nats://nats:4222'] }, kubernetes: k };
+  const timed = buildTrialJob({ ...base, trainer: { command: ['python3', '/app/train.py'], timeoutSeconds: 600, killAfterSeconds: 12 } }, k).job;
+  assert.equal(timed.spec!.activeDeadlineSeconds, 600);
+  assert.equal(timed.spec!.template.spec!.terminationGracePeriodSeconds, 12);
+  const long = buildTrialJob({ ...base, trainer: { command: ['python3', '/app/train.py'], timeoutSeconds: 99_999, killAfterSeconds: 10 } }, k).job;
+  assert.equal(long.spec!.activeDeadlineSeconds, 7200, 'the execution deadline still caps a longer timeout');
+  const none = buildTrialJob({ ...base, trainer: { command: ['python3', '/app/train.py'], killAfterSeconds: 10 } }, k).job;
+  assert.equal(none.spec!.activeDeadlineSeconds, 7200);
+});
