@@ -8,19 +8,25 @@
 # and named by the spec: execution: {executor: kubernetes, kubernetes: {image: <that tag>}}.
 # Your own trainer: replace the example's files and requirements, keep the SDK.
 # Runs as a non-root user on a read-only root filesystem; /tmp is the Job's writable emptyDir.
+# PYTHON_IMAGE may also be a plain Debian image: Python then comes from its packages (the
+# project's own image test builds it so, on its Debian base image).
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE}
+RUN python3 -c "import ensurepip" 2>/dev/null || { apt-get update && apt-get install -y --no-install-recommends python3 python3-venv \
+      && rm -rf /var/lib/apt/lists/*; }
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HOME=/tmp \
-    JAX_PLATFORMS=cpu
+    JAX_PLATFORMS=cpu \
+    PATH=/opt/venv/bin:$PATH
 WORKDIR /app
 COPY sdk/python /src/sdk
+# a virtual environment: Debian's Python refuses system-wide pip installs (PEP 668);
 # jax[cpu] is about 100 MB; a GPU image would install jax[cuda12] on a CUDA base instead
-RUN pip install "/src/sdk[nats]" "jax[cpu]" numpy && rm -rf /src/sdk
+RUN python3 -m venv /opt/venv && pip install "/src/sdk[nats]" "jax[cpu]" numpy && rm -rf /src/sdk
 COPY examples/byo-jax/train.py ./train.py
 # numeric, so runAsNonRoot can verify it
 USER 10001:10001

@@ -3,7 +3,8 @@
 // `--help` and validates the quickstart; the trainer image's trainer runs one trial against a
 // nats-server on loopback and its events and metrics arrive on the streams. The trainer is built
 // without its GPU backend (TF_NATIVE=none: wasm) unless SWEEP_TRAINER_TF_NATIVE=gpu, since the CUDA
-// wheels are several GB.
+// wheels are several GB. The example command-trainer image (docker/byo-trainer.Dockerfile: Python,
+// the SDK, the JAX µP example) runs one trial from a protocol-v1 launch, reporting to JetStream.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -19,10 +20,12 @@ import { ensureStreams } from '../../store/streams.js';
 import { readSweepMetrics, readTrialEvents } from '../../store/reader.js';
 import { startNats, type NatsServer } from '../servers/nats.js';
 import { tinySpec } from './cluster-helpers.js';
+import { commandLaunchFile } from '../../activities/command-launch.js';
+import { trialId as planTrialId } from '../../core/ids.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const servers = join(repo, 'test', 'servers');
-let images: { worker: string; trainer: string };
+let images: { worker: string; trainer: string; byo: string };
 let nats: NatsServer;
 let nc: NatsConnection;
 let dir: string;
@@ -49,8 +52,8 @@ before(async () => {
   chmodSync(dir, 0o755);
   const built = await run('bash', [join(servers, 'build-images.sh')], 90 * 60_000);
   assert.equal(built.code, 0, built.stderr.slice(-4000));
-  const [worker, trainer] = built.stdout.trim().split('\n').slice(-2);
-  images = { worker, trainer };
+  const [worker, trainer, byo] = built.stdout.trim().split('\n').slice(-3);
+  images = { worker, trainer, byo };
   nats = await startNats();
   nc = await connectNats({ servers: [nats.url] });
   await ensureStreams(nc);
@@ -82,4 +85,22 @@ test('the trainer image runs one trial and publishes its metrics and events to N
   assert.deepEqual(events.map((e) => e.event), ['started', 'finished']);
   assert.equal(events[1].final?.step, 20);
   assert.deepEqual((await readSweepMetrics(nc, 'img-trial')).map((m) => m.step), [0, 5, 10, 15, 20]);
+});
+
+test('the example command-trainer image runs its JAX trainer from a protocol-v1 launch and reports to JetStream', { timeout: 600_000 }, async () => {
+  const params = { parametrization: 'mup', width: 32, baseWidth: 32, depth: 3, lr: 0.1, seed: 0, steps: 20, batchSize: 16, evalEvery: 10,
+    task: { inputDim: 8, trainSize: 256, testSize: 64, teacherWidth: 16, teacherDepth: 2, seed: 0 } };
+  const config = { trainer: 'command' as const, params };
+  const trialId = planTrialId(config);
+  const launch = commandLaunchFile({ sweepId: 'img-byo', trialId, attempt: 1, config, nats: { servers: [nats.url] } });
+  writeFileSync(join(dir, 'launch.json'), JSON.stringify(launch));
+  chmodSync(join(dir, 'launch.json'), 0o644);
+  const r = await inImage(images.byo, [`${dir}:/etc/sweep:ro`], ['env', 'SWEEP_LAUNCH=/etc/sweep/launch.json', 'SWEEP_PROTOCOL=1', 'python', '/app/train.py']);
+  assert.equal(r.code, 0, r.stderr.slice(-4000));
+  const events = await readTrialEvents(nc, 'img-byo', trialId);
+  assert.deepEqual(events.map((e) => e.event), ['started', 'finished']);
+  assert.equal(events[1].final?.step, 20);
+  const steps = (await readSweepMetrics(nc, 'img-byo')).map((m) => m.step);
+  assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
+  assert.equal(steps.at(-1), 20);
 });

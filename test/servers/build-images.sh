@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds docker/worker.Dockerfile and docker/trainer.Dockerfile with buildah (no daemon) on the
-# Debian base image of build-base-image.sh, passed through the Dockerfiles' base-image build
-# argument NODE_IMAGE. The trainer is built with TF_NATIVE=none (its trials on the wasm backend)
+# Builds docker/worker.Dockerfile, docker/trainer.Dockerfile and the example command-trainer image
+# docker/byo-trainer.Dockerfile with buildah (no daemon) on the Debian base image of
+# build-base-image.sh, passed through the Dockerfiles' base-image build arguments (NODE_IMAGE,
+# PYTHON_IMAGE). The trainer is built with TF_NATIVE=none (its trials on the wasm backend)
 # unless SWEEP_TRAINER_TF_NATIVE=gpu: the GPU build pulls several GB of CUDA wheels.
-# Images: localhost/sweep-worker:dev and localhost/sweep-trainer:dev, rebuilt only
-# when the sources they copy changed (a label holds their hash). Prints both names.
+# Images: localhost/sweep-worker:dev, localhost/sweep-trainer:dev and localhost/sweep-byo-jax:dev,
+# rebuilt only when the sources they copy changed (a label holds their hash). Prints the three
+# names, one per line, in that order.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/images-env.sh"
@@ -13,7 +15,7 @@ cd "$root"
 # what an image is made of: its Dockerfile, the sources it copies, its build arguments
 sources_of() { # dockerfile build-args...
   local file="$1"; shift
-  (echo "$*"; git ls-files -z package.json package-lock.json tsconfig.json core client workflows store activities workers .dockerignore "$file" \
+  (echo "$*"; git ls-files -z "${copies[@]}" .dockerignore "$file" \
     | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 build() { # name dockerfile build-args...
@@ -28,6 +30,10 @@ build() { # name dockerfile build-args...
     -f "$file" "$@" -t "$image" . >&2
   echo "$image"
 }
+# what the product's images copy
+copies=(package.json package-lock.json tsconfig.json core client workflows store activities workers)
 build worker docker/worker.Dockerfile --build-arg "NODE_IMAGE=$base"
 # SWEEP_TRAINER_TF_NATIVE=gpu for the CUDA build (see trainer.Dockerfile)
 build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "TF_NATIVE=${SWEEP_TRAINER_TF_NATIVE:-none}"
+copies=(sdk/python examples/byo-jax/train.py)
+build byo-jax docker/byo-trainer.Dockerfile --build-arg "PYTHON_IMAGE=$base"
