@@ -207,7 +207,7 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
 
   const planned = new Set(state.planned.map((p) => p.id));
   const foreign = [...output.finished.keys()].filter((id) => !planned.has(id)).length;
-  opts.progress.start({ name: spec.name, dir: opts.out, total: state.planned.length, done, parallel: workers });
+  opts.progress.start({ name: spec.name, dir: opts.out, total: state.planned.length, done, parallel: workers, packs: packQueue.map((p) => p.length) });
   for (const line of cleanupNotes(opts.out, cleanup, lock)) opts.progress.log(line);
   if (foreign) opts.progress.log(`note: ${foreign} trial${foreign === 1 ? '' : 's'} in ${opts.out} are not part of this spec's grid (kept)`);
   noteStuck();
