@@ -71,7 +71,7 @@ test('auto keeps each pack within the memory rule', () => {
 });
 
 test('giant-step trials train alone under every setting', () => {
-  const items = configs([64], [0.1, 1], [0, 1], { giantStep: { alpha: 2 }, task: { kind: 'multi-index', inputDim: 16 } });
+  const items = configs([64], [0.1, 1], [0, 1], { giantStep: { alpha: 2 }, model: { width: 64, depth: 2 }, task: { kind: 'multi-index', inputDim: 16 } });
   for (const setting of ['auto', 'off', 4] as const) assert.deepEqual(planPacks(items, id, setting, 1).map((p) => p.length), [1, 1, 1, 1]);
 });
 
