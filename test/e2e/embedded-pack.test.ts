@@ -9,6 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACK_TOLERANCE } from '../../core/train/packed/tolerance.js';
+import { parseSpec } from '../../core/config/spec.js';
+import type { RejectReason } from '../../core/message-schema.js';
+import { runSweep } from '../../workers/embedded/runner.js';
+import { LineProgress } from '../../workers/embedded/progress.js';
 import { alive, checkFolder, childPids, jsonl, killAll, runCli, startCli, tinySpec, waitFor, type Rec } from './embedded-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sweep-e2e-pack-'));
@@ -175,4 +179,56 @@ test('Ctrl-C mid-pack records the finished members; the resume runs the others a
   const { trials } = checkFolder(out);
   assert.equal(trials.length, 6);
   assert.ok(trials.every((t) => t.outcome === 'succeeded'));
+});
+
+test('a member that crashes every pack it is in fails alone on the last attempt; its pack mates succeed', { timeout: 120_000 }, async () => {
+  // A stand-in worker speaking the pack protocol: each member reports started, two metrics and
+  // its terminal event in turn (and one message of a trial outside the pack, which is dropped);
+  // seed 1 crashes the process, as a native abort or an out-of-memory kill would.
+  const entry = join(tmp, 'crashing-pack-worker.mjs');
+  writeFileSync(entry, `
+process.on('disconnect', () => process.exit(0));
+process.on('message', (req) => {
+  const jobs = req.type === 'pack' ? req.jobs : [req.job];
+  const results = [];
+  for (const job of jobs) {
+    const ids = { sweepId: job.sweepId, trialId: job.trialId };
+    const send = (m) => process.send({ type: 'bus', message: m });
+    if (job.config.seed === 1) {
+      process.stderr.write('about to crash\\n');
+      process.kill(process.pid, 'SIGKILL');
+      return;
+    }
+    send({ ...ids, event: 'started', backend: 'stand-in', lrConvention: 'plain' });
+    send({ ...ids, trialId: 'ffffffffffffffff', step: 0, trainLoss: 9 });
+    send({ ...ids, step: 0, trainLoss: 1 });
+    send({ ...ids, step: 30, trainLoss: 1 / (2 + job.config.seed) });
+    const final = { step: 30, trainLoss: 1 / (2 + job.config.seed) };
+    send({ ...ids, event: 'finished', step: 30, final, durationMs: 1, backend: 'stand-in', attempt: job.attempt });
+    results.push({ trialId: job.trialId, outcome: 'succeeded', step: 30, final, backend: 'stand-in', lrConvention: 'plain', durationMs: 1 });
+  }
+  for (const result of results) process.send({ type: 'result', result });
+});
+`);
+  const out = join(tmp, 'crash-pack');
+  const log: string[] = [];
+  const rejected = new Map<RejectReason, number>();
+  const hooks = { messageRejected: (r: RejectReason) => rejected.set(r, (rejected.get(r) ?? 0) + 1) };
+  const result = await runSweep(parseSpec(tinySpec('e2e-crash-pack', { grid: 'seed: [0, 1, 2, 3]' })), {
+    out, parallel: 1, progress: new LineProgress((l) => log.push(l)), workerEntry: entry, hooks,
+  });
+  assert.equal(result.interrupted, false);
+  assert.deepEqual(result.counts, { succeeded: 3, diverged: 0, failed: 1, cancelled: 0 });
+  assert.equal(log[0], `sweep e2e-crash-pack: 4 trials, in 1 pack of 4 trials, 1 worker, output ${out}`);
+  assert.ok(log.includes('note: a worker died running a pack of 4 trials; its 3 unfinished trials run again (attempt 2)'), log.join('\n'));
+  assert.ok(log.includes('note: a worker died running a pack of 3 trials; its 3 unfinished trials run again (attempt 3, each alone)'), log.join('\n'));
+  const { trials, metrics } = checkFolder(out);
+  const bySeed = new Map(trials.map((t) => [t.config.seed, t as Rec & { attempt: number }]));
+  // seed 0 ended before the first crash; 2 and 3 never got their turn until they ran alone
+  assert.deepEqual([0, 1, 2, 3].map((seed) => [bySeed.get(seed)!.outcome, bySeed.get(seed)!.attempt]),
+    [['succeeded', 1], ['failed', 3], ['succeeded', 3], ['succeeded', 3]]);
+  assert.equal(bySeed.get(1)!.error, 'worker process died (signal SIGKILL): about to crash');
+  // two metric lines per succeeded trial, none of the foreign trial
+  assert.equal(metrics.length, 6);
+  assert.equal(rejected.get('id-mismatch'), 3);
 });

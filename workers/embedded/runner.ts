@@ -225,7 +225,8 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
   };
 
   // A crash cannot be blamed on one member of a pack: its unfinished members run again as a
-  // smaller pack, up to execution.maxAttempts; a trial that crashes its worker alone fails.
+  // smaller pack, on the last of execution.maxAttempts each alone; a trial that crashes its
+  // worker alone fails.
   const maxAttempts = resolved.spec.execution.maxAttempts;
   const runPack = async (plans: Plan[], attempt: number): Promise<void> => {
     for (const plan of plans) callHook(opts.hooks, 'trialStarted', { sweepId, trialId: plan.id, attempt, executor: 'embedded' });
@@ -241,8 +242,12 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
       for (const plan of again) scheduler.onDone({ trialId: plan.id, outcome: 'cancelled' });
       return;
     }
-    opts.progress.log(`note: a worker died running a pack of ${plans.length} trials; its ${again.length} unfinished trial${again.length === 1 ? '' : 's'} run again (attempt ${attempt + 1})`);
-    await runPack(again, attempt + 1);
+    // the last attempt runs each alone, so a trial that crashes every time fails by itself
+    const next = attempt + 1;
+    const alone = next >= maxAttempts && again.length > 1;
+    opts.progress.log(`note: a worker died running a pack of ${plans.length} trials; its ${again.length} unfinished trial${again.length === 1 ? '' : 's'} run again (attempt ${next}${alone ? ', each alone' : ''})`);
+    if (alone) await Promise.all(again.map((plan) => runPack([plan], next)));
+    else await runPack(again, next);
   };
 
   const inflight = new Set<Promise<void>>();
