@@ -85,6 +85,12 @@ function taskShape(config: SizedTrial) {
   return { inputDim, outputDim, trainSize: num(data.trainSize), testSize: num(data.testSize), teacher, copies };
 }
 
+/** Input and output dimension a trial's task fixes; 0 for a file task (known only from its files). */
+export function taskDims(config: SizedTrial): { inputDim: number; outputDim: number } {
+  const { inputDim, outputDim } = taskShape(config);
+  return { inputDim, outputDim };
+}
+
 /** Config values the estimate grows with; the one to name is found by lowering each in turn. */
 const SIZE_PATHS = [
   'model.width', 'model.depth', 'task.inputDim', 'task.outputDim', 'task.classes', 'task.trainSize', 'task.testSize',

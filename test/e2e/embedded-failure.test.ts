@@ -70,7 +70,8 @@ process.on('message', ({ job }) => {
   const resolved = parseSpec(tinySpec('e2e-crash', { grid: 'seed: [0, 1, 2, 3]' }));
   const out = join(tmp, 'crash');
   const log: string[] = [];
-  const result = await runSweep(resolved, { out, parallel: 2, progress: new LineProgress((l) => log.push(l)), workerEntry: entry });
+  // the stand-in speaks the one-trial request only, so its trials do not pack
+  const result = await runSweep(resolved, { out, parallel: 2, progress: new LineProgress((l) => log.push(l)), workerEntry: entry, pack: 'off' });
   assert.equal(result.interrupted, false);
   assert.deepEqual(result.counts, { succeeded: 3, diverged: 0, failed: 1, cancelled: 0 });
   const { trials } = checkFolder(out);

@@ -6,6 +6,7 @@ import { isCommandSweep, loadSpec } from '../../core/config/spec.js';
 import { OutputFolderError } from '../../core/output/folder.js';
 import { createProgress } from '../embedded/progress.js';
 import { runSweep } from '../embedded/runner.js';
+import type { PackSetting } from '../embedded/packs.js';
 import { UsageError } from '../usage-error.js';
 import { parseIntegerOption } from '../integer-option.js';
 import { telemetryFromFlags } from '../telemetry/flags.js';
@@ -22,10 +23,19 @@ interface RunFlags extends DataFlags {
   metricsHost?: string;
   webConfig?: string;
   skipPreflight?: boolean;
+  pack?: string;
 }
 
 function parseParallel(v: string | undefined): number | undefined {
   return v === undefined ? undefined : parseIntegerOption(v, '--parallel', 1);
+}
+
+/** `--pack auto|off|N`: execution.pack for this run. */
+export function parsePack(v: string | undefined): PackSetting | undefined {
+  if (v === undefined || v === 'auto' || v === 'off') return v;
+  const n = /^[1-9][0-9]*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--pack: must be auto, off or a whole number >= 1, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 export function register(program: Command): void {
@@ -40,10 +50,12 @@ export function register(program: Command): void {
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port while the sweep runs')
     .option('--metrics-host <host>', 'address of the /metrics endpoint (default 127.0.0.1)')
     .option('--web-config <file>', 'TLS of the /metrics endpoint, a Prometheus web config file')
+    .option('--pack <auto|off|n>', 'trial packing, overriding execution.pack: auto, off, or at most N trials per pack')
     .option('--skip-preflight', 'run without the spec\'s coord check (recorded in the output folder)');
   addDataRootOption(cmd)
     .action(async (file: string, flags: RunFlags) => {
       const parallel = parseParallel(flags.parallel);
+      const pack = parsePack(flags.pack);
       const resolved = await loadSpec(file, { yes: !!flags.yes, commandTrainer: true });
       const data = dataAccessFromFlags(file, flags);
       if (!isCommandSweep(resolved)) preflightFileTasks(resolved.plans, data, file);
@@ -78,6 +90,7 @@ export function register(program: Command): void {
           data,
           hooks: telemetry?.hooks,
           skipPreflight: !!flags.skipPreflight,
+          pack,
           // a command trainer runs in the spec's folder, so its command may name files beside it
           cwd: dirname(resolve(file)),
         });

@@ -1,13 +1,14 @@
 // A pool of worker processes for the embedded runner. Trials run in child processes (not
 // threads) so a trial that crashes its process — out of memory, a native abort — costs only
-// that trial, and stopping the sweep is as simple as ending the processes.
+// that trial (or the unfinished members of its pack), and stopping the sweep is as simple as
+// ending the processes.
 import { fork, type ChildProcess } from 'node:child_process';
 import type { BackendConfig } from '../../core/config/trial.js';
-import { isEvent, type BusMessage, type FinalMetrics } from '../../core/messages.js';
-import { OUTCOMES, type TrialResult } from '../../core/outcome.js';
+import { isEvent, type BusMessage, type FinalMetrics, type TrialEvent } from '../../core/messages.js';
+import { OUTCOMES, outcomeOfEvent, type Outcome, type TrialResult } from '../../core/outcome.js';
 import { parseBusMessage, type RejectReason } from '../../core/message-schema.js';
 import { MAX_EVAL_POINTS } from '../../core/config/bounds.js';
-import type { RunRequest, TrialJob, WorkerReport } from './protocol.js';
+import type { TrialJob, WorkerReport, WorkerRequest } from './protocol.js';
 import type { DataAccess } from '../../core/tasks/file/data-roots.js';
 
 export interface PoolOptions {
@@ -31,16 +32,34 @@ export interface PoolOptions {
   killAfterMs?: number;
 }
 
-interface Running {
+/** One trial of the batch a worker runs (a single trial, or a member of a pack). */
+interface Member {
   job: TrialJob;
-  resolve(r: TrialResult | null): void;
-  startedAt: number;
+  resolve(r: PoolRun | null): void;
+  /** resolved: by its terminal event, its result report, the worker's death or close() */
+  settled: boolean;
   backend?: string;
   lrConvention?: string;
   final: FinalMetrics;
   /** step of the last metric message accepted (-1: none yet), and how many were */
   lastStep: number;
   metrics: number;
+}
+
+interface Running {
+  members: Member[];
+  byId: Map<string, Member>;
+  sweepId: string;
+  /** index of the member whose result report comes next (results arrive in member order) */
+  next: number;
+  startedAt: number;
+}
+
+/** What running a trial in the pool produced. */
+export interface PoolRun {
+  result: TrialResult;
+  /** the worker process died before the trial ended; `result` is a `failed` result saying how */
+  workerDied?: boolean;
 }
 
 /** Most metric messages of one attempt: the evaluation points a trial may have (and its last step). */
@@ -56,14 +75,20 @@ interface Worker {
 
 const TAIL_LINES = 20;
 
+function settle(m: Member, run: PoolRun | null): void {
+  if (m.settled) return;
+  m.settled = true;
+  m.resolve(run);
+}
+
 export class WorkerPool {
-  private readonly queue: { job: TrialJob; resolve(r: TrialResult | null): void }[] = [];
+  private readonly queue: Member[][] = [];
   private readonly workers = new Set<Worker>();
   private closing = false;
 
   constructor(private readonly opts: PoolOptions) {}
 
-  /** Trials currently running in a worker. */
+  /** Workers currently running a trial or a pack. */
   get busy(): number {
     let n = 0;
     for (const w of this.workers) if (w.running) n++;
@@ -79,12 +104,28 @@ export class WorkerPool {
    * Runs a trial in the next free worker. Resolves with its result — a worker that dies mid-
    * trial gives a `failed` result naming how it died — or with null if the pool was closed first.
    */
-  run(job: TrialJob): Promise<TrialResult | null> {
-    if (this.closing) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      this.queue.push({ job, resolve });
+  async run(job: TrialJob): Promise<TrialResult | null> {
+    const run = await this.runPack([job])[0];
+    return run && run.result;
+  }
+
+  /**
+   * Runs `jobs` as one pack in the next free worker (one job: as a single trial). Each member's
+   * promise resolves as soon as that member ends — at its terminal event, so members that end
+   * before a crash keep their results — with `workerDied` on the members the worker's death
+   * cut short, or with null if the pool was closed first.
+   */
+  runPack(jobs: readonly TrialJob[]): Promise<PoolRun | null>[] {
+    if (this.closing) return jobs.map(() => Promise.resolve(null));
+    const members: Member[] = [];
+    const runs = jobs.map((job) => new Promise<PoolRun | null>((resolve) => {
+      members.push({ job, resolve, settled: false, final: { step: 0 }, lastStep: -1, metrics: 0 });
+    }));
+    if (members.length) {
+      this.queue.push(members);
       this.pump();
-    });
+    }
+    return runs;
   }
 
   private pump(): void {
@@ -94,11 +135,15 @@ export class WorkerPool {
         if (this.workers.size >= this.opts.size) return;
         worker = this.spawn();
       }
-      const { job, resolve } = this.queue.shift()!;
-      worker.running = { job, resolve, startedAt: Date.now(), final: { step: 0 }, lastStep: -1, metrics: 0 };
-      const req: RunRequest = { type: 'run', backend: this.opts.backend, data: this.opts.data, job };
+      const members = this.queue.shift()!;
+      worker.running = { members, byId: new Map(members.map((m) => [m.job.trialId, m])), sweepId: members[0].job.sweepId, next: 0, startedAt: Date.now() };
+      const { backend, data } = this.opts;
+      // a single trial keeps the one-trial request, so a pack of one is exactly an unpacked trial
+      const req: WorkerRequest = members.length === 1
+        ? { type: 'run', backend, data, job: members[0].job }
+        : { type: 'pack', backend, data, jobs: members.map((m) => m.job) };
       worker.child.send(req);
-      this.opts.onStart?.(job);
+      for (const m of members) this.opts.onStart?.(m.job);
     }
   }
 
@@ -121,7 +166,9 @@ export class WorkerPool {
       onExit();
       const r = worker.running;
       worker.running = undefined;
-      if (r) r.resolve(this.closing ? null : crashResult(r, how, worker.tail));
+      for (const m of r?.members ?? []) {
+        settle(m, this.closing ? null : { result: crashResult(m, r!.startedAt, how, worker.tail), workerDied: true });
+      }
       this.pump();
     };
     child.on('exit', (code, signal) => end(signal ? `signal ${signal}` : `exit code ${code}`));
@@ -134,50 +181,60 @@ export class WorkerPool {
   }
 
   /** Drops a report: counted and logged by the runner; kept for the failure message, should the worker then die. */
-  private reject(worker: Worker, r: Running, reason: RejectReason, problem: string): void {
-    worker.tail.push(`dropped a ${reason} message of trial ${r.job.trialId}: ${problem}`);
+  private reject(worker: Worker, job: TrialJob, reason: RejectReason, problem: string): void {
+    worker.tail.push(`dropped a ${reason} message of trial ${job.trialId}: ${problem}`);
     if (worker.tail.length > TAIL_LINES) worker.tail.splice(0, worker.tail.length - TAIL_LINES);
-    this.opts.onRejected?.(reason, problem, r.job);
+    this.opts.onRejected?.(reason, problem, job);
   }
 
   private onReport(worker: Worker, raw: unknown): void {
     const r = worker.running;
     if (!r) return;
+    // a report that names no member of the batch is charged to the member running now
+    const current = r.members.find((m) => !m.settled) ?? r.members[r.members.length - 1];
     const m = raw as Partial<WorkerReport> | null;
     if (m?.type === 'bus') {
       const { message: msg, reason, problem } = parseBusMessage((m as { message?: unknown }).message);
-      if (!msg) return this.reject(worker, r, reason, problem);
-      // A worker runs one trial at a time: anything else it reports is not that trial's.
-      if (msg.sweepId !== r.job.sweepId || msg.trialId !== r.job.trialId) return this.reject(worker, r, 'id-mismatch', 'sweepId/trialId differ from the trial the worker runs');
+      if (!msg) return this.reject(worker, current.job, reason, problem);
+      // A worker runs one trial or one pack at a time: anything else it reports is not theirs.
+      const member = msg.sweepId === r.sweepId ? r.byId.get(msg.trialId) : undefined;
+      if (!member) return this.reject(worker, current.job, 'id-mismatch', 'sweepId/trialId differ from the trials the worker runs');
+      if (member.settled) return this.reject(worker, member.job, 'id-mismatch', 'a message of a trial that has ended');
       if (!isEvent(msg)) {
-        if (msg.step <= r.lastStep) return this.reject(worker, r, 'step-not-increasing', `step ${msg.step} after step ${r.lastStep}`);
-        if (r.metrics >= MAX_METRICS_PER_ATTEMPT) return this.reject(worker, r, 'too-many-steps', `more than ${MAX_METRICS_PER_ATTEMPT} evaluation points`);
-        r.lastStep = msg.step;
-        r.metrics++;
+        if (msg.step <= member.lastStep) return this.reject(worker, member.job, 'step-not-increasing', `step ${msg.step} after step ${member.lastStep}`);
+        if (member.metrics >= MAX_METRICS_PER_ATTEMPT) return this.reject(worker, member.job, 'too-many-steps', `more than ${MAX_METRICS_PER_ATTEMPT} evaluation points`);
+        member.lastStep = msg.step;
+        member.metrics++;
+        member.final = { ...member.final, step: msg.step, trainLoss: msg.trainLoss, testLoss: msg.testLoss, accuracy: msg.accuracy };
+        this.opts.onMessage(msg);
+        return;
       }
-      if (isEvent(msg)) {
-        if (msg.event === 'started') {
-          r.backend = msg.backend;
-          r.lrConvention = msg.lrConvention;
-        }
-      } else {
-        r.final = { ...r.final, step: msg.step, trainLoss: msg.trainLoss, testLoss: msg.testLoss, accuracy: msg.accuracy };
+      if (msg.event === 'started') {
+        member.backend = msg.backend;
+        member.lrConvention = msg.lrConvention;
       }
       this.opts.onMessage(msg);
+      // its terminal event ends the trial: what it says is its result (runTrial builds both alike)
+      const outcome = outcomeOfEvent(msg.event);
+      if (outcome) settle(member, { result: resultOfEvent(member, r.startedAt, outcome, msg) });
     } else if (m?.type === 'result') {
-      worker.running = undefined;
+      const member = r.members[r.next++];
+      if (!member) return this.reject(worker, current.job, 'id-mismatch', 'a result after every trial the worker runs reported one');
       const result = (m as { result?: unknown }).result;
-      const problem = resultProblem(result, r.job.trialId);
+      const problem = resultProblem(result, member.job.trialId);
       if (problem) {
         // The trial ends either way; what it reported cannot be recorded, so it failed.
-        this.reject(worker, r, problem.reason, problem.text);
-        r.resolve({ ...crashResult(r, '', []), error: `the worker reported a malformed result (${problem.text})` });
+        this.reject(worker, member.job, problem.reason, problem.text);
+        settle(member, { result: { ...crashResult(member, r.startedAt, '', []), error: `the worker reported a malformed result (${problem.text})` } });
       } else {
-        r.resolve(result as TrialResult);
+        settle(member, { result: result as TrialResult });
       }
-      this.pump();
+      if (r.next >= r.members.length) {
+        worker.running = undefined;
+        this.pump();
+      }
     } else {
-      this.reject(worker, r, 'bad-field', 'not a worker report');
+      this.reject(worker, current.job, 'bad-field', 'not a worker report');
     }
   }
 
@@ -187,12 +244,12 @@ export class WorkerPool {
    */
   async close(): Promise<void> {
     this.closing = true;
-    for (const q of this.queue.splice(0)) q.resolve(null);
+    for (const batch of this.queue.splice(0)) for (const m of batch) settle(m, null);
     const workers = [...this.workers];
     for (const w of workers) {
       const r = w.running;
       w.running = undefined;
-      r?.resolve(null);
+      for (const m of r?.members ?? []) settle(m, null);
       if (w.child.connected) w.child.disconnect();
       w.child.kill('SIGTERM');
     }
@@ -215,16 +272,34 @@ function resultProblem(raw: unknown, trialId: string): { reason: RejectReason; t
   return undefined;
 }
 
-function crashResult(r: Running, how: string, tail: string[]): TrialResult {
+/** A trial's result from its terminal event and its `started` event, as runTrial builds it. */
+function resultOfEvent(m: Member, startedAt: number, outcome: Outcome, e: TrialEvent): TrialResult {
+  const result: TrialResult = {
+    trialId: m.job.trialId,
+    outcome,
+    step: e.step ?? m.final.step,
+    final: e.final ?? m.final,
+    backend: e.backend ?? m.backend ?? 'unknown',
+    lrConvention: m.lrConvention ?? 'unknown',
+    durationMs: e.durationMs ?? Date.now() - startedAt,
+  };
+  if (e.continual) result.continual = e.continual;
+  if (e.giantStep) result.giantStep = e.giantStep;
+  if (e.error !== undefined) result.error = e.error;
+  if (e.divergence) result.divergence = e.divergence;
+  return result;
+}
+
+function crashResult(m: Member, startedAt: number, how: string, tail: string[]): TrialResult {
   const last = tail.length ? `: ${tail[tail.length - 1]}` : '';
   return {
-    trialId: r.job.trialId,
+    trialId: m.job.trialId,
     outcome: 'failed',
-    step: r.final.step,
+    step: m.final.step,
     error: `worker process died (${how})${last}`,
-    final: r.final,
-    backend: r.backend ?? 'unknown',
-    lrConvention: r.lrConvention ?? 'unknown',
-    durationMs: Date.now() - r.startedAt,
+    final: m.final,
+    backend: m.backend ?? 'unknown',
+    lrConvention: m.lrConvention ?? 'unknown',
+    durationMs: Date.now() - startedAt,
   };
 }

@@ -12,6 +12,8 @@ export interface ProgressStart {
   /** finished in earlier runs */
   done: number;
   parallel: number;
+  /** sizes of the packs the first trials run in (absent or all 1: unpacked) */
+  packs?: number[];
 }
 
 export interface Progress {
@@ -69,7 +71,14 @@ class Tally {
 
 function startLine(info: ProgressStart): string {
   const resumed = info.done ? `, ${info.done} already done` : '';
-  return `sweep ${info.name}: ${info.total} trials${resumed}, ${info.parallel} worker${info.parallel === 1 ? '' : 's'}, output ${info.dir}`;
+  return `sweep ${info.name}: ${info.total} trials${resumed}${packText(info.packs)}, ${info.parallel} worker${info.parallel === 1 ? '' : 's'}, output ${info.dir}`;
+}
+
+/** ", in 4 packs of 8 trials" (of 7–8 when they differ); nothing when no trial shares a pack. */
+function packText(packs: number[] | undefined): string {
+  if (!packs?.some((n) => n > 1)) return '';
+  const lo = Math.min(...packs), hi = Math.max(...packs);
+  return `, in ${packs.length} pack${packs.length === 1 ? '' : 's'} of ${lo === hi ? lo : `${lo}–${hi}`} trial${hi === 1 ? '' : 's'}`;
 }
 
 /** One line per finished trial. */

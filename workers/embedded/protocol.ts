@@ -20,13 +20,27 @@ export interface RunRequest {
   job: TrialJob;
 }
 
-/** Worker → runner: a metric or lifecycle message of the running trial. */
+/**
+ * Runner → worker: run these trials as one pack (core/train/packed/run-pack.ts). The worker
+ * streams every member's messages as for one trial and then sends one `result` per member, in
+ * member order.
+ */
+export interface PackRequest {
+  type: 'pack';
+  backend: BackendConfig;
+  data: DataAccess;
+  jobs: TrialJob[];
+}
+
+export type WorkerRequest = RunRequest | PackRequest;
+
+/** Worker → runner: a metric or lifecycle message of the running trial (of a pack: of one member). */
 export interface BusReport {
   type: 'bus';
   message: BusMessage;
 }
 
-/** Worker → runner: the trial ended with this result. */
+/** Worker → runner: the trial (of a pack: the next member in order) ended with this result. */
 export interface ResultReport {
   type: 'result';
   result: TrialResult;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { AnalyzeFolderResult } from '../../core/analysis/folder.js';
 import { isCommandSweep, type AnyResolvedSweep, type ResolvedSweep } from '../../core/config/spec.js';
 import { isCommandTrial, type AnyTrialConfig } from '../../core/config/command-trial.js';
-import type { BackendConfig } from '../../core/config/trial.js';
+import type { BackendConfig, TrialConfig } from '../../core/config/trial.js';
 import { isEvent, type BusMessage } from '../../core/messages.js';
 import { OUTCOMES, trialRecord, type Outcome } from '../../core/outcome.js';
 import { SweepOutput, type Cleanup } from '../../core/output/folder.js';
@@ -19,6 +19,7 @@ import { finishedTrial, type SearchState, type SearchStrategy, type TrialPlan } 
 import { WorkerPool } from './pool.js';
 import { CommandPool } from './command-pool.js';
 import type { TrialRun } from './trial-runner.js';
+import { planPacks, type PackSetting } from './packs.js';
 import type { Progress } from './progress.js';
 import { writeSweepSummary } from './summary.js';
 import { callHook, type TelemetryHooks } from '../../activities/telemetry.js';
@@ -52,6 +53,8 @@ export interface RunOptions {
   skipPreflight?: boolean;
   /** working directory of a command trainer (`sweep run`: the spec's folder; default the current one) */
   cwd?: string;
+  /** `--pack`: overrides execution.pack (built-in trainer only; a command trainer's trials never pack) */
+  pack?: PackSetting;
 }
 
 export interface RunResult {
@@ -120,6 +123,11 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
   const scheduler = new Scheduler<Plan>();
   let done = 0;
   let ranNow = 0;
+  const maxWorkers = workerCount(resolved, opts.parallel);
+  // Packs of the current round not handed out yet; the scheduler holds the round's trials in
+  // pack order, so each pack is its next trials. Command trainers never pack.
+  const packSetting: PackSetting = isCommandSweep(resolved) ? 'off' : opts.pack ?? resolved.spec.execution.pack;
+  let packQueue: Plan[][] = [];
 
   /**
    * Asks the strategy for the round the scheduler needs. Trials finished in an earlier run are
@@ -145,8 +153,10 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
       }
       if (searchDone || runnable.length || !step.next.length) break;
     }
-    scheduler.addRound({ round, count: runnable.length, pageSize: Math.max(1, runnable.length), done: searchDone });
-    if (runnable.length) scheduler.supply(0, runnable);
+    packQueue = planPacks(runnable, (p) => p.config as TrialConfig, packSetting, maxWorkers);
+    const ordered = packQueue.flat();
+    scheduler.addRound({ round, count: ordered.length, pageSize: Math.max(1, ordered.length), done: searchDone });
+    if (ordered.length) scheduler.supply(0, ordered);
   };
   // nothing running, nothing proposed, not done: the strategy cannot go on
   const noteStuck = () => {
@@ -159,8 +169,8 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
   };
   planRound();
 
-  // a fixed plan needs no more workers than it has trials left; an adaptive one may add trials
-  const workers = Math.max(1, Math.min(workerCount(resolved, opts.parallel), scheduler.searchDone ? scheduler.unstarted || 1 : Infinity));
+  // a fixed plan needs no more workers than it has packs left; an adaptive one may add trials
+  const workers = Math.max(1, Math.min(maxWorkers, scheduler.searchDone ? packQueue.length || 1 : Infinity));
   let aborted = false;
   let fatal: unknown;
   // A dropped worker report: counted by reason, one line per reason per 10 s (a flood stays quiet).
@@ -169,8 +179,14 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
     callHook(opts.hooks, 'messageRejected', reason);
     rejectLog.note(reason, printable(`note: dropped a message of trial ${job.trialId}: ${reason}: ${problem}`));
   };
+  // Last metric step written per unrecorded trial. A pack member run again after its worker
+  // died starts over; its steps up to this one are in the file already, computed from the same
+  // seed and config, so they are not written twice.
+  const written = new Map<string, number>();
   const onMessage = (m: BusMessage) => {
     if (aborted || isEvent(m)) return;
+    if (m.step <= (written.get(m.trialId) ?? -1)) return;
+    written.set(m.trialId, m.step);
     try {
       output.writeMetric(m);
       callHook(opts.hooks, 'metric', m);
@@ -191,7 +207,7 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
 
   const planned = new Set(state.planned.map((p) => p.id));
   const foreign = [...output.finished.keys()].filter((id) => !planned.has(id)).length;
-  opts.progress.start({ name: spec.name, dir: opts.out, total: state.planned.length, done, parallel: workers });
+  opts.progress.start({ name: spec.name, dir: opts.out, total: state.planned.length, done, parallel: workers, packs: packQueue.map((p) => p.length) });
   for (const line of cleanupNotes(opts.out, cleanup, lock)) opts.progress.log(line);
   if (foreign) opts.progress.log(`note: ${foreign} trial${foreign === 1 ? '' : 's'} in ${opts.out} are not part of this spec's grid (kept)`);
   noteStuck();
@@ -199,6 +215,7 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
   const record = (plan: Plan, { result, attempt }: TrialRun) => {
     const rec = trialRecord(sweepId, plan, result, attempt, new Date().toISOString());
     output.writeRecord(rec);
+    written.delete(plan.id);
     state.finished[plan.id] = finishedTrial(rec);
     scheduler.onDone(rec);
     done++;
@@ -207,23 +224,51 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
     callHook(opts.hooks, 'trialFinished', { sweepId, trialId: plan.id, attempt, executor: 'embedded', outcome: rec.outcome, durationMs: rec.durationMs });
   };
 
+  // A crash cannot be blamed on one member of a pack: its unfinished members run again as a
+  // smaller pack, on the last of execution.maxAttempts each alone; a trial that crashes its
+  // worker alone fails.
+  const maxAttempts = resolved.spec.execution.maxAttempts;
+  const runPack = async (plans: Plan[], attempt: number): Promise<void> => {
+    for (const plan of plans) callHook(opts.hooks, 'trialStarted', { sweepId, trialId: plan.id, attempt, executor: 'embedded' });
+    const again: Plan[] = [];
+    await Promise.all(pool.runPack(sweepId, plans, attempt).map((p, i) => p.then((run) => {
+      const plan = plans[i];
+      if (!run || aborted) scheduler.onDone({ trialId: plan.id, outcome: 'cancelled' }); // stopped: not recorded
+      else if (run.workerDied && plans.length > 1 && attempt < maxAttempts) again.push(plan);
+      else record(plan, run);
+    })));
+    if (!again.length) return;
+    if (aborted) {
+      for (const plan of again) scheduler.onDone({ trialId: plan.id, outcome: 'cancelled' });
+      return;
+    }
+    // the last attempt runs each alone, so a trial that crashes every time fails by itself
+    const next = attempt + 1;
+    const alone = next >= maxAttempts && again.length > 1;
+    opts.progress.log(`note: a worker died running a pack of ${plans.length} trials; its ${again.length} unfinished trial${again.length === 1 ? '' : 's'} run again (attempt ${next}${alone ? ', each alone' : ''})`);
+    if (alone) await Promise.all(again.map((plan) => runPack([plan], next)));
+    else await runPack(again, next);
+  };
+
   const inflight = new Set<Promise<void>>();
-  const launch = (plan: Plan) => {
-    callHook(opts.hooks, 'trialStarted', { sweepId, trialId: plan.id, attempt: 1, executor: 'embedded' });
-    const p: Promise<void> = pool
-      .run(sweepId, plan)
-      .then((run) => {
-        if (run && !aborted) record(plan, run);
-        else scheduler.onDone({ trialId: plan.id, outcome: 'cancelled' }); // stopped: not recorded
-      })
+  const launch = (plans: Plan[]) => {
+    const p: Promise<void> = runPack(plans, 1)
       .catch((err: unknown) => stop(err))
       .finally(() => inflight.delete(p));
     inflight.add(p);
   };
+  // the next packs, while fewer than `workers` are in flight
+  const launchPacks = () => {
+    while (!aborted && inflight.size < workers && packQueue.length) {
+      const plans = scheduler.next(Infinity, packQueue.shift()!.length);
+      if (!plans.length) break;
+      launch(plans);
+    }
+  };
 
   try {
     for (;;) {
-      if (!aborted) for (const plan of scheduler.next(workers)) launch(plan);
+      launchPacks();
       if (!inflight.size) {
         if (aborted || !scheduler.needsRound) break; // done, stuck, or stopped
         askMore();
@@ -256,12 +301,18 @@ async function runLocked(resolved: AnyResolvedSweep, opts: RunOptions, lock: Fol
   return { dir: opts.out, total: state.planned.length, done, ranNow, counts, interrupted, cleanup, foreign: others, failedInPlan, analysis };
 }
 
+/** A trial's run in a pool; `workerDied` when its worker process died before it ended. */
+interface PackRun extends TrialRun {
+  workerDied?: boolean;
+}
+
 interface TrialPool {
-  run(sweepId: string, plan: Plan): Promise<TrialRun | null>;
+  /** one promise per plan, each resolving as that trial ends (null: stopped first) */
+  runPack(sweepId: string, plans: readonly Plan[], attempt: number): Promise<PackRun | null>[];
   close(): Promise<void>;
 }
 
-/** Built-in trials run in the worker processes; a command trainer's as processes of their own. */
+/** Built-in trials run in the worker processes, one trial or one pack at a time; a command trainer's as processes of their own. */
 function trialPool(
   resolved: AnyResolvedSweep, workers: number, opts: RunOptions, onMessage: (m: BusMessage) => void,
   onRejected: (reason: RejectReason, problem: string, job: { trialId: string }) => void,
@@ -272,10 +323,10 @@ function trialPool(
       size: workers, inheritOutput: opts.inheritOutput, onStart: () => opts.progress.trialStarted(), onMessage,
     });
     return {
-      run: (sweepId, { id, config }) => {
+      runPack: (sweepId, plans) => plans.map(({ id, config }) => {
         if (!isCommandTrial(config)) throw new Error(`trial ${id} is not a command trial`);
         return pool.run({ sweepId, trialId: id, config });
-      },
+      }),
       close: () => pool.close(),
     };
   }
@@ -285,15 +336,23 @@ function trialPool(
     backend: workerBackend(resolved, workers),
     data: opts.data ?? trainerDataAccess(),
     inheritOutput: opts.inheritOutput,
-    onStart: () => opts.progress.trialStarted(),
+    // the progress counts trials: a member run again after a crash is still the same running trial
+    onStart: (job) => {
+      if (job.attempt === 1) opts.progress.trialStarted();
+    },
     onRejected,
     onMessage,
   });
   return {
-    run: async (sweepId, { id, config }) => {
-      if (isCommandTrial(config)) throw new Error(`trial ${id} is a command trial`);
-      const result = await pool.run({ sweepId, trialId: id, attempt: 1, config });
-      return result && { result, attempt: 1 };
+    runPack: (sweepId, plans, attempt) => {
+      const jobs = plans.map(({ id, config }) => {
+        if (isCommandTrial(config)) throw new Error(`trial ${id} is a command trial`);
+        return { sweepId, trialId: id, attempt, config };
+      });
+      return pool.runPack(jobs).map(async (p) => {
+        const run = await p;
+        return run && { result: run.result, attempt, workerDied: run.workerDied };
+      });
     },
     close: () => pool.close(),
   };

@@ -1,7 +1,10 @@
 // Entry point of one embedded worker process (forked by pool.ts): initialises the compute
-// backend once, then runs the trials it is sent, one at a time, reporting every message.
+// backend once, then runs the trials it is sent, one trial or one pack at a time, reporting
+// every message.
 import { initBackend, runTrial } from '../../core/train/run-trial.js';
-import type { RunRequest, WorkerReport } from './protocol.js';
+import { runPack } from '../../core/train/packed/run-pack.js';
+import type { BusMessage } from '../../core/messages.js';
+import type { TrialJob, WorkerReport, WorkerRequest } from './protocol.js';
 
 const send = (r: WorkerReport) => {
   if (process.connected) process.send!(r);
@@ -14,19 +17,23 @@ process.on('disconnect', () => process.exit(0));
 
 let backendReady: Promise<unknown> | null = null;
 
-process.on('message', async (req: RunRequest) => {
-  if (req?.type !== 'run') return;
+process.on('message', async (req: WorkerRequest) => {
+  if (req?.type !== 'run' && req?.type !== 'pack') return;
   // runTrial reports a backend that fails to load as the trial's error; here it only must be
   // initialised with the runner's thread count before the first trial asks for `auto`.
   backendReady ??= initBackend(req.backend).catch(() => undefined);
   await backendReady;
-  const { job } = req;
-  const result = await runTrial(job.config, {
+  const ctx = (job: TrialJob) => ({
     sweepId: job.sweepId,
     trialId: job.trialId,
     attempt: job.attempt,
     data: req.data,
-    emit: (message) => send({ type: 'bus', message }),
+    emit: (message: BusMessage) => send({ type: 'bus', message }),
   });
-  send({ type: 'result', result });
+  if (req.type === 'run') {
+    send({ type: 'result', result: await runTrial(req.job.config, ctx(req.job)) });
+    return;
+  }
+  const results = await runPack(req.jobs.map((job) => ({ config: job.config, ctx: ctx(job) })));
+  for (const result of results) send({ type: 'result', result });
 });
