@@ -78,6 +78,8 @@ function broadcastIndex(o: number, outShape: number[], inShape: number[]): numbe
 
 let installed: string | null = null;
 let active = false;
+/** the wasm backend instance the kernels were installed on (its memory is the one they use) */
+let installedOn: BackendWasm | null = null;
 
 /**
  * The fused product the model calls on the wasm backend (matmul.ts): 2-D C = alpha·op(A)·op(B),
@@ -174,8 +176,17 @@ export function installWasmGemm(): string | null {
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc });
   if (!tf.getKernel(FUSED_MATMUL, 'wasm')) tf.registerKernel({ kernelName: FUSED_MATMUL, backendName: 'wasm', kernelFunc: fusedFunc });
   active = true;
+  installedOn = backend;
   installed = `gemm: ${build === 'relaxed' ? 'relaxed-simd' : 'simd'}, ${fused(gemm) ? 'fma' : 'mul+add'}`;
   return installed;
+}
+
+/**
+ * Whether FUSED_MATMUL can run now: the wasm backend is active and is the instance the kernel
+ * was installed on (a backend re-created with a new memory falls back to the separate ops).
+ */
+export function fusedMatMulReady(): boolean {
+  return active && tf.getBackend() === 'wasm' && tf.backend() === installedOn;
 }
 
 /** Whether our kernel runs BatchMatMul on the wasm backend (else the stock one does). */

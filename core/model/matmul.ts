@@ -6,7 +6,7 @@
 // layer's multiplier and its ReLU into the product's epilogue on wasm (one pass instead of two
 // or three) and round exactly as the separate ops do.
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_MATMUL, wasmGemm, type FusedMatMulAttrs } from '../backend/wasm-gemm.js';
+import { FUSED_MATMUL, fusedMatMulReady, wasmGemm, type FusedMatMulAttrs } from '../backend/wasm-gemm.js';
 import { reluBackprop } from '../backend/relu-backprop.js';
 
 const size = (t: tf.Tensor) => t.size;
@@ -39,7 +39,7 @@ export function matMulTB(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 /** Our wasm kernel with its fused epilogue, when it runs this backend's products. */
 function fusedWasm(): boolean {
-  return tf.getBackend() === 'wasm' && wasmGemm();
+  return fusedMatMulReady();
 }
 
 function fused(a: tf.Tensor, b: tf.Tensor, attrs: FusedMatMulAttrs, mask?: tf.Tensor): tf.Tensor | tf.Tensor[] {
