@@ -1,13 +1,13 @@
-// Trainer benchmark: training steps per second of a width-512, depth-3 MLP (µP, ReLU, ½·MSE,
-// SGD) at batch 128 with the product's trainer on the wasm backend and on the native TensorFlow
+// Trainer benchmark: training steps per second of a depth-3 MLP at widths 128, 512 and 1024 (µP,
+// ReLU, ½·MSE, SGD) at batch 128 with the product's trainer on the wasm backend and on the native TensorFlow
 // backend (scripts/install-tfjs-native.sh; reported as not installed otherwise), each as a ratio
 // to the same model and update in JAX on the CPU, measured in the same run with the same thread
 // count. Also the cost of one sharpness estimate (and of one Hessian-vector product) as a
 // multiple of one step, and the CPU model with its vector width, which decides how far the
 // 128-bit wasm SIMD kernels can come. JAX comes from PyPI into a private venv under .cache/.
 //
-//   npm run bench:train            # defaults below
-//   node dist/bench/train-vs-jax/run.js --rounds 5 --threads 1
+//   npm run bench:train            # defaults below: widths 128, 512, 1024, 3 rounds, 1 thread
+//   node dist/bench/train-vs-jax/run.js --rounds 5 --threads 1 --widths 512
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -60,56 +60,80 @@ function vectorWidth(): string {
   return 'unknown (no x86 flags in /proc/cpuinfo)';
 }
 
+/** `--widths 128,512,1024` (or the older `--width 512`): the widths to measure, in order. */
+function widths(): number[] {
+  const i = process.argv.indexOf('--widths');
+  if (i >= 0) return process.argv[i + 1].split(',').map(Number);
+  const one = process.argv.indexOf('--width');
+  return one >= 0 ? [Number(process.argv[one + 1])] : [128, 512, 1024];
+}
+
+type T = {
+  msPerStep: number; cpuMsPerStep: number; msPerHvp: number; cpuMsPerHvp: number;
+  msPerSharpness?: number; cpuMsPerSharpness?: number; sharpnessHvps?: number; backend?: string; jax?: string;
+};
+
+interface WidthRow { width: number; side: string; backend: string; step: number; cStep: number; jaxStep: number; cJaxStep: number }
+
 function main(): void {
   ensureJax();
   const threads = arg('threads', 1);
   const rounds = arg('rounds', 3);
-  const settings: BenchSettings = {
-    backend: 'wasm', threads, inputDim: arg('input-dim', 64), width: arg('width', 512), depth: 3, batch: arg('batch', 128),
-    probe: 512, lr: 0.05, warmup: 20, steps: arg('steps', 100), rounds: 3, sharpnessIterations: 20,
-  };
   const load0 = loadavg()[0];
   // the node wasm backend runs one thread in Node 20; XLA gets the same budget
   const xla = { XLA_FLAGS: `--xla_cpu_multi_thread_eigen=${threads > 1} intra_op_parallelism_threads=${threads}`, OMP_NUM_THREADS: String(threads) };
   const tfjsScript = fileURLToPath(new URL('./tfjs-step.js', import.meta.url));
   const jaxScript = join(root, 'bench', 'train-vs-jax', 'jax_step.py');
-  type T = {
-    msPerStep: number; cpuMsPerStep: number; msPerHvp: number; cpuMsPerHvp: number;
-    msPerSharpness?: number; cpuMsPerSharpness?: number; sharpnessHvps?: number; backend?: string; jax?: string;
-  };
   const sides: Array<'wasm' | 'tfjs-node'> = nativeInstalled('cpu') ? ['wasm', 'tfjs-node'] : ['wasm'];
-  const ours: Record<string, T[]> = { wasm: [], 'tfjs-node': [] };
-  const ref: T[] = [];
-  // interleaved rounds, best of each: background load hits all sides alike
-  for (let r = 0; r < rounds; r++) {
-    for (const backend of sides) {
-      ours[backend].push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify({ ...settings, backend })])));
-    }
-    ref.push(JSON.parse(pinned(threads, python, [jaxScript], JSON.stringify(settings), xla)));
-    process.stdout.write(`round ${r + 1}/${rounds}: ${sides.map((b) => `${b} ${ours[b][r].msPerStep.toFixed(2)} ms/step (cpu ${ours[b][r].cpuMsPerStep.toFixed(2)})`).join(', ')}, `
-      + `jax ${ref[r].msPerStep.toFixed(2)} ms/step (cpu ${ref[r].cpuMsPerStep.toFixed(2)})\n`);
-  }
-  const best = (xs: T[], k: keyof T) => Math.min(...xs.map((x) => (x[k] as number | undefined) ?? Infinity));
-  const jaxStep = best(ref, 'msPerStep'), cJaxStep = best(ref, 'cpuMsPerStep');
-  const jaxHvp = best(ref, 'msPerHvp'), cJaxHvp = best(ref, 'cpuMsPerHvp');
-  const flops = 2 * settings.batch * (settings.inputDim * settings.width + settings.width * settings.width + settings.width) * 3;
   const f = (x: number, d = 2) => x.toFixed(d);
-  console.log('');
-  console.log(`machine: ${machine()}; vector width ${vectorWidth()}; load average ${f(load0)} → ${f(loadavg()[0])}`);
-  console.log(`model: MLP ${settings.inputDim}→${settings.width}→${settings.width}→1, µP, ReLU, ½·MSE, SGD; batch ${settings.batch}; ${threads} thread(s), pinned; best of ${rounds} interleaved rounds`);
-  console.log(`reference: jax ${ref[0].jax} on ${threads} CPU thread(s): ${f(jaxStep, 3)} ms/step (${f(1000 / jaxStep, 1)} steps/s, ${f(flops / jaxStep / 1e6, 1)} GFLOP/s), CPU ${f(cJaxStep, 3)} ms`);
+  const summary: WidthRow[] = [];
+  console.log(`machine: ${machine()}; vector width ${vectorWidth()}`);
   if (!sides.includes('tfjs-node')) console.log(`native: not installed (run ${installCommand('cpu')}); wasm only`);
-  for (const side of sides) {
-    const xs = ours[side];
-    const step = best(xs, 'msPerStep'), cStep = best(xs, 'cpuMsPerStep');
-    const hvp = best(xs, 'msPerHvp'), cHvp = best(xs, 'cpuMsPerHvp');
-    const sharp = best(xs, 'msPerSharpness'), cSharp = best(xs, 'cpuMsPerSharpness');
-    const goal = side === 'wasm' ? 'goal: JAX at most 2× faster' : 'goal: native ≥ 1.0× JAX';
-    console.log(`${side}: ${xs[0].backend}`);
-    console.log(`  training step, wall: ${f(step, 3)} ms (${f(1000 / step, 1)} steps/s, ${f(flops / step / 1e6, 1)} GFLOP/s); CPU time ${f(cStep, 3)} ms`);
-    console.log(`  RATIO steps/s ${side}/jax: wall ${f(jaxStep / step, 3)} (JAX ${f(step / jaxStep)}× faster), CPU time ${f(cJaxStep / cStep, 3)} (JAX ${f(cStep / cJaxStep)}× faster); ${goal}`);
-    console.log(`  Hessian-vector product (batch ${settings.probe}): ${f(hvp, 3)} ms = ${f(hvp / step)} steps (CPU: ${f(cHvp / cStep)} steps); jax ${f(jaxHvp, 3)} ms; ${side}/jax wall ${f(hvp / jaxHvp)}×, CPU ${f(cHvp / cJaxHvp)}×`);
-    console.log(`  sharpness estimate (power iteration, ${xs[0].sharpnessHvps} HVPs, batch ${settings.probe}, cold start): ${f(sharp, 1)} ms = ${f(sharp / step, 1)} training steps (CPU: ${f(cSharp / cStep, 1)} steps)`);
+  for (const width of widths()) {
+    // fewer timed steps where one step is long, so every width takes about the same time
+    const steps = arg('steps', Math.max(20, Math.round(100 * (512 / width) ** 2)));
+    const settings: BenchSettings = {
+      backend: 'wasm', threads, inputDim: arg('input-dim', 64), width, depth: 3, batch: arg('batch', 128),
+      probe: 512, lr: 0.05, warmup: 20, steps, rounds: 3, sharpnessIterations: 20,
+    };
+    const ours: Record<string, T[]> = { wasm: [], 'tfjs-node': [] };
+    const ref: T[] = [];
+    // interleaved rounds, best of each: background load hits all sides alike
+    for (let r = 0; r < rounds; r++) {
+      for (const backend of sides) {
+        ours[backend].push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify({ ...settings, backend })])));
+      }
+      ref.push(JSON.parse(pinned(threads, python, [jaxScript], JSON.stringify(settings), xla)));
+      process.stdout.write(`width ${width} round ${r + 1}/${rounds}: ${sides.map((b) => `${b} ${ours[b][r].msPerStep.toFixed(2)} ms/step (cpu ${ours[b][r].cpuMsPerStep.toFixed(2)})`).join(', ')}, `
+        + `jax ${ref[r].msPerStep.toFixed(2)} ms/step (cpu ${ref[r].cpuMsPerStep.toFixed(2)})\n`);
+    }
+    const best = (xs: T[], k: keyof T) => Math.min(...xs.map((x) => (x[k] as number | undefined) ?? Infinity));
+    const jaxStep = best(ref, 'msPerStep'), cJaxStep = best(ref, 'cpuMsPerStep');
+    const jaxHvp = best(ref, 'msPerHvp'), cJaxHvp = best(ref, 'cpuMsPerHvp');
+    const flops = 2 * settings.batch * (settings.inputDim * width + width * width + width) * 3;
+    console.log('');
+    console.log(`model: MLP ${settings.inputDim}→${width}→${width}→1, µP, ReLU, ½·MSE, SGD; batch ${settings.batch}; ${threads} thread(s), pinned; best of ${rounds} interleaved rounds of ${steps} steps`);
+    console.log(`reference: jax ${ref[0].jax} on ${threads} CPU thread(s): ${f(jaxStep, 3)} ms/step (${f(1000 / jaxStep, 1)} steps/s, ${f(flops / jaxStep / 1e6, 1)} GFLOP/s), CPU ${f(cJaxStep, 3)} ms`);
+    for (const side of sides) {
+      const xs = ours[side];
+      const step = best(xs, 'msPerStep'), cStep = best(xs, 'cpuMsPerStep');
+      const hvp = best(xs, 'msPerHvp'), cHvp = best(xs, 'cpuMsPerHvp');
+      const sharp = best(xs, 'msPerSharpness'), cSharp = best(xs, 'cpuMsPerSharpness');
+      const goal = side === 'wasm' ? 'goal: JAX at most 2× faster' : 'goal: native ≥ 1.0× JAX';
+      console.log(`${side}: ${xs[0].backend}`);
+      console.log(`  training step, wall: ${f(step, 3)} ms (${f(1000 / step, 1)} steps/s, ${f(flops / step / 1e6, 1)} GFLOP/s); CPU time ${f(cStep, 3)} ms`);
+      console.log(`  RATIO steps/s ${side}/jax: wall ${f(jaxStep / step, 3)} (JAX ${f(step / jaxStep)}× faster), CPU time ${f(cJaxStep / cStep, 3)} (JAX ${f(cStep / cJaxStep)}× faster); ${goal}`);
+      console.log(`  Hessian-vector product (batch ${settings.probe}): ${f(hvp, 3)} ms = ${f(hvp / step)} steps (CPU: ${f(cHvp / cStep)} steps); jax ${f(jaxHvp, 3)} ms; ${side}/jax wall ${f(hvp / jaxHvp)}×, CPU ${f(cHvp / cJaxHvp)}×`);
+      console.log(`  sharpness estimate (power iteration, ${xs[0].sharpnessHvps} HVPs, batch ${settings.probe}, cold start): ${f(sharp, 1)} ms = ${f(sharp / step, 1)} training steps (CPU: ${f(cSharp / cStep, 1)} steps)`);
+      summary.push({ width, side, backend: xs[0].backend ?? side, step, cStep, jaxStep, cJaxStep });
+    }
+    console.log('');
+  }
+  console.log(`summary (${vectorWidth()}; load average ${f(load0)} → ${f(loadavg()[0])}): one unpacked training step, ours/JAX as steps/s ratios (≥ 1 = as fast as JAX or faster)`);
+  console.log('| width | side | ms/step wall | ms/step CPU | JAX ms wall | JAX ms CPU | ratio wall | ratio CPU |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of summary) {
+    console.log(`| ${r.width} | ${r.backend} | ${f(r.step, 3)} | ${f(r.cStep, 3)} | ${f(r.jaxStep, 3)} | ${f(r.cJaxStep, 3)} | ${f(r.jaxStep / r.step, 3)} | ${f(r.cJaxStep / r.cStep, 3)} |`);
   }
 }
 

@@ -12,6 +12,8 @@ import { firstLine } from '../error-message.js';
 
 interface GemmExports {
   sgemm(M: number, N: number, K: number, a: number, transA: number, b: number, transB: number, c: number, alpha: number, scratch: number): void;
+  sgemm_fused(M: number, N: number, K: number, a: number, transA: number, b: number, transB: number, c: number, alpha: number,
+    mask: number, z: number, scratch: number): void;
   scratch_floats(): number;
   madd_probe(a: number, b: number, c: number): number;
 }
@@ -76,6 +78,22 @@ function broadcastIndex(o: number, outShape: number[], inShape: number[]): numbe
 
 let installed: string | null = null;
 let active = false;
+/** the wasm backend instance the kernels were installed on (its memory is the one they use) */
+let installedOn: BackendWasm | null = null;
+
+/**
+ * The fused product the model calls on the wasm backend (matmul.ts): 2-D C = alpha·op(A)·op(B),
+ * then C·step(mask) when a `mask` input is given, and a second output relu(C) when `relu` is
+ * set, all in one pass of the kernel's epilogue. Registered with our BatchMatMul.
+ */
+export const FUSED_MATMUL = 'SweepFusedMatMul';
+
+export interface FusedMatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+  alpha: number;
+  relu: boolean;
+}
 
 /**
  * Installs the kernel on the initialised wasm backend and returns a description such as
@@ -130,11 +148,45 @@ export function installWasmGemm(): string | null {
     }
     return out;
   };
+  const fusedFunc: tf.KernelFunc = (args) => {
+    const { a, b, mask } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; mask?: tf.TensorInfo };
+    const { transposeA, transposeB, alpha, relu } = args.attrs as unknown as FusedMatMulAttrs;
+    const be = args.backend as BackendWasm;
+    if (be !== backend) throw new Error(`${FUSED_MATMUL} runs only on the wasm backend it was installed on`);
+    if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      throw new Error(`${FUSED_MATMUL}: 2-D float32 operands only, got [${a.shape}] ${a.dtype} and [${b.shape}] ${b.dtype}`);
+    }
+    const M = transposeA ? a.shape[1] : a.shape[0], K = transposeA ? a.shape[0] : a.shape[1];
+    const Kb = transposeB ? b.shape[1] : b.shape[0], N = transposeB ? b.shape[0] : b.shape[1];
+    if (K !== Kb) throw new Error(`${FUSED_MATMUL}: inner dimensions ${K} and ${Kb} of shapes [${a.shape}] and [${b.shape}] do not match`);
+    if (mask && (mask.shape.length !== 2 || mask.shape[0] !== M || mask.shape[1] !== N || mask.dtype !== 'float32')) {
+      throw new Error(`${FUSED_MATMUL}: mask of shape [${mask.shape}] ${mask.dtype}, expected [${M},${N}] float32`);
+    }
+    const out = be.makeOutput([M, N], 'float32');
+    const z = relu ? be.makeOutput([M, N], 'float32') : null;
+    if (M > 0 && N > 0) {
+      gemm.sgemm_fused(M, N, K,
+        be.getMemoryOffset(a.dataId), transposeA ? 1 : 0, be.getMemoryOffset(b.dataId), transposeB ? 1 : 0,
+        be.getMemoryOffset(out.dataId), alpha,
+        mask ? be.getMemoryOffset(mask.dataId) : 0, z ? be.getMemoryOffset(z.dataId) : 0, scratch);
+    }
+    return z ? [out, z] : out;
+  };
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc });
+  if (!tf.getKernel(FUSED_MATMUL, 'wasm')) tf.registerKernel({ kernelName: FUSED_MATMUL, backendName: 'wasm', kernelFunc: fusedFunc });
   active = true;
+  installedOn = backend;
   installed = `gemm: ${build === 'relaxed' ? 'relaxed-simd' : 'simd'}, ${fused(gemm) ? 'fma' : 'mul+add'}`;
   return installed;
+}
+
+/**
+ * Whether FUSED_MATMUL can run now: the wasm backend is active and is the instance the kernel
+ * was installed on (a backend re-created with a new memory falls back to the separate ops).
+ */
+export function fusedMatMulReady(): boolean {
+  return active && tf.getBackend() === 'wasm' && tf.backend() === installedOn;
 }
 
 /** Whether our kernel runs BatchMatMul on the wasm backend (else the stock one does). */

@@ -12,7 +12,7 @@ import { centered as isCentered } from '../config/trial.js';
 import { Rng } from '../rng.js';
 import { activate, derivative, secondDerivative } from './activations.js';
 import { layerScales, type LayerScale } from './parametrization.js';
-import { matMulTA, matMulTB } from './matmul.js';
+import { matMulTA, matMulTB, matMulTBReluBackprop, scaledMatMul, scaledMatMulRelu, scaledMatMulTA } from './matmul.js';
 
 export type Params = tf.Tensor[];
 
@@ -86,7 +86,16 @@ export class Mlp {
     let z = x;
     for (let l = 0; l < this.depth; l++) {
       const s = this.layers[l];
-      let h = tf.mul(tf.matMul(z, params[this.weightIndex(l)]), s.multiplier) as tf.Tensor;
+      const W = params[this.weightIndex(l)];
+      if (!this.bias && this.activation === 'relu' && l < this.depth - 1) {
+        // product, multiplier and ReLU in one pass where the backend fuses them
+        const fusedLayer = scaledMatMulRelu(z, W, s.multiplier);
+        hs.push(fusedLayer.h);
+        z = fusedLayer.z;
+        zs.push(z);
+        continue;
+      }
+      let h = scaledMatMul(z, W, s.multiplier);
       if (this.bias) h = tf.add(h, tf.mul(params[this.biasIndex(l)], s.biasMultiplier));
       hs.push(h);
       if (l < this.depth - 1) {
@@ -132,7 +141,9 @@ export class Mlp {
         grads[bi] = tf.mul(tf.sum(g, 0), c * s.biasMultiplier * (scales?.[bi] ?? 1));
       }
       if (l > 0) {
-        g = tf.mul(matMulTB(g, params[wi]), derivative(this.activation, fw.hs[l - 1], fw.zs[l]));
+        g = this.activation === 'relu'
+          ? matMulTBReluBackprop(g, params[wi], fw.hs[l - 1])
+          : tf.mul(matMulTB(g, params[wi]), derivative(this.activation, fw.hs[l - 1], fw.zs[l]));
         c *= s.multiplier;
       }
     }
@@ -218,5 +229,5 @@ export class Mlp {
 /** c · zᵀ·g, scaling the smaller of z and the product. */
 function scaledOuter(z: tf.Tensor, g: tf.Tensor, c: number): tf.Tensor {
   if (c === 1) return matMulTA(z, g);
-  return z.shape[0] < (g.shape[1] ?? 1) ? matMulTA(tf.mul(z, c), g) : tf.mul(matMulTA(z, g), c);
+  return z.shape[0] < (g.shape[1] ?? 1) ? matMulTA(tf.mul(z, c), g) : scaledMatMulTA(z, g, c);
 }
