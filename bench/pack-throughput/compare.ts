@@ -37,7 +37,8 @@ export interface Agreement {
 export function relativeDifference(a: number, b: number): number {
   if (Object.is(a, b) || a === b) return 0;
   if (!Number.isFinite(a) || !Number.isFinite(b)) return Infinity;
-  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+  const m = Math.max(Math.abs(a), Math.abs(b));
+  return Math.abs(a / m - b / m); // scaled first: a − b can overflow where both are finite
 }
 
 /** Trial-by-trial agreement of two sweeps' outcomes and final losses; tol null = exactly equal. */
