@@ -4,6 +4,7 @@
 // JSON line: trial·steps trained, wall and CPU time, each trial's outcome and final loss.
 import { isEvent, type BusMessage } from '../../core/messages.js';
 import type { TrialResult } from '../../core/outcome.js';
+import { createTask } from '../../core/tasks/index.js';
 import { runPack, type PackMember } from '../../core/train/packed/run-pack.js';
 import { runTrial } from '../../core/train/run-trial.js';
 import { packSchedule, stepsTrained } from './compare.js';
@@ -28,6 +29,8 @@ export interface OursResult {
   outcomes: string[];
   /** how the trials ran: each finished before the next started, or together */
   schedule: 'sequential' | 'together';
+  /** CPU time of building one trial's task (its data sets), measured after the sweep */
+  taskCpuMs: number;
 }
 
 const cpuMs = () => {
@@ -56,6 +59,13 @@ async function train(s: OursSettings, ms: PackMember[]): Promise<TrialResult[]> 
   return out;
 }
 
+/** What every trial pays before its first step for its data: createTask, as runTrial calls it. */
+function taskCost(m: PackMember): number {
+  const c = cpuMs();
+  createTask(m.config.task, m.config.seed);
+  return cpuMs() - c;
+}
+
 async function main(): Promise<void> {
   const s = JSON.parse(process.argv[2]) as OursSettings;
   const w0 = performance.now();
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
     finals: results.map((r) => r.final.trainLoss ?? NaN),
     outcomes: results.map((r) => r.outcome),
     schedule: packSchedule(log),
+    taskCpuMs: taskCost(ms[0]),
   };
   const started = log.filter((e) => e.kind === 'started').length, ended = log.length - started;
   if (started !== ms.length || ended !== ms.length) throw new Error(`${ms.length} trials reported ${started} started and ${ended} terminal events`);

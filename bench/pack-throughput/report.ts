@@ -12,6 +12,9 @@ export interface SideFigures {
   cpu: number;
   trialSteps: number;
   compileMs?: number;
+  /** ours: the sweep's CPU time, and the CPU time of building one trial's task */
+  cpuMs?: number;
+  taskCpuMs?: number;
 }
 
 export interface WidthRow {
@@ -62,6 +65,16 @@ function goals(row: WidthRow, backend: string): string {
   return parts.join(', ');
 }
 
+/** How much of our packed sweep's CPU time goes into building the trials' tasks (once per trial). */
+function taskShare(row: WidthRow, backends: string[]): string {
+  const parts = backends.flatMap((x) => {
+    const p = row.sides[`packed ${x}`];
+    if (p.taskCpuMs === undefined || !p.cpuMs) return [];
+    return [`${NAMES[x] ?? x} ${p.taskCpuMs.toFixed(0)} ms, ${row.trials} trials = ${((100 * row.trials * p.taskCpuMs) / p.cpuMs).toFixed(0)}% of the packed sweep's CPU time`];
+  });
+  return parts.length ? ` Building one trial's task (its data sets; every trial builds its own): ${parts.join('; ')}.` : '';
+}
+
 export function renderBlock(run: BenchRun): string {
   const b = run.backends;
   const cols = [...b.flatMap((x) => [`packed ${x}`, `unpacked ${x}`]), 'jax loop', 'jax vmap'];
@@ -102,7 +115,8 @@ export function renderBlock(run: BenchRun): string {
     }).join('; ');
     lines.push(`- width ${row.width}: pack schedule ${sched}. Packed vs unpacked outcomes and final training losses: ${agree}. `
       + `Outcomes: ours ${outcomeText(row.outcomes)}; JAX ${outcomeText(row.jaxOutcomes)}. JAX loop vs vmap final losses: largest relative difference ${(row.jaxLoopVsVmap ?? NaN).toExponential(2)}; `
-      + `JAX compilation (excluded): loop ${((row.sides['jax loop'].compileMs ?? 0) / 1000).toFixed(1)} s, vmap ${((row.sides['jax vmap'].compileMs ?? 0) / 1000).toFixed(1)} s.`);
+      + `JAX compilation (excluded): loop ${((row.sides['jax loop'].compileMs ?? 0) / 1000).toFixed(1)} s, vmap ${((row.sides['jax vmap'].compileMs ?? 0) / 1000).toFixed(1)} s.`
+      + taskShare(row, b));
   }
   lines.push('',
     'What differs between the sides: the data (the product draws its teacher-mlp task with its own generator in each trial, '

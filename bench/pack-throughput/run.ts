@@ -114,7 +114,7 @@ function main(argv: string[]): number {
     for (const backend of backends) {
       for (const mode of ['packed', 'unpacked'] as const) {
         const best = fastest(runs[`${mode} ${backend}`]);
-        row.sides[`${mode} ${backend}`] = { wall: perSecond(best), cpu: perCpuSecond(best), trialSteps: best.trialSteps };
+        row.sides[`${mode} ${backend}`] = { wall: perSecond(best), cpu: perCpuSecond(best), trialSteps: best.trialSteps, cpuMs: best.cpuMs, taskCpuMs: best.taskCpuMs };
       }
       // every round's packed sweep against the same round's unpacked one
       const checks = runs[`packed ${backend}`].map((p, i) => agreement(p, runs[`unpacked ${backend}`][i], tol));
