@@ -46,6 +46,8 @@ export interface BenchRun {
   lrs: number[];
   seeds: number;
   backends: string[];
+  /** the widths the run set out to measure (rows holds those done) */
+  widths: number[];
   rows: WidthRow[];
 }
 
@@ -91,6 +93,10 @@ export function renderBlock(run: BenchRun): string {
     + `${run.cpu} (${run.vector}), ${run.cpus} CPUs, load average ${run.load[0].toFixed(1)} → ${run.load[1].toFixed(1)} `
     + `(the machine was shared: wall figures carry that load, CPU-time figures less so), Node ${run.node}, JAX ${run.jax} on the CPU.`,
     '',
+  );
+  const missing = run.widths.filter((w) => !run.rows.some((r) => r.width === w));
+  if (missing.length) lines.push(`Partial run: width ${missing.join(', ')} not measured (yet).`, '');
+  lines.push(
     `| width | ${cols.map(label).join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
   );

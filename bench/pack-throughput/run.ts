@@ -85,8 +85,15 @@ function main(argv: string[]): number {
   const load0 = loadavg()[0];
   const grid = lrSeedGrid(o.lr0, o.lrCount, o.seedCount);
   const rows: WidthRow[] = [];
-  let agreed = true;
   let jaxVersion = 'unknown';
+  const report = (done: WidthRow[]): BenchRun => ({
+    command: `node dist/bench/pack-throughput/run.js ${argv.join(' ')}`.trim(),
+    commit: gitCommit(), date: new Date().toISOString().slice(0, 10),
+    cpu: cpuModel(), vector: vectorWidth(), cpus: cpus().length, threads: o.threads, rounds: o.rounds,
+    load: [load0, loadavg()[0]], node: process.version, jax: jaxVersion, tolerance: tol,
+    steps: o.steps, lrs: [...new Set(grid.lrs)], seeds: o.seedCount, backends, widths: o.widths, rows: done,
+  });
+  let agreed = true;
   for (const width of o.widths) {
     const sweep: SweepSettings = {
       width, depth: 3, inputDim: 32, batch: 128, steps: o.steps, trainSize: 4096, testSize: 1024, teacherWidth: 64,
@@ -131,26 +138,24 @@ function main(argv: string[]): number {
     row.outcomes = countOutcomes(runs[`unpacked ${backends[0]}`][0].outcomes);
     row.jaxOutcomes = countOutcomes(jax.loop[0].outcomes);
     rows.push(row);
+    // the widths measured so far are kept on the page if a later width never finishes
+    if (o.write && rows.length < o.widths.length) writeBlock(renderBlock(report(rows)));
   }
-  const run: BenchRun = {
-    command: `node dist/bench/pack-throughput/run.js ${argv.join(' ')}`.trim(),
-    commit: gitCommit(), date: new Date().toISOString().slice(0, 10),
-    cpu: cpuModel(), vector: vectorWidth(), cpus: cpus().length, threads: o.threads, rounds: o.rounds,
-    load: [load0, loadavg()[0]], node: process.version, jax: jaxVersion, tolerance: tol,
-    steps: o.steps, lrs: [...new Set(grid.lrs)], seeds: o.seedCount, backends, rows,
-  };
-  const block = renderBlock(run);
+  const block = renderBlock(report(rows));
   console.log(`\n${block}`);
+  if (o.write) writeBlock(block);
   if (!agreed) {
-    console.error('pack-throughput: packed and unpacked sweeps disagree (see the agreement lines); docs/results.md not written');
+    console.error('pack-throughput: packed and unpacked sweeps disagree (see the agreement lines)');
     return 1;
   }
-  if (o.write) {
-    const page = join(root, 'docs', 'results.md');
-    writeFileSync(page, replaceBlock(readFileSync(page, 'utf8'), block));
-    console.log('pack-throughput: block written to docs/results.md');
-  }
   return 0;
+}
+
+/** Writes the block into docs/results.md; also when the check failed (the block says DISAGREE). */
+function writeBlock(block: string): void {
+  const page = join(root, 'docs', 'results.md');
+  writeFileSync(page, replaceBlock(readFileSync(page, 'utf8'), block));
+  console.log('pack-throughput: block written to docs/results.md');
 }
 
 function countOutcomes(outcomes: string[]): Record<string, number> {

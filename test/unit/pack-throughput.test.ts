@@ -67,7 +67,7 @@ function run(packedOverLoop: number, packedOverVmap: number, width: number): Ben
   };
   return {
     command: 'node dist/bench/pack-throughput/run.js', commit: 'abc', date: '2026-01-01', cpu: 'Test CPU', vector: 'AVX2', cpus: 2,
-    threads: 1, rounds: 1, load: [1, 1], node: 'v20', jax: '0.0', tolerance: null, steps: 100, lrs: [0.1], seeds: 8, backends: ['wasm'], rows: [row],
+    threads: 1, rounds: 1, load: [1, 1], node: 'v20', jax: '0.0', tolerance: null, steps: 100, lrs: [0.1], seeds: 8, backends: ['wasm'], widths: [width], rows: [row],
   };
 }
 
