@@ -166,5 +166,6 @@ wall_ms, cpu_ms = (time.perf_counter() - t) * 1e3, (time.process_time() - c) * 1
 print(json.dumps({
     "mode": mode, "trialSteps": trained, "wallMs": wall_ms, "cpuMs": cpu_ms,
     "compileMs": compile_ms, "compileCpuMs": compile_cpu_ms,
-    "finals": finals, "outcomes": outcomes, "jax": jax.__version__, "device": str(jax.devices()[0]),
+    # a non-finite loss is null, as JSON.stringify writes it on the product's side
+    "finals": [f if np.isfinite(f) else None for f in finals], "outcomes": outcomes, "jax": jax.__version__, "device": str(jax.devices()[0]),
 }))

@@ -86,9 +86,11 @@ function main(argv: string[]): number {
   const grid = lrSeedGrid(o.lr0, o.lrCount, o.seedCount);
   const rows: WidthRow[] = [];
   let jaxVersion = 'unknown';
+  // the code that runs is the code checked out now (later writes of the page change the tree)
+  const commit = gitCommit();
   const report = (done: WidthRow[]): BenchRun => ({
     command: `node dist/bench/pack-throughput/run.js ${argv.join(' ')}`.trim(),
-    commit: gitCommit(), date: new Date().toISOString().slice(0, 10),
+    commit, date: new Date().toISOString().slice(0, 10),
     cpu: cpuModel(), vector: vectorWidth(), cpus: cpus().length, threads: o.threads, rounds: o.rounds,
     load: [load0, loadavg()[0]], node: process.version, jax: jaxVersion, tolerance: tol,
     steps: o.steps, lrs: [...new Set(grid.lrs)], seeds: o.seedCount, backends, widths: o.widths, rows: done,
@@ -105,13 +107,13 @@ function main(argv: string[]): number {
       for (const backend of backends) {
         for (const mode of ['packed', 'unpacked'] as const) {
           const s: OursSettings = { mode, backend, threads: o.threads, sweep };
-          const res = JSON.parse(pinned(o.threads, process.execPath, [ours, JSON.stringify(s)])) as OursResult;
+          const res = withFinals(JSON.parse(pinned(o.threads, process.execPath, [ours, JSON.stringify(s)])) as OursResult);
           (runs[`${mode} ${backend}`] ??= []).push(res);
           console.log(`width ${width} round ${r + 1}: ${mode} ${backend}: ${perSecond(res).toFixed(0)} trial·steps/s (${res.trialSteps} in ${(res.wallMs / 1000).toFixed(1)} s, CPU ${(res.cpuMs / 1000).toFixed(1)} s), pack ran ${res.schedule}`);
         }
       }
       for (const mode of ['loop', 'vmap'] as const) {
-        const res = JSON.parse(pinned(o.threads, python, [jaxScript], JSON.stringify({ mode, ...sweep }), xla)) as JaxResult;
+        const res = withFinals(JSON.parse(pinned(o.threads, python, [jaxScript], JSON.stringify({ mode, ...sweep }), xla)) as JaxResult);
         jax[mode].push(res);
         jaxVersion = res.jax;
         console.log(`width ${width} round ${r + 1}: jax ${mode}: ${perSecond(res).toFixed(0)} trial·steps/s (${res.trialSteps} in ${(res.wallMs / 1000).toFixed(1)} s, CPU ${(res.cpuMs / 1000).toFixed(1)} s; compile ${(res.compileMs / 1000).toFixed(1)} s excluded)`);
@@ -156,6 +158,11 @@ function writeBlock(block: string): void {
   const page = join(root, 'docs', 'results.md');
   writeFileSync(page, replaceBlock(readFileSync(page, 'utf8'), block));
   console.log('pack-throughput: block written to docs/results.md');
+}
+
+/** Both sides write a non-finite final loss as JSON null; it is NaN again here. */
+function withFinals<T extends { finals: Array<number | null> }>(r: T): T & { finals: number[] } {
+  return { ...r, finals: r.finals.map((f) => f ?? NaN) };
 }
 
 function countOutcomes(outcomes: string[]): Record<string, number> {
