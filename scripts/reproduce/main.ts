@@ -21,6 +21,7 @@ import { assemblePage, PageError, parseBlocks } from './page.js';
 import { plotSpec } from './plots.js';
 import { readRunRecord, writeRunRecord } from './run-record.js';
 import { placeholderSection, renderSection } from './section.js';
+import { BENCH_BLOCKS, benchPlaceholder } from './bench-blocks.js';
 import { INTERVALS, intervalsPlaceholder, measureIntervals } from './intervals.js';
 import { PREFLIGHT_COST, preflightCostPlaceholder, recordedRun, renderPreflightCost, type CostRow } from './preflight-cost.js';
 import { wallSeconds, type RunFacts, type RunSpec } from './setup.js';
@@ -190,10 +191,12 @@ export async function main(argv: string[]): Promise<number> {
   for (const n of all) expectations.set(n, jobs.find((j) => j.name === n)?.expect ?? loadExpectation(join(EXAMPLES, `${byo.get(n) ?? n}.expect.yaml`)));
   const commit = gitCommit();
   const done = new Map<string, string>();
-  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder() : placeholderSection(n, expectations.get(n)!, byo.get(n)));
+  const benches = BENCH_BLOCKS.map((b) => b.name);
+  const placeholder = (n: string) => (benches.includes(n) ? benchPlaceholder(n) : n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder() : placeholderSection(n, expectations.get(n)!, byo.get(n)));
   const write = async () => {
     const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
-    await writeFileAtomic(PAGE, assemblePage(old, done, blocks, placeholder));
+    // the benchmarks' blocks are kept as their own commands wrote them
+    await writeFileAtomic(PAGE, assemblePage(old, done, [...blocks, ...benches], placeholder));
   };
   for (const job of jobs) {
     if (!values['skip-run']) {

@@ -18,7 +18,9 @@ sweep starts with its coord-check preflight; what that costs against the sweep i
 Trainer, fit and cluster benchmarks are on [docs/benchmarks.md](benchmarks.md). Every run on this page trained
 on the CPU with the wasm backend; none ran on a GPU (the GPU build and \`bench/gpu-check\` exist, but
 no GPU was available); trainer speed against JAX, wasm and native, is measured by \`npm run bench:train\`
-and reported there with the CPU it ran on.
+and reported there with the CPU it ran on. The last block, [sweep throughput of packed
+trials](#throughput-packed-trials), is written by its benchmark (\`npm run bench:pack -- --write\`);
+\`npm run reproduce\` keeps it as written.
 `;
 
 export class PageError extends Error {}
