@@ -1,8 +1,7 @@
 // What bench/pack-throughput checks and derives from its runs: steps actually trained, whether
 // the packed and unpacked sweeps agree trial by trial, and how a pack ran (its members one
 // after another, or together).
-import * as packKeyModule from '../../core/train/packed/pack-key.js';
-import * as runPackModule from '../../core/train/packed/run-pack.js';
+import { PACK_TOLERANCE } from '../../core/train/packed/tolerance.js';
 import type { TrialResult } from '../../core/outcome.js';
 
 /** Steps a trial trained: all of them, or up to and including the one whose loss diverged. */
@@ -12,16 +11,9 @@ export function stepsTrained(r: TrialResult, steps: number): number {
   throw new Error(`trial ${r.trialId} ${r.outcome}: ${r.error ?? 'no error recorded'}`);
 }
 
-/**
- * The relative tolerance core/train/packed states for packed vs alone (`PACK_TOLERANCE`), or null
- * when it states none: then packed and unpacked must agree exactly.
- */
-export function packTolerance(): number | null {
-  for (const mod of [runPackModule, packKeyModule] as Record<string, unknown>[]) {
-    const tol = mod.PACK_TOLERANCE;
-    if (typeof tol === 'number' && Number.isFinite(tol) && tol >= 0) return tol;
-  }
-  return null;
+/** The relative tolerance core/train/packed states for packed vs alone (0: exactly equal). */
+export function packTolerance(): number {
+  return PACK_TOLERANCE;
 }
 
 export interface Agreement {
