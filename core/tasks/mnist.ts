@@ -11,6 +11,7 @@ import type { mnistTask } from '../config/trial.js';
 import type { Dataset, Task, TaskSeeds } from './task.js';
 import { allocDataset, fillOneHot } from './dataset.js';
 import { FixedBatches, registerRestream } from './batches.js';
+import { registerReseed } from './reseed.js';
 import { mnistDigitImages } from './mnist-digits.js';
 
 export type MnistConfig = Omit<z.output<typeof mnistTask>, 'seed'>;
@@ -74,6 +75,7 @@ export function mnistTaskFromData(data: MnistData, trialSeed: number): Task {
     const tagged = new FixedBatches(data.train, trialSeed, tag);
     return (step, size) => tagged.batch(step, size);
   });
+  registerReseed(task, (s) => mnistTaskFromData(data, s));
   return task;
 }
 

@@ -2,6 +2,7 @@
 import { Rng } from '../rng.js';
 import type { Dataset, Task, TaskSeeds } from './task.js';
 import { FixedBatches, onlineBatch, registerRestream, type Sampler } from './batches.js';
+import { registerReseed } from './reseed.js';
 
 export interface SampledTaskSpec {
   kind: string;
@@ -23,8 +24,15 @@ export interface SampledTaskSpec {
  */
 export function sampledTask(spec: SampledTaskSpec): Task {
   const { sample } = spec;
-  const { task: taskSeed, trial: seed } = spec.seeds;
+  const taskSeed = spec.seeds.task;
   const test = spec.test ?? sample(new Rng(taskSeed, 'task', 'test'), spec.testSize);
+  const train = spec.trainSize > 0 ? sample(new Rng(taskSeed, 'task', 'train'), spec.trainSize) : undefined;
+  return withTrialSeed(spec, test, train, spec.seeds.trial);
+}
+
+/** The task over drawn sets with batches from trial seed `seed`; rebindable to another seed. */
+function withTrialSeed(spec: SampledTaskSpec, test: Dataset, train: Dataset | undefined, seed: number): Task {
+  const { sample } = spec;
   const task: Task = {
     kind: spec.kind,
     inputDim: spec.inputDim,
@@ -35,8 +43,7 @@ export function sampledTask(spec: SampledTaskSpec): Task {
   };
   registerRestream(task, (tag) => (step, size) => onlineBatch(sample, seed, step, size, tag));
   if (spec.classes !== undefined) task.classes = spec.classes;
-  if (spec.trainSize > 0) {
-    const train = sample(new Rng(taskSeed, 'task', 'train'), spec.trainSize);
+  if (train) {
     const batches = new FixedBatches(train, seed);
     task.train = train;
     task.batch = (step, size) => batches.batch(step, size);
@@ -45,5 +52,6 @@ export function sampledTask(spec: SampledTaskSpec): Task {
       return (step, size) => tagged.batch(step, size);
     });
   }
+  registerReseed(task, (s) => withTrialSeed(spec, test, train, s));
   return task;
 }
