@@ -11,6 +11,7 @@ import { Rng } from '../rng.js';
 import { activate, derivative, secondDerivative } from './activations.js';
 import { Mlp, type ParamSpec } from './mlp.js';
 import { wasmGemm } from '../backend/wasm-gemm.js';
+import { NATIVE_BACKEND } from '../backend/native.js';
 
 export type PackedParams = tf.Tensor[];
 
@@ -54,6 +55,16 @@ export function bmmTB(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const swapped = 2 * (a.size / T) + M * N;
   const t = (x: tf.Tensor) => tf.transpose(x, [0, 2, 1]) as tf.Tensor3D;
   return swapped < direct ? t(tf.matMul(b as tf.Tensor3D, t(a))) : tf.matMul(a as tf.Tensor3D, t(b));
+}
+
+/**
+ * Σ over the batch axis of each trial's [B, N] slice: [T, 1, N]. TensorFlow reduces the middle
+ * axis of a rank-3 tensor in another order than the first axis of a matrix (the single-trial
+ * bias gradient), so there each slice is summed as that matrix; wasm and cpu sum both in order.
+ */
+export function batchSum(g: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== NATIVE_BACKEND) return tf.sum(g, 1, true);
+  return tf.stack(tf.unstack(g, 0).map((s) => tf.sum(s, 0, true)));
 }
 
 export class PackedMlp {
@@ -208,7 +219,7 @@ export class PackedMlp {
       if (this.bias) {
         const bi = this.biasIndex(l);
         const bm = this.perTrial(l, (s) => s.biasMultiplier);
-        grads[bi] = this.mul(tf.sum(g, 1, true), this.scalar(c.map((ci, t) => ci * bm[t] * (scales?.[bi][t] ?? 1))));
+        grads[bi] = this.mul(batchSum(g), this.scalar(c.map((ci, t) => ci * bm[t] * (scales?.[bi][t] ?? 1))));
       }
       if (l > 0) {
         g = tf.mul(bmmTB(g, params[wi]), derivative(this.activation, fw.hs[l - 1], fw.zs[l]));
@@ -266,7 +277,7 @@ export class PackedMlp {
         let rdw = this.scaledOuter(fw.zs[l], rg, mult);
         if (rz[l]) rdw = tf.add(rdw, this.scaledOuter(rz[l]!, g, mult));
         out[this.weightIndex(l)] = rdw;
-        if (this.bias) out[this.biasIndex(l)] = this.mul(tf.sum(rg, 1, true), this.biasMultiplier(l));
+        if (this.bias) out[this.biasIndex(l)] = this.mul(batchSum(rg), this.biasMultiplier(l));
         if (l > 0) {
           const W = params[this.weightIndex(l)];
           const V = v[this.weightIndex(l)];

@@ -1,18 +1,19 @@
 // The packed trainer against each trial run alone: every metric message, terminal event and
-// result of a packed trial equals the same trial's solo run by runTrial. On wasm (our gemm runs
-// each trial's slice of a batched product as the same single-trial kernel call, and every
-// reduction is a sequential loop of the same length) the equality is bit for bit.
-import { before, test } from 'node:test';
+// result of a packed trial equals the same trial's solo run by runTrial, bit for bit, on both
+// test backends. Why exact equality holds: the packed model applies every per-trial factor to
+// the same operand as mlp.ts; a batched product runs each trial's slice as the single-trial
+// product of the same shape (our wasm gemm loops over the batch; TensorFlow's BatchMatMul
+// likewise); every reduction is over the same elements in the same order, only with a trial
+// axis in front; and products by 1 or sums with 0 that the packed code adds are exact.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TrialConfigInput } from '../../core/config/trial.js';
-import { useWasm } from './trainer-fixtures.js';
+import type { BackendConfig, TrialConfigInput } from '../../core/config/trial.js';
+import { TEST_BACKENDS } from './trainer-fixtures.js';
 import { alone, comparable, packed } from './packed-fixtures.js';
 
-before(async () => {
-  await useWasm();
-});
-
 type Over = { seed?: number; lr?: number; gamma?: number; parametrization?: 'sp' | 'ntk' | 'mup' };
+
+let backend: BackendConfig = TEST_BACKENDS[0];
 
 function regression(o: Over, shared: Partial<TrialConfigInput> = {}): TrialConfigInput {
   return {
@@ -22,7 +23,7 @@ function regression(o: Over, shared: Partial<TrialConfigInput> = {}): TrialConfi
     optimizer: { kind: 'sgd', lr: o.lr ?? 0.1 },
     train: { steps: 30, batchSize: 32, evalEvery: 10, logEvalPoints: 3 },
     measure: { sharpness: { every: 10, batchSize: 64, iterations: 12 }, coordCheck: { steps: 2 } },
-    backend: { name: 'wasm', threads: 1 },
+    backend,
     ...shared,
   };
 }
@@ -43,62 +44,84 @@ async function assertEquivalent(configs: TrialConfigInput[]): Promise<void> {
   }
 }
 
-test('sgd, tanh, mse: a pack mixing lr, seed, γ0 and sp/ntk/mup equals each trial alone, sharpness by power iteration', async () => {
-  await assertEquivalent(mix.map((o) => regression(o)));
-});
+for (const b of TEST_BACKENDS) {
+  test(`${b.name}: sgd, tanh, mse: a pack mixing lr, seed, γ0 and sp/ntk/mup equals each trial alone, sharpness by power iteration`, async () => {
+    backend = b;
+    await assertEquivalent(mix.map((o) => regression(o)));
+  });
 
-test('sgd with momentum and weight decay, relu with bias, Lanczos sharpness', async () => {
-  await assertEquivalent(mix.map((o) => regression(o, {
-    model: { width: 24, depth: 3, parametrization: o.parametrization ?? 'mup', activation: 'relu', gamma: o.gamma ?? 1, bias: true },
-    optimizer: { kind: 'sgd', lr: (o.lr ?? 0.1) / 2, momentum: 0.9, weightDecay: 1e-3 },
-    measure: { sharpness: { every: 15, batchSize: 64, iterations: 10, method: 'lanczos' } },
-  })));
-});
+  test(`${b.name}: sgd with momentum and weight decay, relu with bias, Lanczos sharpness`, async () => {
+    backend = b;
+    await assertEquivalent(mix.map((o) => regression(o, {
+      model: { width: 24, depth: 3, parametrization: o.parametrization ?? 'mup', activation: 'relu', gamma: o.gamma ?? 1, bias: true },
+      optimizer: { kind: 'sgd', lr: (o.lr ?? 0.1) / 2, momentum: 0.9, weightDecay: 1e-3 },
+      measure: { sharpness: { every: 15, batchSize: 64, iterations: 10, method: 'lanczos' } },
+    })));
+  });
 
-test('adam, classification with xent: accuracy and the step-scaled sharpness agree too', async () => {
-  await assertEquivalent(mix.map((o) => regression(o, {
-    task: { kind: 'gaussian-mixture', inputDim: 8, classes: 3, trainSize: 192, testSize: 96 },
-    model: { width: 16, depth: 3, parametrization: o.parametrization ?? 'mup', activation: 'relu', gamma: o.gamma ?? 1 },
-    optimizer: { kind: 'adam', lr: (o.lr ?? 0.1) / 20 },
-    train: { steps: 24, batchSize: 0, evalEvery: 8, logEvalPoints: 2 },
-  })));
-});
+  test(`${b.name}: adam, classification with xent: accuracy and the step-scaled sharpness agree too`, async () => {
+    backend = b;
+    await assertEquivalent(mix.map((o) => regression(o, {
+      task: { kind: 'gaussian-mixture', inputDim: 8, classes: 3, trainSize: 192, testSize: 96 },
+      model: { width: 16, depth: 3, parametrization: o.parametrization ?? 'mup', activation: 'relu', gamma: o.gamma ?? 1 },
+      optimizer: { kind: 'adam', lr: (o.lr ?? 0.1) / 20 },
+      train: { steps: 24, batchSize: 0, evalEvery: 8, logEvalPoints: 2 },
+    })));
+  });
 
-test('a trial that diverges at step k ends as it does alone; the rest of its pack is unaffected', async () => {
-  const configs = [
-    regression({ seed: 1, lr: 0.1, parametrization: 'sp' }, { measure: { gradNorm: true } }),
-    regression({ seed: 2, lr: 40, parametrization: 'sp' }, { measure: { gradNorm: true } }),
-    regression({ seed: 3, lr: 0.05, parametrization: 'sp' }, { measure: { gradNorm: true } }),
-  ].map((c) => ({ ...c, train: { ...c.train!, divergenceFactor: 10 } }));
-  const pack = await packed(configs);
-  assert.equal(pack[1].result.outcome, 'diverged', 'the large learning rate diverges');
-  assert.ok(pack[1].result.step > 0 && pack[1].result.step < 30);
-  assert.equal(pack[0].result.outcome, 'succeeded');
-  assert.equal(pack[2].result.outcome, 'succeeded');
-  for (let i = 0; i < configs.length; i++) {
-    assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)), `trial ${i}`);
-  }
-});
+  test(`${b.name}: online data (fresh batches per trial), gelu with bias, the coord check; and depth 1 (a linear model)`, async () => {
+    backend = b;
+    await assertEquivalent(mix.map((o) => regression(o, {
+      task: { kind: 'teacher-mlp', inputDim: 6, outputDim: 2, trainSize: 0, testSize: 200 },
+      model: { width: 20, depth: 4, parametrization: o.parametrization ?? 'mup', activation: 'gelu', gamma: o.gamma ?? 1, bias: true },
+      train: { steps: 12, batchSize: 16, evalEvery: 4, logEvalPoints: 0 },
+      measure: { sharpness: { every: 6, batchSize: 48, iterations: 8 }, coordCheck: { steps: 3 } },
+    })));
+    await assertEquivalent(mix.map((o) => regression(o, {
+      model: { width: 8, depth: 1, parametrization: o.parametrization ?? 'mup', activation: 'linear', gamma: o.gamma ?? 1 },
+      optimizer: { kind: 'adam', lr: (o.lr ?? 0.1) / 10, weightDecay: 0.01 },
+    })));
+  });
 
-test('members that cannot pack run alone, with the same reports', async () => {
-  const configs = [
-    regression({ seed: 1 }),
-    regression({ seed: 2 }, { train: { steps: 20, batchSize: 32, evalEvery: 10, logEvalPoints: 3 } }),
-    regression({ seed: 3 }),
-  ];
-  const pack = await packed(configs);
-  for (let i = 0; i < configs.length; i++) assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)));
-});
+  test(`${b.name}: a trial that diverges at step k ends as it does alone; the rest of its pack is unaffected`, async () => {
+    backend = b;
+    const configs = [
+      regression({ seed: 1, lr: 0.1, parametrization: 'sp' }, { measure: { gradNorm: true } }),
+      regression({ seed: 2, lr: 40, parametrization: 'sp' }, { measure: { gradNorm: true } }),
+      regression({ seed: 3, lr: 0.05, parametrization: 'sp' }, { measure: { gradNorm: true } }),
+    ].map((c) => ({ ...c, train: { ...c.train!, divergenceFactor: 10 } }));
+    const pack = await packed(configs);
+    assert.equal(pack[1].result.outcome, 'diverged', 'the large learning rate diverges');
+    assert.ok(pack[1].result.step > 0 && pack[1].result.step < 30);
+    assert.equal(pack[0].result.outcome, 'succeeded');
+    assert.equal(pack[2].result.outcome, 'succeeded');
+    for (let i = 0; i < configs.length; i++) {
+      assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)), `trial ${i}`);
+    }
+  });
 
-test('cancellation: an aborted member ends cancelled at the step it sees the abort, the others finish', async () => {
-  const stop = new AbortController();
-  stop.abort();
-  const configs = [regression({ seed: 1 }), regression({ seed: 2 }), regression({ seed: 3 })];
-  const pack = await packed(configs, [undefined, stop.signal, undefined]);
-  assert.equal(pack[1].result.outcome, 'cancelled');
-  assert.deepEqual(comparable(pack[1]), comparable(await alone(configs[1], 't1', stop.signal)));
-  for (const i of [0, 2]) {
-    assert.equal(pack[i].result.outcome, 'succeeded');
-    assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)));
-  }
-});
+  test(`${b.name}: members that cannot pack run alone, with the same reports`, async () => {
+    backend = b;
+    const configs = [
+      regression({ seed: 1 }),
+      regression({ seed: 2 }, { train: { steps: 20, batchSize: 32, evalEvery: 10, logEvalPoints: 3 } }),
+      regression({ seed: 3 }),
+    ];
+    const pack = await packed(configs);
+    for (let i = 0; i < configs.length; i++) assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)));
+  });
+
+  test(`${b.name}: cancellation: an aborted member ends cancelled at the step it sees the abort, the others finish`, async () => {
+    backend = b;
+    const stop = new AbortController();
+    stop.abort();
+    const configs = [regression({ seed: 1 }), regression({ seed: 2 }), regression({ seed: 3 })];
+    const pack = await packed(configs, [undefined, stop.signal, undefined]);
+    assert.equal(pack[1].result.outcome, 'cancelled');
+    assert.deepEqual(comparable(pack[1]), comparable(await alone(configs[1], 't1', stop.signal)));
+    for (const i of [0, 2]) {
+      assert.equal(pack[i].result.outcome, 'succeeded');
+      assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)));
+    }
+  });
+}
