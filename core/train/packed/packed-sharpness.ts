@@ -23,10 +23,12 @@ export class PackedSharpness {
     this.rngs = seeds.map((s) => new Rng(s, 'sharpness'));
   }
 
-  measure(params: PackedParams, probe: PackedBatch, pre: PackedPreconditioner | null): SharpnessValue[] {
+  /** `preconditioner` runs inside the measurement's tidy, which frees its tensors. */
+  measure(params: PackedParams, probe: PackedBatch, preconditioner: () => PackedPreconditioner | null): SharpnessValue[] {
     let out: SharpnessValue[] = [];
     tf.tidy(() => {
       const { model, loss, cfg } = this;
+      const pre = preconditioner();
       const T = model.trials;
       const fw = model.forward(params, probe.x);
       const raw = fw.hs[fw.hs.length - 1];

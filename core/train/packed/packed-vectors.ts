@@ -72,12 +72,10 @@ export function randomUnitEach(shapes: readonly number[][], rngs: readonly Rng[]
       for (let k = 0; k < size; k++) slice[k] = rngs[t].normal();
     });
   }
-  const raw = values.map((v, i) => tf.tensor(v, shapes[i]));
-  const n = norms(raw);
-  const out = scaleEach(raw, n.map((x, t) => (want[t] ? 1 / x : 1)));
-  disposeVec(raw);
-  if (!base) return out;
-  const mixed = select(want, out, base);
-  disposeVec(out);
-  return mixed;
+  return tf.tidy(() => {
+    const raw = values.map((v, i) => tf.tensor(v, shapes[i]));
+    const n = norms(raw);
+    const out = scaleEach(raw, n.map((x, t) => (want[t] ? 1 / x : 1)));
+    return base ? select(want, out, base) : out;
+  });
 }

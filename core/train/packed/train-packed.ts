@@ -100,7 +100,7 @@ export async function trainPacked(trials: readonly PackedTrial[], end: PackedEnd
     if (live.length === 0) return;
     const gradNorms: (number | undefined)[] = new Array<undefined>(live.length).fill(undefined);
     if (sharpness && plan.sharpness.has(step)) {
-      const s = sharpness.measure(trainer.params, probe, trainer.optimizer.preconditioner());
+      const s = sharpness.measure(trainer.params, probe, () => trainer.optimizer.preconditioner());
       s.forEach((v, k) => {
         rest[k].sharpness = v.sharpness;
         if (v.sharpnessScaled !== undefined) rest[k].sharpnessScaled = v.sharpnessScaled;
