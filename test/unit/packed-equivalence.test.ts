@@ -9,7 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BackendConfig, TrialConfigInput } from '../../core/config/trial.js';
 import { TEST_BACKENDS } from './trainer-fixtures.js';
-import { alone, comparable, packed } from './packed-fixtures.js';
+import { alone, comparable, packed, type Abort } from './packed-fixtures.js';
+import { packKey } from '../../core/train/packed/pack-key.js';
+import { trial } from './trainer-fixtures.js';
 
 type Over = { seed?: number; lr?: number; gamma?: number; parametrization?: 'sp' | 'ntk' | 'mup' };
 
@@ -111,17 +113,23 @@ for (const b of TEST_BACKENDS) {
     for (let i = 0; i < configs.length; i++) assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)));
   });
 
-  test(`${b.name}: cancellation: an aborted member ends cancelled at the step it sees the abort, the others finish`, async () => {
+  test(`${b.name}: cancellation: a member aborted before its run or during it ends cancelled where it would alone, the others finish`, async () => {
     backend = b;
-    const stop = new AbortController();
-    stop.abort();
-    const configs = [regression({ seed: 1 }), regression({ seed: 2 }), regression({ seed: 3 })];
-    const pack = await packed(configs, [undefined, stop.signal, undefined]);
-    assert.equal(pack[1].result.outcome, 'cancelled');
-    assert.deepEqual(comparable(pack[1]), comparable(await alone(configs[1], 't1', stop.signal)));
-    for (const i of [0, 2]) {
-      assert.equal(pack[i].result.outcome, 'succeeded');
-      assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)));
-    }
+    const configs = [regression({ seed: 1 }), regression({ seed: 2 }), regression({ seed: 3 }), regression({ seed: 4 })];
+    const aborts: (Abort | undefined)[] = [undefined, { at: 'start' }, { at: 10 }, undefined];
+    const pack = await packed(configs, aborts);
+    assert.deepEqual(pack.map((p) => p.result.outcome), ['succeeded', 'cancelled', 'cancelled', 'succeeded']);
+    assert.equal(pack[2].result.step, 10, 'cancelled at the step whose report saw the abort');
+    for (let i = 0; i < configs.length; i++) assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`, aborts[i])), `trial ${i}`);
   });
 }
+
+test('continual and giant-step trials have no pack key: they train alone', () => {
+  const continual = trial(regression({}, {
+    task: { kind: 'continual', base: { kind: 'teacher-mlp', inputDim: 8, trainSize: 64, testSize: 32 }, tasks: 3 },
+  }));
+  assert.equal(packKey(continual), null);
+  const giant = trial(regression({}, { model: { width: 32, depth: 2 }, giantStep: { alpha: 2 }, measure: {} }));
+  assert.equal(packKey(giant), null);
+  assert.notEqual(packKey(trial(regression({}))), null);
+});

@@ -25,23 +25,35 @@ export function comparable(r: Report): { result: Omit<TrialResult, 'durationMs'>
   return { result, metrics: r.metrics, events: r.events.map(timeless) };
 }
 
-function collector(): { emit(m: BusMessage): void; metrics: MetricMessage[]; events: TrialEvent[] } {
+/** A user's abort: now (before the run), or once the metric message of `step` has been reported. */
+export type Abort = { at: 'start' } | { at: number };
+
+function collector(abort?: Abort): { emit(m: BusMessage): void; metrics: MetricMessage[]; events: TrialEvent[]; signal?: AbortSignal } {
   const metrics: MetricMessage[] = [];
   const events: TrialEvent[] = [];
-  return { metrics, events, emit: (m) => { if (isEvent(m)) events.push(m); else metrics.push(m); } };
+  const control = abort ? new AbortController() : null;
+  if (abort?.at === 'start') control!.abort();
+  const emit = (m: BusMessage) => {
+    if (isEvent(m)) events.push(m);
+    else {
+      metrics.push(m);
+      if (abort && m.step === abort.at) control!.abort();
+    }
+  };
+  return { metrics, events, emit, signal: control?.signal };
 }
 
-export async function alone(c: TrialConfigInput, trialId: string, signal?: AbortSignal): Promise<Report> {
-  const col = collector();
-  const result = await runTrial(trial(c), { sweepId: 'sw', trialId, emit: col.emit, signal, attempt: 1 });
+export async function alone(c: TrialConfigInput, trialId: string, abort?: Abort): Promise<Report> {
+  const col = collector(abort);
+  const result = await runTrial(trial(c), { sweepId: 'sw', trialId, emit: col.emit, signal: col.signal, attempt: 1 });
   return { result, metrics: col.metrics, events: col.events };
 }
 
-export async function packed(cs: readonly TrialConfigInput[], signals: (AbortSignal | undefined)[] = []): Promise<Report[]> {
-  const cols = cs.map(() => collector());
+export async function packed(cs: readonly TrialConfigInput[], aborts: (Abort | undefined)[] = []): Promise<Report[]> {
+  const cols = cs.map((_, i) => collector(aborts[i]));
   const results = await runPack(cs.map((c, i) => ({
     config: trial(c),
-    ctx: { sweepId: 'sw', trialId: `t${i}`, emit: cols[i].emit, signal: signals[i], attempt: 1 },
+    ctx: { sweepId: 'sw', trialId: `t${i}`, emit: cols[i].emit, signal: cols[i].signal, attempt: 1 },
   })));
   return results.map((result, i) => ({ result, metrics: cols[i].metrics, events: cols[i].events }));
 }
