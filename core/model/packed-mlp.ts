@@ -58,6 +58,16 @@ export function bmmTB(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * x_t · s_t for every trial, s a [T, 1, 1] (or [T]) tensor of per-trial factors. The product is
+ * taken on x flattened to [T, n] against [T, 1]: the same numbers, and on wasm a faster kernel
+ * than the rank-3 broadcast (measured about 1.8× on [64, 128, 64]).
+ */
+export function mulTrials(x: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  const T = x.shape[0]!;
+  return tf.reshape(tf.mul(tf.reshape(x, [T, -1]), tf.reshape(s, [T, 1])), x.shape);
+}
+
+/**
  * Σ over the batch axis of each trial's [B, N] slice: [T, 1, N]. TensorFlow reduces the middle
  * axis of a rank-3 tensor in another order than the first axis of a matrix (the single-trial
  * bias gradient), so there each slice is summed as that matrix; wasm and cpu sum both in order.
@@ -156,7 +166,7 @@ export class PackedMlp {
 
   /** x·s; skipped when s is 1 for every trial (mlp.ts's products by 1 are exact no-ops). */
   private mul(x: tf.Tensor, s: TrialScalar): tf.Tensor {
-    return s ? tf.mul(x, s) : x;
+    return s ? mulTrials(x, s) : x;
   }
 
   private multiplier(l: number): TrialScalar {
@@ -230,7 +240,7 @@ export class PackedMlp {
     return {
       grads,
       get deltas() {
-        deltas ??= raw.map((r, l) => (factor[l].every((f) => f === 1) ? r : tf.mul(r, tf.tensor3d(Float32Array.from(factor[l]), [T, 1, 1]))));
+        deltas ??= raw.map((r, l) => (factor[l].every((f) => f === 1) ? r : mulTrials(r, tf.tensor1d(Float32Array.from(factor[l])))));
         return deltas;
       },
     };
@@ -297,7 +307,7 @@ export class PackedMlp {
   private scaledOuter(z: tf.Tensor, g: tf.Tensor, c: readonly number[]): tf.Tensor {
     const s = this.scalar(c);
     if (!s) return bmmTA(z, g);
-    return z.shape[1]! < g.shape[2]! ? bmmTA(tf.mul(z, s), g) : tf.mul(bmmTA(z, g), s);
+    return z.shape[1]! < g.shape[2]! ? bmmTA(mulTrials(z, s), g) : mulTrials(bmmTA(z, g), s);
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 // factors. Settings other than the learning rate are shared: they are part of the pack key.
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../../config/trial.js';
-import type { PackedMlp } from '../../model/packed-mlp.js';
+import { mulTrials, type PackedMlp } from '../../model/packed-mlp.js';
 
 /**
  * Per-trial step sizes for the scaled sharpness: `uniform[t]` when trial t uses one step size
@@ -63,7 +63,7 @@ export class PackedSgd implements PackedOptimizer {
         g = buf;
       }
       const lr = this.model.scalar(this.lrs[i]);
-      return tf.sub(p, lr ? tf.mul(g, lr) : g);
+      return tf.sub(p, lr ? mulTrials(g, lr) : g);
     });
   }
 
@@ -132,10 +132,10 @@ export class PackedAdam implements PackedOptimizer {
       oldV?.dispose();
       const step = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
       const lr = this.model.scalar(this.lrs[i]);
-      let next = tf.sub(p, lr ? tf.mul(step, lr) : step);
+      let next = tf.sub(p, lr ? mulTrials(step, lr) : step);
       if (weightDecay > 0) {
         const wd = this.model.scalar(this.lrs[i].map((x) => x * weightDecay));
-        next = tf.sub(next, wd ? tf.mul(p, wd) : p);
+        next = tf.sub(next, wd ? mulTrials(p, wd) : p);
       }
       return next;
     });

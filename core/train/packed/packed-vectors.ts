@@ -2,6 +2,7 @@
 // of measure/vectors.ts per trial, with per-trial scalars read back as one array.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../rng.js';
+import { mulTrials } from '../../model/packed-mlp.js';
 
 export type PackedVec = tf.Tensor[];
 
@@ -24,17 +25,19 @@ export function norms(a: PackedVec): number[] {
   return dots([[a, a]])[0].map(Math.sqrt);
 }
 
-function trialScalar(s: readonly number[], rank: number): tf.Tensor {
-  return tf.tensor(Float32Array.from(s), [s.length, ...Array<number>(rank - 1).fill(1)]);
+function trialScalar(s: readonly number[]): tf.Tensor {
+  return tf.tensor1d(Float32Array.from(s));
 }
 
 export function scaleEach(a: PackedVec, s: readonly number[]): PackedVec {
-  return a.map((t) => tf.mul(t, trialScalar(s, t.rank)));
+  const f = trialScalar(s);
+  return a.map((t) => mulTrials(t, f));
 }
 
 /** a + s_t·b */
 export function axpyEach(a: PackedVec, s: readonly number[], b: PackedVec): PackedVec {
-  return a.map((t, i) => tf.add(t, tf.mul(b[i], trialScalar(s, t.rank))));
+  const f = trialScalar(s);
+  return a.map((t, i) => tf.add(t, mulTrials(b[i], f)));
 }
 
 /** Trial t's slice from `a` where take[t], else from `b`. */
