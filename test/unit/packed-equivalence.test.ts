@@ -102,6 +102,19 @@ for (const b of TEST_BACKENDS) {
     }
   });
 
+  test(`${b.name}: a trial whose loss turns non-finite at an evaluation ends there as it does alone`, async () => {
+    backend = b;
+    // no bound, an evaluation every step: the overflow shows first in the evaluated training loss
+    const configs = [0.1, 1e20, 0.05].map((lr, i) => regression({ seed: i + 1, lr, parametrization: 'sp' }, {
+      train: { steps: 12, batchSize: 32, evalEvery: 1, logEvalPoints: 0, divergenceFactor: 0 },
+      measure: { sharpness: { every: 4, batchSize: 64, iterations: 6 } },
+    }));
+    const pack = await packed(configs);
+    assert.deepEqual(pack.map((p) => p.result.outcome), ['succeeded', 'diverged', 'succeeded']);
+    assert.equal(pack[1].result.divergence, 'nonfinite');
+    for (let i = 0; i < configs.length; i++) assert.deepEqual(comparable(pack[i]), comparable(await alone(configs[i], `t${i}`)), `trial ${i}`);
+  });
+
   test(`${b.name}: members that cannot pack run alone, with the same reports`, async () => {
     backend = b;
     const configs = [
