@@ -78,8 +78,8 @@ export function batchSum(g: tf.Tensor): tf.Tensor {
 }
 
 export class PackedMlp {
-  /** each trial's own model: its layer scales, and the reference the packed one mirrors */
-  readonly members: Mlp[];
+  readonly inputDim: number;
+  readonly outputDim: number;
   readonly specs: ParamSpec[];
   readonly depth: number;
   readonly activation: Activation;
@@ -88,14 +88,20 @@ export class PackedMlp {
   readonly centered: boolean;
   private readonly scalars = new Map<string, tf.Tensor>();
 
-  constructor(models: readonly { model: ModelConfig; optimizer: OptimizerConfig }[], readonly inputDim: number, readonly outputDim: number) {
-    this.members = models.map((m) => new Mlp(m.model, m.optimizer, inputDim, outputDim));
-    const first = this.members[0];
+  /** `members`: each trial's own model, all of one shape */
+  constructor(readonly members: readonly Mlp[]) {
+    const first = members[0];
     this.specs = first.specs;
     this.depth = first.depth;
     this.activation = first.activation;
     this.bias = first.bias;
-    this.centered = this.members.some((m) => m.centered);
+    this.centered = members.some((m) => m.centered);
+    this.inputDim = first.inputDim;
+    this.outputDim = first.outputDim;
+  }
+
+  static of(models: readonly { model: ModelConfig; optimizer: OptimizerConfig }[], inputDim: number, outputDim: number): PackedMlp {
+    return new PackedMlp(models.map((m) => new Mlp(m.model, m.optimizer, inputDim, outputDim)));
   }
 
   get trials(): number {
@@ -159,9 +165,7 @@ export class PackedMlp {
 
   /** Trials `keep` only (in that order): the model of a pack whose other trials have ended. */
   subset(keep: readonly number[]): PackedMlp {
-    const next = Object.create(PackedMlp.prototype) as PackedMlp;
-    Object.assign(next, this, { members: keep.map((i) => this.members[i]), scalars: new Map() });
-    return next;
+    return new PackedMlp(keep.map((i) => this.members[i]));
   }
 
   /** x·s; skipped when s is 1 for every trial (mlp.ts's products by 1 are exact no-ops). */

@@ -36,7 +36,7 @@ function data(seed: number, n: number, cols: number): Float32Array {
 }
 
 test('batched HVP: each trial’s slice matches central differences of its gradient (float32, rel. 2e-2) and its solo HVP exactly', () => {
-  const pm = new PackedMlp(models.map((model) => ({ model, optimizer })), D, O);
+  const pm = PackedMlp.of(models.map((model) => ({ model, optimizer })), D, O);
   const T = pm.trials;
   const before = tf.memory().numTensors;
   tf.tidy(() => {

@@ -23,7 +23,7 @@ export class PackedTrainer {
   private cached: PackedBatch | null = null;
 
   constructor(configs: readonly TrialConfig[], inputDim: number, outputDim: number) {
-    this.model = new PackedMlp(configs, inputDim, outputDim);
+    this.model = PackedMlp.of(configs, inputDim, outputDim);
     this.loss = lossKindOf(configs[0]);
     this.params = this.model.init(configs.map((c) => c.seed));
     this.params0 = this.params.map((p) => tf.clone(p));
