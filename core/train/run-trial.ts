@@ -35,11 +35,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
   const started = performance.now();
   const { sweepId, trialId } = ctx;
   const convention = lrConvention(config.model, config.optimizer);
-  const event = (kind: TrialEventKind, extra: Partial<TrialEvent>): TrialEvent => {
-    const e: TrialEvent = { sweepId, trialId, event: kind, ...extra, time: new Date().toISOString() };
-    if (ctx.attempt !== undefined) e.attempt = ctx.attempt;
-    return e;
-  };
+  const event = (kind: TrialEventKind, extra: Partial<TrialEvent>) => trialEvent(ctx, kind, extra);
 
   let backend = 'unavailable';
   let backendError: unknown = null;
@@ -72,31 +68,47 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
     }
     result.step = tracker.final.step;
   } catch (err) {
-    if (err instanceof Diverged) {
-      result.outcome = 'diverged';
-      result.step = err.step;
-      tracker.diverged(err.step, err.loss);
-      result.error = err.message;
-      result.divergence = err.reason;
-    } else if (err instanceof Cancelled || ctx.signal?.aborted) {
-      result.outcome = 'cancelled';
-      result.step = err instanceof Cancelled ? err.step : tracker.final.step;
-    } else {
-      result.outcome = 'failed';
-      result.step = tracker.final.step;
-      result.error = errorMessage(err);
-    }
+    settleOutcome(result, tracker, err, ctx.signal);
   } finally {
     trainer?.dispose();
   }
   result.final = tracker.final;
   result.durationMs = Math.round(performance.now() - started);
+  await ctx.emit(event(OUTCOME_EVENT[result.outcome], terminalFields(result)));
+  return result;
+}
 
-  const terminal: Partial<TrialEvent> = { step: result.step, final: result.final, durationMs: result.durationMs, backend };
+/** A trial event of this context (its ids and attempt), stamped now. */
+export function trialEvent(ctx: TrialContext, kind: TrialEventKind, extra: Partial<TrialEvent>): TrialEvent {
+  const e: TrialEvent = { sweepId: ctx.sweepId, trialId: ctx.trialId, event: kind, ...extra, time: new Date().toISOString() };
+  if (ctx.attempt !== undefined) e.attempt = ctx.attempt;
+  return e;
+}
+
+/** How a run that stopped with `err` ended: diverged, cancelled or failed (shared with packed runs). */
+export function settleOutcome(result: TrialResult, tracker: FinalTracker, err: unknown, signal?: AbortSignal): void {
+  if (err instanceof Diverged) {
+    result.outcome = 'diverged';
+    result.step = err.step;
+    tracker.diverged(err.step, err.loss);
+    result.error = err.message;
+    result.divergence = err.reason;
+  } else if (err instanceof Cancelled || signal?.aborted) {
+    result.outcome = 'cancelled';
+    result.step = err instanceof Cancelled ? err.step : tracker.final.step;
+  } else {
+    result.outcome = 'failed';
+    result.step = tracker.final.step;
+    result.error = errorMessage(err);
+  }
+}
+
+/** What the terminal event carries besides the outcome. */
+export function terminalFields(result: TrialResult): Partial<TrialEvent> {
+  const terminal: Partial<TrialEvent> = { step: result.step, final: result.final, durationMs: result.durationMs, backend: result.backend };
   if (result.error) terminal.error = result.error;
   if (result.divergence) terminal.divergence = result.divergence;
   if (result.continual) terminal.continual = result.continual;
   if (result.giantStep) terminal.giantStep = result.giantStep;
-  await ctx.emit(event(OUTCOME_EVENT[result.outcome], terminal));
-  return result;
+  return terminal;
 }

@@ -1,12 +1,13 @@
 // The ordinary training run: SGD/Adam steps on the task's batches with measurements at the
 // evaluation points. A continual task is the same loop over its sequence, one task after
 // another with the same weights and optimizer, plus the accuracy matrix of docs/science.md §3.
+import * as tf from '@tensorflow/tfjs';
 import type { TrialConfig } from '../config/trial.js';
 import type { ContinualResult, FinalMetrics, MetricMessage } from '../messages.js';
 import type { Task } from '../tasks/task.js';
 import { DeviceDataset, evaluate, type Evaluation } from '../measure/evaluate.js';
 import { disposeBatch, probeDataset, TRAIN_SAMPLE_STEP, type DeviceBatch } from '../measure/probe.js';
-import { SharpnessEstimator } from '../measure/sharpness.js';
+import { SharpnessEstimator, type SharpnessValue } from '../measure/sharpness.js';
 import { continualSummary } from './continual.js';
 import { evaluationPlan } from './schedule.js';
 import { Cooperation, Diverged, divergenceBound } from './signals.js';
@@ -125,8 +126,9 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
     if (!Number.isFinite(train.loss)) return m;
     let gradNorm: number | undefined;
     if (sharpness && plan.sharpness.has(step)) {
-      const pre = trainer.optimizer.preconditioner();
-      const s = sharpness.measure(trainer.params, on.probe!, pre);
+      // the preconditioner's tensors belong to the caller: made and freed in one tidy
+      let s!: SharpnessValue;
+      tf.tidy(() => { s = sharpness.measure(trainer.params, on.probe!, trainer.optimizer.preconditioner()); });
       m.sharpness = s.sharpness;
       if (s.sharpnessScaled !== undefined) m.sharpnessScaled = s.sharpnessScaled;
       gradNorm = s.gradNorm;

@@ -3,11 +3,19 @@
 // own context exactly as `runTrial` does (a `started` event, metric messages, one terminal
 // event) and gets its own result, in member order.
 //
-// This version trains the members one after another; the vectorised trainer replaces the loop
-// for members that share a pack key, with the same events and results.
-import type { TrialConfig } from '../../config/trial.js';
-import type { TrialResult } from '../../outcome.js';
-import { runTrial, type TrialContext } from '../run-trial.js';
+// Members with equal pack keys (two or more of them, with valid configs, tasks of one shape and
+// no abort yet) train together as one vectorised model (train-packed.ts); every other member
+// runs alone through runTrial.
+import { trialConfigSchema, type TrialConfig } from '../../config/trial.js';
+import { OUTCOME_EVENT, type TrialResult } from '../../outcome.js';
+import { createTask } from '../../tasks/index.js';
+import type { Task } from '../../tasks/task.js';
+import { initBackend } from '../../backend/backend.js';
+import { lrConvention } from '../../model/parametrization.js';
+import { FinalTracker } from '../standard.js';
+import { runTrial, settleOutcome, terminalFields, trialEvent, type TrialContext } from '../run-trial.js';
+import { packKey } from './pack-key.js';
+import { sameShapes, trainPacked, type PackedTrial } from './train-packed.js';
 
 export interface PackMember {
   config: TrialConfig;
@@ -15,7 +23,89 @@ export interface PackMember {
 }
 
 export async function runPack(members: readonly PackMember[]): Promise<TrialResult[]> {
+  const results: TrialResult[] = new Array(members.length);
+  const groups = new Map<string, number[]>();
+  const order: (string | number)[] = [];
+  members.forEach((m, i) => {
+    const valid = trialConfigSchema.safeParse(m.config).success;
+    const key = valid && !m.ctx.signal?.aborted ? packKey(m.config) : null;
+    if (key === null) {
+      order.push(i);
+      return;
+    }
+    if (!groups.has(key)) {
+      groups.set(key, []);
+      order.push(key);
+    }
+    groups.get(key)!.push(i);
+  });
+  for (const item of order) {
+    const indices = typeof item === 'number' ? [item] : groups.get(item)!;
+    // each member's own task (seeded by its own seed); one that cannot be built runs alone and fails there
+    const tasks = new Map<number, Task>();
+    for (const i of indices) {
+      try {
+        tasks.set(i, members[i].ctx.task ?? createTask(members[i].config.task, members[i].config.seed, members[i].ctx.data));
+      } catch {
+        // runTrial reports it
+      }
+    }
+    const ready = indices.filter((i) => tasks.has(i));
+    const packed = ready.length > 1 && sameShapes(ready.map((i) => tasks.get(i)!)) ? ready : [];
+    for (const i of indices) {
+      if (packed.includes(i)) continue;
+      const task = tasks.get(i);
+      results[i] = await runTrial(members[i].config, task ? { ...members[i].ctx, task } : members[i].ctx);
+    }
+    if (packed.length > 0) {
+      const out = await runPacked(packed.map((i) => ({ ...members[i], task: tasks.get(i)! })));
+      packed.forEach((i, k) => { results[i] = out[k]; });
+    }
+  }
+  return results;
+}
+
+/** Members of one pack key through the vectorised trainer, each reported as runTrial reports it. */
+async function runPacked(members: readonly (PackMember & { task: Task })[]): Promise<TrialResult[]> {
+  const started = performance.now();
+  const config = members[0].config;
+  let backend = 'unavailable';
+  let backendError: unknown = null;
+  try {
+    backend = await initBackend(config.backend);
+  } catch (err) {
+    backendError = err;
+  }
+  const trials: PackedTrial[] = [];
   const results: TrialResult[] = [];
-  for (const m of members) results.push(await runTrial(m.config, m.ctx));
+  for (const m of members) {
+    const convention = lrConvention(m.config.model, m.config.optimizer);
+    await m.ctx.emit(trialEvent(m.ctx, 'started', { backend, lrConvention: convention }));
+    const tracker = new FinalTracker();
+    results.push({ trialId: m.ctx.trialId, outcome: 'succeeded', step: 0, final: tracker.final, backend, lrConvention: convention, durationMs: 0 });
+    trials.push({
+      config: m.config, task: m.task, tracker,
+      io: { sweepId: m.ctx.sweepId, trialId: m.ctx.trialId, emit: m.ctx.emit, signal: m.ctx.signal },
+    });
+  }
+  const done = new Set<number>();
+  const end = async (i: number, err: unknown) => {
+    if (done.has(i)) return;
+    done.add(i);
+    const { tracker } = trials[i];
+    const result = results[i];
+    if (err === null) result.step = tracker.final.step;
+    else settleOutcome(result, tracker, err, trials[i].io.signal);
+    result.final = tracker.final;
+    result.durationMs = Math.round(performance.now() - started);
+    await members[i].ctx.emit(trialEvent(members[i].ctx, OUTCOME_EVENT[result.outcome], terminalFields(result)));
+  };
+  try {
+    if (backendError) throw backendError;
+    await trainPacked(trials, end);
+  } catch (err) {
+    // an error of the pack as a whole: every trial still running ends with it
+    for (let i = 0; i < trials.length; i++) await end(i, err);
+  }
   return results;
 }
