@@ -15,6 +15,9 @@ import { readSweepEvents } from '../store/reader.js';
 import { PAGE_SIZE, PlanStore, specObject } from '../store/plans.js';
 import { resultFromEvents } from '../store/trial-result.js';
 import { specHash } from '../core/spec-hash.js';
+import { layoutPacks, type PackedPage } from '../core/scheduler/pack-layout.js';
+import { packLimit } from '../core/train/packed/pack-key.js';
+import { taskDims } from '../core/config/resources.js';
 
 /** Resolves a spec inside the cluster; an invalid spec is a non-retryable failure. */
 export function resolveForCluster(spec: unknown): AnyResolvedSweep {
@@ -72,7 +75,9 @@ export function planningActivities(nc: NatsConnection) {
         : {};
       const info: PlanInfo = {
         round: input.round, count: next.length, pageSize: PAGE_SIZE, done: step.done, name: resolved.spec.name,
-        execution: { parallelism: ex.parallelism, executor: ex.executor, maxAttempts: ex.maxAttempts, ...(ex.executor === 'kubernetes' ? { kubernetes: ex.kubernetes } : {}), ...trainer },
+        execution: { parallelism: ex.parallelism, executor: ex.executor, maxAttempts: ex.maxAttempts, ...(ex.executor === 'kubernetes' ? { kubernetes: ex.kubernetes } : {}), ...trainer,
+          // command trainers never pack
+          ...(t.kind === 'command' ? {} : { pack: ex.pack }) },
       };
       await s.putRound(input.sweepId, info, next);
       return info;
@@ -80,6 +85,24 @@ export function planningActivities(nc: NatsConnection) {
 
     async planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan<AnyTrialConfig>[]> {
       return (await plans()).page(input.sweepId, input.round, input.page);
+    },
+
+    /**
+     * A page laid out in packs by the round's execution.pack (pure over the stored page, so a
+     * retried or repeated call returns the same layout). A pack holds at most `parallelism`
+     * trials: the sweep counts a pack's members against its window.
+     */
+    async planPackedPage(input: { sweepId: string; round: number; page: number; parallelism: number }): Promise<PackedPage> {
+      const s = await plans();
+      const info = await s.round(input.sweepId, input.round);
+      const pack = info?.execution.pack ?? 'off';
+      const page = await s.page(input.sweepId, input.round, input.page);
+      return layoutPacks(page, (config) => {
+        // a file task's shapes are known only from its files: auto leaves it alone
+        const dims = taskDims(config);
+        if (!dims && pack === 'auto') return 1;
+        return Math.min(input.parallelism, packLimit(pack, config, dims?.inputDim ?? 0, dims?.outputDim ?? 0));
+      });
     },
   };
 }

@@ -60,6 +60,12 @@ export interface SizedTrial {
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 
+/** Input and output dimension of a trial's task; undefined for a file task (known only from its files). */
+export function taskDims(config: SizedTrial): { inputDim: number; outputDim: number } | undefined {
+  const { inputDim, outputDim } = taskShape(config);
+  return inputDim > 0 && outputDim > 0 ? { inputDim, outputDim } : undefined;
+}
+
 /** Input and output dimension of a task, and its data sizes; file tasks are known only from their files. */
 function taskShape(config: SizedTrial) {
   const task = config.task;
