@@ -27,8 +27,9 @@ export interface TrialLaunch<C extends AnyTrialConfig = TrialConfig> {
   /** set for a command trial: the user's program runs instead of the built-in trainer */
   trainer?: CommandTrainerPlan;
   /**
-   * set for a pack: every member the process trains together (core/train/packed/run-pack.ts);
-   * trialId and config are the first member's, which names the process, Job and credential
+   * set for a pack: the members the process trains together (core/train/packed/run-pack.ts);
+   * trialId and config are the pack's first member's, which names the process, Job and
+   * credential in every attempt (a retry trains only the members left, maybe not that one)
    */
   pack?: PackMemberPlan[];
 }

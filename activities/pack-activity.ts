@@ -40,7 +40,9 @@ export function packActivities(deps: TrialActivityDeps) {
 }
 
 async function runAttempt(deps: TrialActivityDeps, input: PackActivityInput, todo: PackMemberPlan[], attempt: number, done: Map<string, TrialActivityResult>): Promise<void> {
-  const lead = todo[0];
+  // The pack's first member names every attempt's process, Job and credential (whether or not
+  // it reruns), so a retried attempt finds a Job an earlier attempt left running and follows it.
+  const lead = input.members[0];
   const who = { sweepId: input.sweepId, trialId: lead.trialId, attempt, executor: input.executor };
   const executor = deps.executors.get(input.executor)!;
   const launch: AnyTrialLaunch = {
@@ -48,7 +50,7 @@ async function runAttempt(deps: TrialActivityDeps, input: PackActivityInput, tod
     nats: { servers: deps.trainerNatsServers, ...(deps.trainerNatsAuth ? { auth: deps.trainerNatsAuth } : {}) },
     ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
   };
-  const credential = await deps.trialCredentials?.issue(input.sweepId, lead.trialId, attempt, todo.slice(1).map((m) => m.trialId));
+  const credential = await deps.trialCredentials?.issue(input.sweepId, lead.trialId, attempt, todo.map((m) => m.trialId).filter((id) => id !== lead.trialId));
   for (const m of todo) callHook(deps.hooks, 'trialStarted', { ...who, trialId: m.trialId });
   const t0 = Date.now();
   let phase = '';

@@ -20,7 +20,7 @@ export const trialLaunchSchema = z.strictObject({
   config: trialConfigSchema,
   nats: z.strictObject({ servers: z.array(z.string()), auth: natsAuthSchema.optional() }).optional(),
   kubernetes: kubernetesExecutionSchema.optional(),
-  /** a pack: the members trained together (the first is trialId/config) */
+  /** a pack: the members this process trains (trialId/config name the pack: its first member, which may have finished) */
   pack: z.array(z.strictObject({
     trialId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
     config: trialConfigSchema,
@@ -60,7 +60,6 @@ export function parseLaunch(raw: unknown, source: string, overrides: LaunchOverr
     const mid = idOf(m.config);
     if (mid !== m.trialId) problems.push(`pack.${i}.trialId: ${m.trialId} is not the id of this config (${mid})`);
   });
-  if (o.pack && o.pack[0].trialId !== o.trialId) problems.push(`pack.0.trialId: the first member must be the launch's trial ${o.trialId}`);
   if (o.pack && new Set(o.pack.map((m) => m.trialId)).size !== o.pack.length) problems.push('pack: a trial appears twice');
   if (problems.length) throw new ConfigError(problems, source);
   let auth = o.nats?.auth;
