@@ -88,7 +88,8 @@ test('an lr × seed sweep with pack auto runs in packs and equals the embedded r
   assert.equal(result.counts.diverged, 4, 'every lr 1e5 trial diverges');
 
   const launches = executor.launches.filter((l) => l.sweepId === sub.sweepId);
-  assert.equal(launches.length, 2, `two packs of six, one trainer process each (${launches.map((l) => l.members.length).join(', ')})`);
+  // packs of half the window (activities/planning.ts packWindow): four packs of three
+  assert.deepEqual(launches.map((l) => l.members.length), [3, 3, 3, 3], 'one trainer process per pack');
   assert.deepEqual(launches.flatMap((l) => l.members).sort(), resolved.plans.map((p) => p.id).sort(), 'each trial in one pack');
 
   const clusterDir = tmp();
@@ -122,7 +123,7 @@ test('a pack trainer SIGKILLed mid-pack reruns only its unfinished members', { t
   const spec = tinySpec('pack-kill', {
     train: { steps: 3000, batchSize: 16, evalEvery: 300, logEvalPoints: 0 },
     grid: { 'optimizer.lr': [1e5, 0.1], seed: [0, 1] },
-    execution: { parallelism: 4, maxAttempts: 3 },
+    execution: { parallelism: 8, maxAttempts: 3 },
   });
   const resolved = resolveSpec(spec);
   const sub = await cluster.client.submit({ document: spec }, { options: fast });
