@@ -165,3 +165,32 @@ test('a pack trainer SIGKILLed mid-pack reruns only its unfinished members', { t
   }
   assert.deepEqual(trials.map((t) => t.id).sort(), resolved.plans.map((p) => p.id).sort());
 });
+
+test('cancelling a sweep mid-pack stops the pack trainer; a member that finished keeps its outcome', { timeout: 300_000 }, async () => {
+  // lr 1e5 diverges at once; the other members would train for a very long time
+  const spec = tinySpec('pack-cancel', {
+    train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 },
+    grid: { 'optimizer.lr': [1e5, 0.1], seed: [0] }, execution: { parallelism: 4 },
+  });
+  const resolved = resolveSpec(spec);
+  const diverging = resolved.plans.find((p) => p.config.optimizer.lr === 1e5)!.id;
+  const sub = await cluster.client.submit({ document: spec }, { options: fast });
+  const launch = await waitFor('the pack trainer', () => executor.launches.find((l) => l.sweepId === sub.sweepId), 120_000);
+  assert.equal(launch.members.length, 2);
+  await waitFor('the diverging member\'s outcome', async () =>
+    (await readSweepEvents(nc, sub.sweepId)).some((e) => e.trialId === diverging && outcomeOfEvent(e.event)), 120_000, 100);
+  await cluster.client.cancel(sub.sweepId, { wait: true });
+  assert.equal((await cluster.client.status(sub.sweepId)).status, 'CANCELLED');
+  let alive = true;
+  try {
+    process.kill(launch.pid, 0);
+  } catch {
+    alive = false;
+  }
+  assert.equal(alive, false, 'the pack trainer is gone');
+  const dir = tmp();
+  await cluster.client.report(sub.sweepId, dir);
+  const outcomes = Object.fromEntries(readFolder(dir).trials.map((t) => [t.id, t.outcome]));
+  const other = resolved.plans.find((p) => p.id !== diverging)!.id;
+  assert.deepEqual(outcomes, { [diverging]: 'diverged', [other]: 'cancelled' });
+});
