@@ -16,7 +16,8 @@ import {
 export async function packWorkflow(input: PackInput): Promise<TrialDone[]> {
   const o = input.options ?? {};
   const { runTrialPack } = proxyActivities<SweepActivities>({
-    startToCloseTimeout: o.trialTimeoutMs ?? 24 * 3600_000,
+    // trialTimeoutMs per member: runPack may train the members one after another
+    startToCloseTimeout: (o.trialTimeoutMs ?? 24 * 3600_000) * input.members.length,
     heartbeatTimeout: o.heartbeatTimeoutMs ?? 30_000,
     // The trainer must be stopped before the members count as cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
