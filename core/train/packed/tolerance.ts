@@ -1,4 +1,5 @@
-// How far a packed trial's numbers may be from the same trial run alone (relative, per value).
-// The packed trainer computes each member's step with the same operations in the same order
-// as a lone trial, so the results are equal: 0.
+// How closely a packed trial's numbers must match the same trial run alone: the largest
+// relative difference of any metric or result value. 0 while runPack trains members one after
+// another (the same code path, so bit-for-bit equal); the vectorised trainer states its own
+// float32 bound here, with the reason.
 export const PACK_TOLERANCE = 0;
