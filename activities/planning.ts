@@ -98,10 +98,11 @@ export function planningActivities(nc: NatsConnection) {
       const pack = info?.execution.pack ?? 'off';
       const page = await s.page(input.sweepId, input.round, input.page);
       return layoutPacks(page, (config) => {
-        // a file task's shapes are known only from its files: auto leaves it alone
-        const dims = taskDims(config);
-        if (!dims && pack === 'auto') return 1;
-        return Math.min(packWindow(input.parallelism), packLimit(pack, config, dims?.inputDim ?? 0, dims?.outputDim ?? 0));
+        // as the embedded runner sizes them: a file task's dimensions (0 here, known only from
+        // its files) count as wide as the hidden layers
+        const { inputDim, outputDim } = taskDims(config);
+        const w = config.model.width;
+        return Math.min(packWindow(input.parallelism), packLimit(pack, config, inputDim || w, outputDim || w));
       });
     },
   };

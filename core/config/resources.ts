@@ -60,12 +60,6 @@ export interface SizedTrial {
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 
-/** Input and output dimension of a trial's task; undefined for a file task (known only from its files). */
-export function taskDims(config: SizedTrial): { inputDim: number; outputDim: number } | undefined {
-  const { inputDim, outputDim } = taskShape(config);
-  return inputDim > 0 && outputDim > 0 ? { inputDim, outputDim } : undefined;
-}
-
 /** Input and output dimension of a task, and its data sizes; file tasks are known only from their files. */
 function taskShape(config: SizedTrial) {
   const task = config.task;
@@ -89,6 +83,12 @@ function taskShape(config: SizedTrial) {
   }
   const copies = task.kind === 'continual' ? num(task.tasks) : 1;
   return { inputDim, outputDim, trainSize: num(data.trainSize), testSize: num(data.testSize), teacher, copies };
+}
+
+/** Input and output dimension a trial's task fixes; 0 for a file task (known only from its files). */
+export function taskDims(config: SizedTrial): { inputDim: number; outputDim: number } {
+  const { inputDim, outputDim } = taskShape(config);
+  return { inputDim, outputDim };
 }
 
 /** Config values the estimate grows with; the one to name is found by lowering each in turn. */
