@@ -1,5 +1,5 @@
 // How closely a packed trial's numbers must match the same trial run alone: the largest
-// relative difference of any metric or result value. 0 while runPack trains members one after
-// another (the same code path, so bit-for-bit equal); the vectorised trainer states its own
-// float32 bound here, with the reason.
+// relative difference of any metric or result value. 0: the packed trainer is bit-for-bit equal
+// to a solo run on wasm and tfjs-node (each trial's slice of a batched product is the solo
+// product, reductions keep the solo order; docs/architecture.md says how).
 export const PACK_TOLERANCE = 0;
