@@ -4,7 +4,7 @@
 // travel through NATS JetStream and are read by the activity afterwards.
 import type { AnyTrialConfig } from '../core/config/command-trial.js';
 import type { TrialConfig } from '../core/config/trial.js';
-import type { CommandTrainerPlan } from '../workflows/types.js';
+import type { CommandTrainerPlan, PackMemberPlan } from '../workflows/types.js';
 import type { KubernetesExecution } from '../core/config/execution.js';
 import type { NatsAuth } from '../core/nats-auth.js';
 import type { TrialCredential } from './trial-credentials.js';
@@ -26,6 +26,12 @@ export interface TrialLaunch<C extends AnyTrialConfig = TrialConfig> {
   kubernetes?: KubernetesExecution;
   /** set for a command trial: the user's program runs instead of the built-in trainer */
   trainer?: CommandTrainerPlan;
+  /**
+   * set for a pack: the members the process trains together (core/train/packed/run-pack.ts);
+   * trialId and config are the pack's first member's, which names the process, Job and
+   * credential in every attempt (a retry trains only the members left, maybe not that one)
+   */
+  pack?: PackMemberPlan[];
 }
 
 export type AnyTrialLaunch = TrialLaunch<AnyTrialConfig>;

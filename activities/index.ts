@@ -9,6 +9,7 @@ import type { TelemetryHooks } from './telemetry.js';
 import type { NatsAuth } from '../core/nats-auth.js';
 import type { TrialCredentialIssuer } from './trial-credentials.js';
 import { trialActivities, type ExecutorRegistry } from './trial-activity.js';
+import { packActivities } from './pack-activity.js';
 
 export interface ActivityDeps {
   nc: NatsConnection;
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps): SweepActivities {
     ...planningActivities(deps.nc),
     ...preflightActivities(deps.nc),
     ...trialActivities(deps),
+    ...packActivities(deps),
     ...analysisActivities(deps),
   };
 }

@@ -4,7 +4,7 @@
 // worker down, so real sweeps use the local process or Kubernetes executors.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { initBackend } from '../core/backend/backend.js';
-import { trainAndPublish } from './train-and-publish.js';
+import { trainAndPublish, trainPackAndPublish } from './train-and-publish.js';
 import type { ExecutorContext, ExecutorOutcome, TrialExecutor, AnyTrialLaunch } from './executor.js';
 import { firstLine } from '../core/error-message.js';
 import { builtinConfig } from '../core/config/command-trial.js';
@@ -29,7 +29,10 @@ export class InProcessExecutor implements TrialExecutor {
     beat();
     const timer = setInterval(beat, this.opts.heartbeatMs ?? 1000);
     try {
-      await trainAndPublish(launch, { nc: this.nc, signal: ctx.signal, onProgress: (s) => { step = s; } });
+      const opts = { nc: this.nc, signal: ctx.signal, onProgress: (s: number) => { step = s; } };
+      // a pack launch trains all its members here, each publishing under its own id
+      if (launch.pack) await trainPackAndPublish(launch, opts);
+      else await trainAndPublish(launch, opts);
       if (ctx.signal.aborted) return { exitCode: null, failure: { kind: 'cancelled', retryable: false, message: 'trial cancelled' } };
       return { exitCode: 0 };
     } catch (err) {

@@ -5,6 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { isEvent, type BusMessage } from '../core/messages.js';
 import type { TrialResult } from '../core/outcome.js';
 import { runTrial } from '../core/train/run-trial.js';
+import { runPack } from '../core/train/packed/run-pack.js';
 import { JetStreamPublisher, type PublisherOptions } from '../store/publisher.js';
 import type { TrialLaunch } from './executor.js';
 
@@ -36,4 +37,26 @@ export async function trainAndPublish(launch: TrialLaunch, opts: TrainOptions): 
     await pub.flush();
   }
   return result;
+}
+
+/**
+ * Runs every member of a pack launch in this process (runPack) and publishes each member's
+ * messages under its own trial id; resolves with the results in member order once everything
+ * produced is stored.
+ */
+export async function trainPackAndPublish(launch: TrialLaunch, opts: TrainOptions): Promise<TrialResult[]> {
+  const members = launch.pack ?? [{ trialId: launch.trialId, config: launch.config }];
+  const pub = new JetStreamPublisher(opts.nc, opts.publisher);
+  const emit = (m: BusMessage) => {
+    pub.publish(m);
+    if (!isEvent(m)) opts.onProgress?.(m.step);
+  };
+  try {
+    return await runPack(members.map((m) => ({
+      config: m.config,
+      ctx: { sweepId: launch.sweepId, trialId: m.trialId, attempt: launch.attempt, emit, signal: opts.signal },
+    })));
+  } finally {
+    await pub.flush();
+  }
 }

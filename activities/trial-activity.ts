@@ -16,6 +16,7 @@ import type { NatsAuth } from '../core/nats-auth.js';
 import type { TrialCredentialIssuer } from './trial-credentials.js';
 import { isCommandTrial } from '../core/config/command-trial.js';
 import { judgeCommandAttempt } from './command-judge.js';
+import { storedTrialResult } from '../store/stored-result.js';
 
 export type ExecutorRegistry = ReadonlyMap<string, TrialExecutor>;
 
@@ -100,7 +101,12 @@ export function trialActivities(deps: TrialActivityDeps) {
     },
 
     /** Stores the terminal event of a trial whose trainer could not (attempts exhausted, or cancelled). */
-    async recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string }): Promise<void> {
+    async recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string; unlessFinished?: boolean }): Promise<void> {
+      // a pack's member that finished before the pack was stopped keeps its outcome
+      if (input.unlessFinished) {
+        const r = await storedTrialResult(deps.nc, input.sweepId, input.trialId);
+        if (r && (r.outcome === 'succeeded' || r.outcome === 'diverged')) return;
+      }
       let attempt = input.attempt;
       if (input.outcome === 'cancelled') {
         // the workflow does not know which attempt was stopped: the latest stored one (so this is its outcome)

@@ -37,10 +37,13 @@ export function trialInboxPrefix(sweepId: string, trialId: string): string {
   return `_TRIAL_INBOX.${sweepId}.${trialId}`;
 }
 
-/** What a trial attempt's credential allows, as the user JWT's permissions. */
-export function trialPermissions(sweepId: string, trialId: string) {
+/**
+ * What a trial attempt's credential allows, as the user JWT's permissions; a pack's credential
+ * (`others`: the other members) may publish every member's two subjects.
+ */
+export function trialPermissions(sweepId: string, trialId: string, others: readonly string[] = []) {
   return {
-    pub: { allow: [metricsSubject(sweepId, trialId), eventsSubject(sweepId, trialId)] },
+    pub: { allow: [trialId, ...others].flatMap((id) => [metricsSubject(sweepId, id), eventsSubject(sweepId, id)]) },
     sub: { allow: [`${trialInboxPrefix(sweepId, trialId)}.>`] },
   };
 }
@@ -61,14 +64,15 @@ export class TrialCredentialIssuer {
     this.now = opts.now ?? Date.now;
   }
 
-  async issue(sweepId: string, trialId: string, attempt: number): Promise<TrialCredential> {
+  /** `others`: the other members of a pack run by the same process */
+  async issue(sweepId: string, trialId: string, attempt: number, others: readonly string[] = []): Promise<TrialCredential> {
     const user = createUser();
     const exp = Math.floor(this.now() / 1000) + this.ttlSeconds;
     const signedByAccount = this.account === this.signer.getPublicKey();
     const jwt = await encodeUser(
       `trial-${sweepId}-${trialId}-${attempt}`, user,
       signedByAccount ? this.signer : this.account,
-      { ...trialPermissions(sweepId, trialId), bearer_token: false },
+      { ...trialPermissions(sweepId, trialId, others), bearer_token: false },
       { exp, ...(signedByAccount ? {} : { signer: this.signer }) },
     );
     const creds = new TextDecoder().decode(fmtCreds(jwt, user));

@@ -11,6 +11,7 @@ import { trialId as idOf } from '../core/ids.js';
 import { SWEEP_ID_PATTERN } from '../core/sweep-id.js';
 import { natsAuthSchema } from '../core/nats-auth.js';
 import type { TrialLaunch } from '../activities/executor.js';
+import { MAX_PACK } from '../core/train/packed/pack-key.js';
 
 export const trialLaunchSchema = z.strictObject({
   sweepId: z.string().regex(SWEEP_ID_PATTERN, 'must be letters, digits, _, - or :'),
@@ -19,6 +20,11 @@ export const trialLaunchSchema = z.strictObject({
   config: trialConfigSchema,
   nats: z.strictObject({ servers: z.array(z.string()), auth: natsAuthSchema.optional() }).optional(),
   kubernetes: kubernetesExecutionSchema.optional(),
+  /** a pack: the members this process trains (trialId/config name the pack: its first member, which may have finished) */
+  pack: z.array(z.strictObject({
+    trialId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+    config: trialConfigSchema,
+  })).min(1).max(MAX_PACK).optional(),
 });
 
 /** What the environment overrides (SWEEP_NATS_URL, SWEEP_ATTEMPT; see workers/process-env.ts). */
@@ -50,11 +56,17 @@ export function parseLaunch(raw: unknown, source: string, overrides: LaunchOverr
   if (!servers.length) problems.push('nats.servers: no NATS server given (or set SWEEP_NATS_URL)');
   const id = idOf(o.config);
   if (id !== o.trialId) problems.push(`trialId: ${o.trialId} is not the id of this config (${id})`);
+  o.pack?.forEach((m, i) => {
+    const mid = idOf(m.config);
+    if (mid !== m.trialId) problems.push(`pack.${i}.trialId: ${m.trialId} is not the id of this config (${mid})`);
+  });
+  if (o.pack && new Set(o.pack.map((m) => m.trialId)).size !== o.pack.length) problems.push('pack: a trial appears twice');
   if (problems.length) throw new ConfigError(problems, source);
   let auth = o.nats?.auth;
   if (overrides.natsCreds) auth = { ...auth, creds: overrides.natsCreds };
   if (overrides.natsTlsCa) auth = { ...auth, tls: { ...auth?.tls, ca: overrides.natsTlsCa } };
   const launch: TrialLaunch = { sweepId: o.sweepId, trialId: o.trialId, attempt: overrides.attempt ?? o.attempt, config: o.config, nats: { servers, ...(auth ? { auth } : {}) } };
   if (o.kubernetes) launch.kubernetes = o.kubernetes;
+  if (o.pack) launch.pack = o.pack;
   return launch;
 }

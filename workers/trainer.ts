@@ -6,7 +6,8 @@
 //   node dist/workers/trainer.js LAUNCH.json      (or "-": the launch on stdin)
 //
 // LAUNCH.json is a TrialLaunch (activities/executor.ts): {sweepId, trialId, attempt, config,
-// nats: {servers, auth?}}, auth naming credential and TLS files (core/nats-auth.ts);
+// nats: {servers, auth?}, pack?}; with `pack`, every member trains in this process (runPack) and
+// publishes under its own trial id. auth names credential and TLS files (core/nats-auth.ts);
 // SWEEP_NATS_CREDS and SWEEP_NATS_TLS_CA override its creds and CA files. SWEEP_NATS_URL overrides nats.servers; SWEEP_ATTEMPT overrides attempt.
 // A `file` task reads only under the folders of SWEEP_DATA_ROOTS (a trial pod's dataset mounts);
 // relative data paths mean the first of them.
@@ -19,7 +20,7 @@ import { parseEnv } from '../core/env.js';
 import { initBackend } from '../core/backend/backend.js';
 import { TRAINER_EXIT, type TrialLaunch } from '../activities/executor.js';
 import { connectNats } from '../store/connect.js';
-import { trainAndPublish } from '../activities/train-and-publish.js';
+import { trainAndPublish, trainPackAndPublish } from '../activities/train-and-publish.js';
 import { isEntryPoint } from './entry-point.js';
 import { reportEnvError, trainerEnvSchema } from './process-env.js';
 import { readLaunch } from './trainer-launch.js';
@@ -63,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
   if (process.send) process.on('disconnect', () => stop('parent process gone'));
 
   const backend = await initBackend(launch.config.backend);
-  process.stderr.write(`trainer: trial ${launch.trialId} of ${launch.sweepId}, attempt ${launch.attempt}, backend ${backend}\n`);
+  const what = launch.pack ? `pack of ${launch.pack.length} trials from ${launch.trialId}` : `trial ${launch.trialId}`;
+  process.stderr.write(`trainer: ${what} of ${launch.sweepId}, attempt ${launch.attempt}, backend ${backend}\n`);
   const nc = await connectNats({ servers: launch.nats.servers, name: `trainer-${launch.trialId}`, auth: launch.nats.auth });
   let lastSent = 0;
   const onProgress = (step: number) => {
@@ -77,8 +79,12 @@ async function main(argv: string[]): Promise<number> {
     // started before the orchestrator worker created the streams: say so once, then keep trying
     const onNoStream = (subject: string, ms: number) => process.stderr.write(
       `trainer: no JetStream stream holds ${subject} yet (an orchestrator worker creates the streams when it starts); retrying for up to ${Math.round(ms / 1000)} s\n`);
-    const result = await trainAndPublish(launch, { nc, signal: abort.signal, onProgress, publisher: { onNoStream } });
-    process.stderr.write(`trainer: trial ${launch.trialId} ${result.outcome} at step ${result.step}${result.error ? `: ${result.error}` : ''}\n`);
+    const opts = { nc, signal: abort.signal, onProgress, publisher: { onNoStream } };
+    // a pack trains its members in this one process, each publishing under its own id
+    const results = launch.pack ? await trainPackAndPublish(launch, opts) : [await trainAndPublish(launch, opts)];
+    for (const result of results) {
+      process.stderr.write(`trainer: trial ${result.trialId} ${result.outcome} at step ${result.step}${result.error ? `: ${result.error}` : ''}\n`);
+    }
     if (stopReason) return TRAINER_EXIT.terminated;
     return TRAINER_EXIT.ok;
   } finally {

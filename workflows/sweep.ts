@@ -9,16 +9,18 @@
 // hand over at any time and the sweep's history stays bounded whatever the number of trials.
 import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, getExternalWorkflowHandle,
-  isCancellation, makeContinueAsNewFunc, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
+  isCancellation, makeContinueAsNewFunc, patched, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
 } from '@temporalio/workflow';
+import type { TrialConfig } from '../core/config/trial.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import type { TrialPlan } from '../core/search/strategy.js';
 import type { AnyTrialConfig } from '../core/config/command-trial.js';
 import { errorMessage } from '../core/error-message.js';
 import { pauseSignal, progressQuery, reportBySignal, resumeSignal, trialDoneSignal } from './definitions.js';
 import { trialWorkflow } from './trial.js';
+import { packWorkflow } from './pack.js';
 import {
-  DEFAULT_MAX_TRIALS_PER_RUN, NON_RETRYABLE_TYPES, WORKFLOW_TASK_TIMEOUT_MS, childWorkflowId, type PlanInfo, type SweepActivities, type SweepCarry,
+  DEFAULT_MAX_TRIALS_PER_RUN, NON_RETRYABLE_TYPES, WORKFLOW_TASK_TIMEOUT_MS, childWorkflowId, packWorkflowId, type PlanInfo, type SweepActivities, type SweepCarry,
   type SweepInput, type SweepProgress, type SweepResult, type SweepState, type TrialDone,
 } from './types.js';
 
@@ -56,6 +58,30 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   let starting = 0;
   /** trials this run started (their end reaches this run as the child's completion) */
   const ownChildren = new Set<string>();
+  // ---- packs (execution.pack): trials that train together run as one pack child workflow ----
+  /** workflow id of the pack each packed trial in flight runs in (carried across continue-as-new) */
+  const packOf = new Map<string, string>(Object.entries(carried?.packOf ?? {}));
+  /** the held page's pack layout: positions in the round where each pack ends */
+  let layout: { round: number; ends: number[] } | undefined;
+  /** decided once the execution is known; sweeps planned without `pack` (older histories) never pack */
+  let packing = false;
+  const decidePacking = () => {
+    const pack = plan?.execution.pack;
+    packing = pack !== undefined && pack !== 'off' && patched('trial-packs');
+  };
+  /** trials left in the pack at the scheduler's position (undefined: its page's layout is not held) */
+  const packRemaining = (): number | undefined => {
+    if (!layout || layout.round !== scheduler.roundNumber) return undefined;
+    const at = scheduler.position;
+    const end = layout.ends.find((e) => e > at);
+    return end === undefined ? undefined : end - at;
+  };
+  /** a pack counts all its members against the window: start it only when they all fit */
+  const packFits = () => {
+    if (!packing) return true;
+    const r = packRemaining();
+    return r === undefined || scheduler.inFlightCount === 0 || scheduler.inFlightCount + r <= parallelism();
+  };
 
   const parallelism = () => Math.min(plan?.execution.parallelism ?? 1, MAX_IN_FLIGHT);
   const progress = (): SweepProgress => ({
@@ -76,7 +102,10 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   });
   // Every trial's end, by completion or by signal, goes the same way; a trial can report twice
   // (its completion and a signal asked for at a hand-over) and the scheduler counts it once.
-  const finish = (d: TrialDone) => { scheduler.onDone(d); };
+  const finish = (d: TrialDone) => {
+    scheduler.onDone(d);
+    packOf.delete(d.trialId);
+  };
 
   setHandler(progressQuery, progress);
   setHandler(pauseSignal, () => { paused = true; });
@@ -105,8 +134,37 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     );
   };
 
+  /** several trials as one pack child workflow; it returns (or signals) one TrialDone per member */
+  const startPack = (batch: TrialPlan<AnyTrialConfig>[]) => {
+    const workflowId = packWorkflowId(sweepId, batch[0].id);
+    for (const p of batch) {
+      ownChildren.add(p.id);
+      packOf.set(p.id, workflowId);
+    }
+    startedThisRun += batch.length;
+    starting++;
+    const members = batch.map((p) => ({ trialId: p.id, config: p.config as TrialConfig }));
+    startChild(packWorkflow, {
+      workflowId,
+      args: [{ sweepId, parentId: sweepId, members, execution: plan!.execution, options: o }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS,
+    }).then(
+      (handle) => {
+        starting--;
+        handle.result().then((ends) => { for (const d of ends) finish(d); }, (err) => { for (const p of batch) finish(doneFromError(p.id, err)); });
+      },
+      (err) => {
+        starting--;
+        for (const p of batch) finish({ trialId: p.id, outcome: 'failed', step: 0, attempt: 0, error: `could not start the pack workflow: ${errorMessage(err)}` });
+      },
+    );
+  };
+  /** the workflow ids of trials in flight (a pack's members share one) */
+  const workflowIdsOf = (ids: string[]) => [...new Set(ids.map((id) => packOf.get(id) ?? childWorkflowId(sweepId, id)))];
+
   /** the window has room, the round has trials left, and this run may start more */
-  const canStart = () => !paused && scheduler.inFlightCount < parallelism() && scheduler.unstarted > 0 && startedThisRun < maxPerRun;
+  const canStart = () => !paused && scheduler.inFlightCount < parallelism() && scheduler.unstarted > 0 && startedThisRun < maxPerRun && packFits();
   const historyFull = () => startedThisRun >= maxPerRun || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEvents;
   /** asks the search (the planning activity) for the round the scheduler needs */
   const planRound = async () => {
@@ -124,13 +182,29 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       plan = { name: p.name, execution: p.execution };
       state = 'running';
     }
+    decidePacking();
     for (;;) {
       // Fill the window: read the page holding the next trial when it is not held, start trials.
       while (canStart()) {
         const page = scheduler.needsPage;
+        if (page !== undefined && packing) {
+          // the page laid out in packs, each pack's members next to each other
+          const round = scheduler.roundNumber;
+          const packed = await planning.planPackedPage({ sweepId, round, page, parallelism: parallelism() });
+          scheduler.supply(page, packed.plans);
+          let end = page * scheduler.pageSize;
+          layout = { round, ends: packed.sizes.map((n) => (end += n)) };
+          continue;
+        }
         if (page !== undefined) {
           scheduler.supply(page, await planning.planPage({ sweepId, round: scheduler.roundNumber, page }));
           continue; // state may have changed while the page was read
+        }
+        if (packing) {
+          const batch = scheduler.next(parallelism(), Math.min(packRemaining() ?? 1, maxPerRun - startedThisRun));
+          if (batch.length > 1) startPack(batch);
+          else for (const p of batch) startTrial(p);
+          continue;
         }
         for (const p of scheduler.next(parallelism(), maxPerRun - startedThisRun)) startTrial(p);
       }
@@ -148,11 +222,20 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
         await condition(() => starting === 0);
         const tell = scheduler.inFlightIds.filter((id) => ownChildren.has(id));
         const ended: string[] = [];
-        await Promise.all(tell.map((id) => getExternalWorkflowHandle(childWorkflowId(sweepId, id)).signal(reportBySignal)
-          .catch(() => { ended.push(id); })));
+        if (packOf.size === 0) {
+          await Promise.all(tell.map((id) => getExternalWorkflowHandle(childWorkflowId(sweepId, id)).signal(reportBySignal)
+            .catch(() => { ended.push(id); })));
+        } else {
+          // a pack is told once; if it already ended, its members' ends are in this run
+          await Promise.all(workflowIdsOf(tell).map((wid) => getExternalWorkflowHandle(wid).signal(reportBySignal)
+            .catch(() => { ended.push(...tell.filter((id) => (packOf.get(id) ?? childWorkflowId(sweepId, id)) === wid)); })));
+        }
         await condition(() => ended.every((id) => !scheduler.isInFlight(id)) && allHandlersFinished());
         const snapshot = scheduler.snapshot();
-        const carry: SweepCarry = { ...snapshot, round: snapshot.round!, name: plan.name, execution: plan.execution, paused, runs, startedAt };
+        const carry: SweepCarry = {
+          ...snapshot, round: snapshot.round!, name: plan.name, execution: plan.execution, paused, runs, startedAt,
+          ...(packOf.size ? { packOf: Object.fromEntries([...packOf].filter(([id]) => scheduler.isInFlight(id))) } : {}),
+        };
         // The memo (spec hash, first start) and the task timeout go on to the next run explicitly.
         return await makeContinueAsNewFunc<typeof sweepWorkflow>({
           memo: { ...workflowInfo().memo, startedAt },
@@ -174,7 +257,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     state = 'cancelling';
     await CancellationScope.nonCancellable(async () => {
       // Children started by earlier runs are not in this run's cancellation scope: cancel them by id.
-      await Promise.all(scheduler.inFlightIds.map((id) => getExternalWorkflowHandle(childWorkflowId(sweepId, id)).cancel().catch(() => undefined)));
+      await Promise.all(workflowIdsOf(scheduler.inFlightIds).map((wid) => getExternalWorkflowHandle(wid).cancel().catch(() => undefined)));
       await condition(() => scheduler.inFlightCount === 0 && starting === 0, o.cancelGraceMs ?? 10 * 60_000);
     });
     throw err;

@@ -1,11 +1,13 @@
 // Types shared by the workflows, the activities and the client. Type-only: the workflow bundle
 // must not pull activity or I/O code in.
-import type { KubernetesExecution } from '../core/config/execution.js';
+import type { Execution, KubernetesExecution } from '../core/config/execution.js';
 import type { AnyTrialConfig } from '../core/config/command-trial.js';
 import type { CommandTrainer } from '../core/config/trainer.js';
 import type { Outcome } from '../core/outcome.js';
 import type { OutcomeCounts, RoundInfo, SchedulerSnapshot } from '../core/scheduler/scheduler.js';
 import type { TrialPlan } from '../core/search/strategy.js';
+import type { TrialConfig } from '../core/config/trial.js';
+import type { PackedPage } from '../core/scheduler/pack-layout.js';
 
 export type { OutcomeCounts, RoundInfo } from '../core/scheduler/scheduler.js';
 
@@ -55,6 +57,8 @@ export interface ExecutionPlan {
   kubernetes?: KubernetesExecution;
   /** a command-trainer sweep's program and its limits; absent for the built-in trainer (older histories replay unchanged) */
   trainer?: CommandTrainerPlan;
+  /** the spec's execution.pack; absent in older histories, which train every trial alone */
+  pack?: Execution['pack'];
 }
 
 /** What the executors need of a spec's command trainer (its params are in each trial's config). */
@@ -79,6 +83,8 @@ export interface SweepCarry extends SchedulerSnapshot {
   runs: number;
   /** when the first run started, ms since the epoch (absent in runs carried by older versions) */
   startedAt?: number;
+  /** workflow id of the pack each packed trial in flight runs in (absent: every trial runs alone) */
+  packOf?: Record<string, string>;
 }
 
 export interface SweepInput {
@@ -162,6 +168,36 @@ export interface TrialActivityInput {
   trainer?: CommandTrainerPlan;
 }
 
+/** One trial of a pack: its id and built-in config (command trials never pack). */
+export interface PackMemberPlan {
+  trialId: string;
+  config: TrialConfig;
+}
+
+/** A pack child workflow: trials that train together in one process (core/train/packed). */
+export interface PackInput {
+  sweepId: string;
+  /** workflow id of the sweep, which receives a trialDone signal per member after a hand-over */
+  parentId: string;
+  members: PackMemberPlan[];
+  execution: ExecutionPlan;
+  options?: SweepOptions;
+}
+
+export interface PackActivityInput {
+  sweepId: string;
+  members: PackMemberPlan[];
+  executor: string;
+  maxAttempts: number;
+  kubernetes?: KubernetesExecution;
+}
+
+/** ApplicationFailure details of a failed pack attempt: the members that reached an outcome anyway. */
+export interface PackFailureDetails {
+  attempt: number;
+  done: TrialActivityResult[];
+}
+
 export interface TrialActivityResult {
   trialId: string;
   outcome: Outcome;
@@ -184,7 +220,12 @@ export interface SweepActivities {
   planRound(input: { sweepId: string; spec: unknown; round: number }): Promise<PlanInfo>;
   planPage(input: { sweepId: string; round: number; page: number }): Promise<TrialPlan<AnyTrialConfig>[]>;
   runTrial(input: TrialActivityInput): Promise<TrialActivityResult>;
-  recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string }): Promise<void>;
+  /** one attempt of a pack: runs the members without an outcome, returns every member's (member order) */
+  runTrialPack(input: PackActivityInput): Promise<TrialActivityResult[]>;
+  /** a page of plans laid out in packs (execution.pack, at most `parallelism` trials a pack) */
+  planPackedPage(input: { sweepId: string; round: number; page: number; parallelism: number }): Promise<PackedPage>;
+  /** `unlessFinished`: not when the trial has a succeeded or diverged outcome stored (a pack's finished member) */
+  recordTrialEnd(input: { sweepId: string; trialId: string; outcome: 'failed' | 'cancelled'; attempt: number; error: string; unlessFinished?: boolean }): Promise<void>;
   analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo>;
   coordCheckPreflight(input: { sweepId: string; spec: unknown; skip?: boolean }): Promise<PreflightInfo>;
 }
@@ -197,4 +238,9 @@ export const NON_RETRYABLE_TYPES = ['InvalidConfig', 'InvalidSpec', 'UnknownExec
 
 export function childWorkflowId(sweepId: string, trialId: string): string {
   return `${sweepId}/trial/${trialId}`;
+}
+
+/** A pack's workflow id, named by its first member (each trial starts once, so it is unique). */
+export function packWorkflowId(sweepId: string, firstTrialId: string): string {
+  return `${sweepId}/pack/${firstTrialId}`;
 }

@@ -179,6 +179,16 @@ export class Scheduler<P extends TrialPlan<AnyTrialConfig> = TrialPlan> {
     return this.stuckRound;
   }
 
+  /** index within the current round of the next trial to hand out */
+  get position(): number {
+    return this.cursor;
+  }
+
+  /** plans per page of the current round */
+  get pageSize(): number {
+    return this.round?.pageSize ?? 1;
+  }
+
   /** trials of the current round not handed out yet */
   get unstarted(): number {
     return this.round ? this.round.count - this.cursor : 0;

@@ -53,7 +53,8 @@ test('sweep cancel stops every trainer process of the sweep before it returns', 
   const spec = tinySpec('cancel-me', {
     train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 },
     grid: { seed: [0, 1, 2, 3] },
-    execution: { parallelism: 2 },
+    // a trainer per trial (a cancelled pack: cluster-pack.test.ts)
+    execution: { parallelism: 2, pack: 'off' },
   });
   const file = join(dir, 'spec.json');
   writeFileSync(file, JSON.stringify(spec));

@@ -38,7 +38,8 @@ test('SIGKILL of the orchestrator worker mid-sweep: a new worker completes it, e
   const spec = tinySpec('worker-kill', {
     train: { steps: 150, batchSize: 16, evalEvery: 25, logEvalPoints: 0 },
     grid: { seed: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'optimizer.lr': [0.05, 0.2] },
-    execution: { parallelism: 2, maxAttempts: 4 },
+    // a trial workflow and a trainer per trial (packed retries: cluster-pack.test.ts)
+    execution: { parallelism: 2, maxAttempts: 4, pack: 'off' },
   });
   const plans = resolveSpec(spec).plans;
   assert.equal(plans.length, 20);

@@ -94,7 +94,8 @@ const podsOf = async (sweepId: string) =>
 const running = (pods: V1Pod[]) => pods.filter((p) => p.status?.phase === 'Running');
 
 test('`sweep submit` with the Kubernetes executor: Jobs run the trainer, and the report equals the embedded run', { timeout: 600_000 }, async () => {
-  const spec = tinySpec('kube-parity', { grid: { 'optimizer.lr': [0.05, 0.3], seed: [0, 1] }, execution: { parallelism: 4, ...kube() } });
+  // trials alone, a Job each (packs: kube-pack.test.ts)
+  const spec = tinySpec('kube-parity', { grid: { 'optimizer.lr': [0.05, 0.3], seed: [0, 1] }, execution: { parallelism: 4, pack: 'off', ...kube() } });
   const file = join(tmp(), 'spec.json');
   writeFileSync(file, JSON.stringify(spec));
   const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'dist/workers/cli.js'), 'submit', file,
@@ -169,7 +170,7 @@ test('a worker restart mid-trial: the running Job is adopted, not duplicated', {
 });
 
 test('cancelling a sweep leaves no Job and no pod', { timeout: 300_000 }, async () => {
-  const spec = tinySpec('kube-cancel', { ...long(20_000), grid: { seed: [0, 1, 2] }, execution: { parallelism: 3, ...kube() } });
+  const spec = tinySpec('kube-cancel', { ...long(20_000), grid: { seed: [0, 1, 2] }, execution: { parallelism: 3, pack: 'off', ...kube() } });
   const sub = await client.submit({ document: spec }, { options: fast });
   await waitFor('the pods to run', async () => running(await podsOf(sub.sweepId)).length === 3, 120_000);
   await client.cancel(sub.sweepId, { wait: true });

@@ -93,7 +93,8 @@ test('histories recorded now from every workflow path replay deterministically',
   };
 
   // 1. Continue-as-new every 2 trials, a pause and a resume, a retried trial, a diverged trial.
-  const spec = tinySpec('replay-chain', { grid: { 'optimizer.lr': [0.1, 1e5], seed: [0, 1, 2] }, execution: { parallelism: 2, maxAttempts: 3 } });
+  // (trials alone: packs have their own scenario, 4)
+  const spec = tinySpec('replay-chain', { grid: { 'optimizer.lr': [0.1, 1e5], seed: [0, 1, 2] }, execution: { parallelism: 2, maxAttempts: 3, pack: 'off' } });
   const plans = resolveSpec(spec).plans;
   victims.add(plans[0].id);
   const chain = await client.submit({ document: spec }, { options: { ...fast, maxTrialsPerRun: 2 } });
@@ -116,13 +117,33 @@ test('histories recorded now from every workflow path replay deterministically',
   await record('trial-failed', childWorkflowId(nope.sweepId, resolveSpec(tinySpec('replay-nope', { grid: { seed: [0] } })).plans[0].id));
 
   // 3. A cancelled sweep with running trials.
-  const longSpec = tinySpec('replay-cancel', { train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 }, grid: { seed: [0, 1, 2] }, execution: { parallelism: 2 } });
+  const longSpec = tinySpec('replay-cancel', { train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 }, grid: { seed: [0, 1, 2] }, execution: { parallelism: 2, pack: 'off' } });
   const long = await client.submit({ document: longSpec }, { options: fast });
   await waitFor('trials running', async () => (await client.status(long.sweepId)).progress?.inFlight === 2, 120_000);
   await client.cancel(long.sweepId, { wait: true });
   assert.equal((await client.status(long.sweepId)).status, 'CANCELLED');
   await record('sweep-cancelled', long.sweepId);
   await record('trial-cancelled', childWorkflowId(long.sweepId, resolveSpec(longSpec).plans[0].id));
+
+  // 4. Packs: continue-as-new with packs in flight, a pack whose first attempt is killed (only
+  // its unfinished members rerun), a diverged member; then a cancelled sweep of running packs.
+  const packSpec = tinySpec('replay-packs', { grid: { 'optimizer.lr': [0.1, 1e5], seed: [0, 1, 2, 3] }, execution: { parallelism: 4, maxAttempts: 3 } });
+  const packPlans = resolveSpec(packSpec).plans;
+  victims.add(packPlans[0].id); // the first pack's lead: its first attempt is killed
+  const packed = await client.submit({ document: packSpec }, { options: { ...fast, maxTrialsPerRun: 4 } });
+  const packRes = await client.wait(packed.sweepId);
+  assert.equal(packRes.finished, 8);
+  assert.ok(packRes.runs >= 2, `continued as new (${packRes.runs} runs)`);
+  for (const [i, r] of (await client.runs(packed.sweepId)).entries()) await record(`packs-run-${i}`, packed.sweepId, r.runId);
+  const packIds = await workflowIdsUnder(`${packed.sweepId}/pack/`);
+  assert.ok(packIds.length >= 2, `packs ran (${packIds.join(', ')})`);
+  for (const [i, id] of packIds.entries()) await record(`pack-${i}`, id);
+  const packLong = tinySpec('replay-pack-cancel', { train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 }, grid: { seed: [0, 1, 2] }, execution: { parallelism: 2 } });
+  const packCancel = await client.submit({ document: packLong }, { options: fast });
+  await waitFor('a pack running', async () => (await client.status(packCancel.sweepId)).progress?.inFlight === 2, 120_000);
+  await client.cancel(packCancel.sweepId, { wait: true });
+  await record('sweep-packs-cancelled', packCancel.sweepId);
+  for (const [i, id] of (await workflowIdsUnder(`${packCancel.sweepId}/pack/`)).entries()) await record(`pack-cancelled-${i}`, id);
 
   const results = await replay(recorded);
   assert.equal(results.size, recorded.length);
@@ -139,3 +160,10 @@ test('histories recorded now from every workflow path replay deterministically',
 after(async () => {
   await cluster?.stop();
 });
+
+/** ids of the workflows whose id starts with `prefix` (a sweep's packs) */
+async function workflowIdsUnder(prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const w of client.temporal.workflow.list()) if (w.workflowId.startsWith(prefix)) ids.push(w.workflowId);
+  return [...new Set(ids)].sort();
+}

@@ -121,7 +121,8 @@ test('a trainer killed mid-run is retried and its metrics are stored once', { ti
   // kill to land after some evaluation points were stored.
   const spec = tinySpec('crash', {
     train: { steps: 4000, batchSize: 16, evalEvery: 400, logEvalPoints: 0 },
-    grid: { seed: [0, 1, 2] }, execution: { parallelism: 3, maxAttempts: 3 },
+    // unpacked: each trial its own trainer (packed retries: cluster-pack.test.ts)
+    grid: { seed: [0, 1, 2] }, execution: { parallelism: 3, maxAttempts: 3, pack: 'off' },
   });
   const resolved = resolveSpec(spec);
   victims = new Set([resolved.plans[0].id, resolved.plans[2].id]);
