@@ -27,6 +27,14 @@ const arg = (name: string, dflt: number) => {
 };
 const N = arg('--trials', 300);
 const P = arg('--parallelism', 40);
+const json = (name: string): Record<string, unknown> | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? JSON.parse(process.argv[i + 1]) as Record<string, unknown> : undefined;
+};
+/** orchestrator worker options over its defaults (workers/worker-tuning.ts), e.g. '{"nonStickyToStickyPollRatio":1}' */
+const tuning = json('--tuning');
+/** server dynamic config, e.g. '{"system.enableActivityEagerExecution":true}' */
+const dynamicConfig = json('--dynamic-config');
 
 const spec = (name: string, n: number) => tinySpec(name, {
   train: { steps: 1, batchSize: 16, evalEvery: 1, logEvalPoints: 0 },
@@ -37,12 +45,12 @@ const spec = (name: string, n: number) => tinySpec(name, {
 
 async function main(): Promise<void> {
   installRuntime('ERROR');
-  const [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
+  const [nats, temporal] = await Promise.all([startNats(), startTemporal(dynamicConfig ? { dynamicConfig } : {})]);
   const cpu0 = process.cpuUsage();
   try {
     const orch = await startOrchestrator({
       temporal: temporal.address, nats: nats.url, taskQueue: 'bench-sweep', maxTrials: P, localMode: 'in-process',
-      workflowBundlePath: await workflowBundlePath(),
+      workflowBundlePath: await workflowBundlePath(), ...(tuning ? { tuning } : {}),
     });
     const client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'bench-sweep' });
 
