@@ -12,7 +12,7 @@
 // bench/temporal-dispatch.ts), measured just before and just after it in the same run.
 //
 //   npm run bench:temporal-10k    (or: node dist/bench/temporal-10k.js [--trials 10000]
-//     [--parallelism 40] [--bare 3000] [--kill-at N (0: no kill sweep)] [--no-eager])
+//     [--parallelism 40] [--bare 3000] [--kill-at N (0: no kill sweep)] [--no-eager] [--only-kill])
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
@@ -42,6 +42,8 @@ const P = arg('--parallelism', 40);
 const BARE = arg('--bare', Math.min(N, 3000));
 const KILL_AT = arg('--kill-at', Math.round(N / 2));
 const EAGER = !process.argv.includes('--no-eager');
+/** only the kill sweep (no bare reference, no clean sweep): to run it on its own */
+const ONLY_KILL = process.argv.includes('--only-kill');
 const TASK_QUEUE = 'bench-10k';
 const TERMINAL = new Set(['finished', 'diverged', 'failed', 'cancelled']);
 
@@ -220,23 +222,25 @@ async function main(): Promise<void> {
     await bareRate(20);
     const load0 = loadavg();
 
-    const bareBefore = await bareRate(BARE);
-    const clean = await sweep('clean', N);
-    const bareAfter = await bareRate(BARE);
-    const cleanRss = rssSummary(worker.samples, clean.t0, clean.end);
+    const bareBefore = ONLY_KILL ? 0 : await bareRate(BARE);
+    const clean = ONLY_KILL ? undefined : await sweep('clean', N);
+    const bareAfter = ONLY_KILL ? 0 : await bareRate(BARE);
+    const cleanRss = clean && rssSummary(worker.samples, clean.t0, clean.end);
     const bare = (bareBefore + bareAfter) / 2;
     const hist = (h: number[]) => `${h.length} runs, events per run min ${Math.min(...h)} / median ${[...h].sort((a, b) => a - b)[h.length >> 1]} / max ${Math.max(...h)}`;
-    const checkLine = (c: typeof clean.check) =>
+    const checkLine = (c: Awaited<ReturnType<typeof checkExactlyOnce>>) =>
       `${c.distinct} distinct trial ids with a terminal event, ${c.duplicated} twice, ${c.missing} missing, ${c.unplanned} unplanned (${c.storedEvents} events stored; ${c.rerun} terminal events from a retried attempt) → ${c.ok ? 'exactly once' : 'NOT exactly once'}`;
     const cpuLine = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
-    console.log(`trials: ${N} per sweep, parallelism ${P}, trivial trial = 1 step of a width-4 MLP in the worker process, eager activity dispatch ${EAGER ? 'on' : 'off'}; load average ${load0.map((x) => fmt(x, 2)).join(' ')} at the start, ${loadavg().map((x) => fmt(x, 2)).join(' ')} after the clean sweep`);
-    console.log(`clean sweep: ${clean.finished} finished in ${fmt(clean.seconds)} s = ${fmt(clean.rate)} trials/s (${fmt(clean.totalRate)} with planning and analysis), ${hist(clean.history)}`);
-    console.log(`  ${checkLine(clean.check)}`);
-    if (cleanRss) console.log(`  worker RSS: start ${fmt(cleanRss.startMb)} MB, peak ${fmt(cleanRss.peakMb)} MB, end ${fmt(cleanRss.endMb)} MB; second half ${fmt(cleanRss.slopeMbPerMin, 2)} MB/min (${fmt(cleanRss.secondHalfDriftMb)} MB over it) → ${cleanRss.flat ? 'flat' : 'NOT flat'}`);
-    console.log(`  CPU ms per trial: ${cpuLine(clean.cpuPerTrialMs)}`);
-    console.log(`bare activities running the same trial: ${fmt(bareBefore)} trials/s before, ${fmt(bareAfter)} after`);
-    console.log(`  CPU ms per trial (after; the worker process idles, the bare worker is the bench process): ${cpuLine(bareCpu)}`);
-    console.log(`dispatch ratio sweep / bare activities: ${fmt(clean.rate / bare, 3)}`);
+    if (clean) {
+      console.log(`trials: ${N} per sweep, parallelism ${P}, trivial trial = 1 step of a width-4 MLP in the worker process, eager activity dispatch ${EAGER ? 'on' : 'off'}; load average ${load0.map((x) => fmt(x, 2)).join(' ')} at the start, ${loadavg().map((x) => fmt(x, 2)).join(' ')} after the clean sweep`);
+      console.log(`clean sweep: ${clean.finished} finished in ${fmt(clean.seconds)} s = ${fmt(clean.rate)} trials/s (${fmt(clean.totalRate)} with planning and analysis), ${hist(clean.history)}`);
+      console.log(`  ${checkLine(clean.check)}`);
+      if (cleanRss) console.log(`  worker RSS: start ${fmt(cleanRss.startMb)} MB, peak ${fmt(cleanRss.peakMb)} MB, end ${fmt(cleanRss.endMb)} MB; second half ${fmt(cleanRss.slopeMbPerMin, 2)} MB/min (${fmt(cleanRss.secondHalfDriftMb)} MB over it) → ${cleanRss.flat ? 'flat' : 'NOT flat'}`);
+      console.log(`  CPU ms per trial: ${cpuLine(clean.cpuPerTrialMs)}`);
+      console.log(`bare activities running the same trial: ${fmt(bareBefore)} trials/s before, ${fmt(bareAfter)} after`);
+      console.log(`  CPU ms per trial (after; the worker process idles, the bare worker is the bench process): ${cpuLine(bareCpu)}`);
+      console.log(`dispatch ratio sweep / bare activities: ${fmt(clean.rate / bare, 3)}`);
+    }
 
     let kill: (Awaited<ReturnType<typeof sweep>> & { killedAt: number; killedPid: number; restartS: number }) | undefined;
     if (KILL_AT > 0) {
@@ -263,8 +267,8 @@ async function main(): Promise<void> {
       if (rss) console.log(`  worker RSS over both processes: start ${fmt(rss.startMb)} MB, peak ${fmt(rss.peakMb)} MB, end ${fmt(rss.endMb)} MB`);
       console.log(`load average at the end: ${load1.map((x) => fmt(x, 2)).join(' ')}`);
     }
-    failed = !clean.check.ok || clean.finished !== N || (kill !== undefined && (!kill.check.ok || kill.finished !== N));
-    console.log(JSON.stringify({ N, P, BARE, EAGER, load0, load1, clean: { ...clean, rss: cleanRss }, bareBefore, bareAfter, bareCpu, ratio: clean.rate / bare, kill }));
+    failed = (clean !== undefined && (!clean.check.ok || clean.finished !== N)) || (kill !== undefined && (!kill.check.ok || kill.finished !== N));
+    console.log(JSON.stringify({ N, P, BARE, EAGER, load0, load1, clean: clean && { ...clean, rss: cleanRss }, bareBefore, bareAfter, bareCpu, ratio: clean && clean.rate / bare, kill }));
 
     refWorker.shutdown();
     await refRun;

@@ -23,6 +23,7 @@ import { readRunRecord, writeRunRecord } from './run-record.js';
 import { placeholderSection, renderSection } from './section.js';
 import { INTERVALS, intervalsPlaceholder, measureIntervals } from './intervals.js';
 import { PREFLIGHT_COST, preflightCostPlaceholder, recordedRun, renderPreflightCost, type CostRow } from './preflight-cost.js';
+import { TEMPORAL_THROUGHPUT, temporalThroughputPlaceholder } from './temporal-throughput.js';
 import { wallSeconds, type RunFacts, type RunSpec } from './setup.js';
 import { PREFLIGHT_FILE, type PreflightRecord } from '../../core/preflight/run.js';
 
@@ -178,7 +179,8 @@ export async function main(argv: string[]): Promise<number> {
   const byo = byoExamples(EXAMPLES);
   const all = [...exampleNames(readdirSync(EXAMPLES)), ...byo.keys()];
   // the page's blocks: one per example, the preflight's cost, the measured coverage of the intervals
-  const extra = [PREFLIGHT_COST, INTERVALS];
+  // (and the Temporal throughput block, written by its benchmark's log: kept as it is here)
+  const extra = [PREFLIGHT_COST, INTERVALS, TEMPORAL_THROUGHPUT];
   const blocks = [...all, ...extra];
   const unknown = positionals.filter((n) => !blocks.includes(n));
   if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')} (examples: ${all.join(', ')}; also ${extra.join(', ')})`);
@@ -190,7 +192,8 @@ export async function main(argv: string[]): Promise<number> {
   for (const n of all) expectations.set(n, jobs.find((j) => j.name === n)?.expect ?? loadExpectation(join(EXAMPLES, `${byo.get(n) ?? n}.expect.yaml`)));
   const commit = gitCommit();
   const done = new Map<string, string>();
-  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder() : placeholderSection(n, expectations.get(n)!, byo.get(n)));
+  const placeholder = (n: string) => (n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder()
+    : n === TEMPORAL_THROUGHPUT ? temporalThroughputPlaceholder() : placeholderSection(n, expectations.get(n)!, byo.get(n)));
   const write = async () => {
     const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
     await writeFileAtomic(PAGE, assemblePage(old, done, blocks, placeholder));
