@@ -34,7 +34,7 @@ const json = (name: string): Record<string, unknown> | undefined => {
   const i = process.argv.indexOf(name);
   return i > 0 ? JSON.parse(process.argv[i + 1]) as Record<string, unknown> : undefined;
 };
-/** orchestrator worker options over its defaults (workers/worker-tuning.ts), e.g. '{"nonStickyToStickyPollRatio":1}' */
+/** orchestrator worker options over the SDK defaults (workers/worker-tuning.ts), e.g. '{"nonStickyToStickyPollRatio":1}' */
 const tuning = json('--tuning');
 /** server dynamic config, e.g. '{"system.enableActivityEagerExecution":true}' */
 const dynamicConfig = json('--dynamic-config');

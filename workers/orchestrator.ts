@@ -46,7 +46,7 @@ import { NatsAuthRefusedError } from '../store/connect.js';
 import { TrialCredentialIssuer } from '../activities/trial-credentials.js';
 import { readFileSync } from 'node:fs';
 import { ignoreIpServernameWarning } from './tls-warnings.js';
-import { workerTuning, type WorkerTuning } from './worker-tuning.js';
+import type { WorkerTuning } from './worker-tuning.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -74,7 +74,7 @@ export interface OrchestratorOptions extends SettingsInput {
   /** how often heartbeats reach the server at most (cancellation latency), default 2 s */
   heartbeatThrottleMs?: number;
   shutdownGraceMs?: number;
-  /** Temporal worker options over the tuned defaults (workers/worker-tuning.ts), for benchmarks */
+  /** Temporal worker options over the SDK's defaults (workers/worker-tuning.ts), for benchmarks */
   tuning?: WorkerTuning;
 }
 
@@ -132,7 +132,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
       maxHeartbeatThrottleInterval: throttle,
       defaultHeartbeatThrottleInterval: throttle,
       shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
-      ...workerTuning(maxTrials, opts.tuning),
+      ...opts.tuning,
       ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     };
     const worker = await Worker.create(workerOptions);
