@@ -1,6 +1,6 @@
 // Writes the Temporal throughput block of docs/results.md from a log of `npm run bench:temporal-10k`
 // (its last JSON line) and this machine's CPU:
-//   node dist/scripts/reproduce/temporal-throughput-page.js LOG [--kill-log LOG2] [--commit SHA (default HEAD)]
+//   node dist/scripts/reproduce/temporal-throughput-page.js LOG [--kill-log LOG2] [--commit SHA (default HEAD)] [--note TEXT]...
 // With --kill-log, the kill sweep's figures come from a second run (bench:temporal-10k --only-kill)
 // that ran at the same time as the first (--kill-at 0), each with its own servers; the block says so.
 import { execFileSync } from 'node:child_process';
@@ -43,8 +43,10 @@ async function main(argv: string[]): Promise<number> {
     const kr = result(argv[k + 1] ?? '');
     if (!kr?.kill) return 2;
     r.kill = kr.kill;
-    notes.push('The sweep with the kill ran at the same time as the clean sweep and its bare references, on its own Temporal and NATS servers (`--only-kill` and `--kill-at 0`, started together), so every figure above was measured with both running.');
+    notes.push('The sweep with the kill ran at the same time as the clean sweep and its bare references, on its own Temporal and NATS servers (`--only-kill` and `--kill-at 0`, started together): the two sweeps ran side by side throughout.');
   }
+  // what the figures cannot say by themselves (the conditions of the run), in the runner's words
+  argv.forEach((a, j) => { if (a === '--note' && argv[j + 1]) notes.push(argv[j + 1]); });
   const i = argv.indexOf('--commit');
   const block = renderTemporalThroughput(r, machine(i > 0 ? argv[i + 1] : undefined), notes);
   const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : `${INTRO}\n`;

@@ -65,7 +65,7 @@ export function renderTemporalThroughput(r: TemporalBenchResult, m: Machine, not
       `| each trial exactly once after the kill | ${once(k.check)}; ${k.check.rerun} trials' outcome came from a retried attempt |`,
     );
   }
-  if (notes.length) lines.push('', ...notes);
+  for (const n of notes) lines.push('', n);
   lines.push('', endMarker(TEMPORAL_THROUGHPUT));
   return lines.join('\n');
 }
