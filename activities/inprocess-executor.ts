@@ -26,7 +26,8 @@ export class InProcessExecutor implements TrialExecutor {
     await this.backend;
     let step: number | undefined;
     const beat = () => ctx.heartbeat({ phase: 'running', handle: `pid:${process.pid}`, ...(step !== undefined ? { step } : {}) });
-    beat();
+    // No beat at the start: the heartbeat timeout counts from the attempt's start anyway, and a
+    // trial shorter than the interval (what this executor is for) then costs no heartbeat call.
     const timer = setInterval(beat, this.opts.heartbeatMs ?? 1000);
     try {
       const opts = { nc: this.nc, signal: ctx.signal, onProgress: (s: number) => { step = s; } };

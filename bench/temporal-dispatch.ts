@@ -4,8 +4,11 @@
 // width 4) run inside the worker, so the numbers measure orchestration, not training.
 //   reference A: bare activities that run the same trivial trial (same work, no orchestration)
 //   reference B: bare no-op activities (Temporal's own dispatch rate here)
+//   reference C: a child workflow per trial running the same trial as its one activity (what the
+//                child workflow itself costs, without the sweep's planning, scheduler and readback)
 //
-//   npm run bench:temporal-dispatch     (or: node dist/bench/temporal-dispatch.js [--trials N] [--parallelism P])
+//   npm run bench:temporal-dispatch     (or: node dist/bench/temporal-dispatch.js [--trials N] [--parallelism P]
+//                                        [--tuning JSON] [--dynamic-config JSON])
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
@@ -27,6 +30,14 @@ const arg = (name: string, dflt: number) => {
 };
 const N = arg('--trials', 300);
 const P = arg('--parallelism', 40);
+const json = (name: string): Record<string, unknown> | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? JSON.parse(process.argv[i + 1]) as Record<string, unknown> : undefined;
+};
+/** orchestrator worker options over the SDK defaults (workers/worker-tuning.ts), e.g. '{"nonStickyToStickyPollRatio":1}' */
+const tuning = json('--tuning');
+/** server dynamic config, e.g. '{"system.enableActivityEagerExecution":true}' */
+const dynamicConfig = json('--dynamic-config');
 
 const spec = (name: string, n: number) => tinySpec(name, {
   train: { steps: 1, batchSize: 16, evalEvery: 1, logEvalPoints: 0 },
@@ -37,12 +48,12 @@ const spec = (name: string, n: number) => tinySpec(name, {
 
 async function main(): Promise<void> {
   installRuntime('ERROR');
-  const [nats, temporal] = await Promise.all([startNats(), startTemporal()]);
+  const [nats, temporal] = await Promise.all([startNats(), startTemporal(dynamicConfig ? { dynamicConfig } : {})]);
   const cpu0 = process.cpuUsage();
   try {
     const orch = await startOrchestrator({
       temporal: temporal.address, nats: nats.url, taskQueue: 'bench-sweep', maxTrials: P, localMode: 'in-process',
-      workflowBundlePath: await workflowBundlePath(),
+      workflowBundlePath: await workflowBundlePath(), ...(tuning ? { tuning } : {}),
     });
     const client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: 'bench-sweep' });
 
@@ -91,10 +102,10 @@ async function main(): Promise<void> {
       const tTrials = (trialsDone || end) - t0;
       return { rate: n / (tTrials / 1000), runs: res.runs, analysisS: (end - (trialsDone || end)) / 1000, totalRate: n / ((end - t0) / 1000) };
     };
-    const bareRate = async (n: number, m: 'trial' | 'noop') => {
+    const bareRate = async (n: number, m: 'trial' | 'noop', workflow = 'bareActivitiesWorkflow') => {
       mode = m;
       const t0 = performance.now();
-      await tc.workflow.execute('bareActivitiesWorkflow', { taskQueue: 'bench-bare', workflowId: `bare-${m}-${Date.now()}`, args: [n, P] });
+      await tc.workflow.execute(workflow, { taskQueue: 'bench-bare', workflowId: `${workflow}-${m}-${Date.now()}`, args: [n, P] });
       return n / ((performance.now() - t0) / 1000);
     };
 
@@ -105,14 +116,19 @@ async function main(): Promise<void> {
     const sweep = await sweepRate(N, 'dispatch');
     const bareTrial = await bareRate(N, 'trial');
     const bareNoop = await bareRate(N, 'noop');
+    // the same trial as an activity of a child workflow per trial (no planning, no readback)
+    const childTrial = await bareRate(N, 'trial', 'childTrialsWorkflow');
     const cpu = process.cpuUsage(cpu0);
     console.log(`trials: ${N}, parallelism ${P}, trivial trial = 1 step of a width-4 MLP in the worker`);
     console.log(`sweep workflow (child workflow per trial, JetStream readback):      ${sweep.rate.toFixed(1)} trials/s (${sweep.runs} workflow runs)`);
     console.log(`  with planning and the final analysis (${sweep.analysisS.toFixed(1)} s):            ${sweep.totalRate.toFixed(1)} trials/s`);
     console.log(`bare activities running the same trial:                           ${bareTrial.toFixed(1)} trials/s`);
     console.log(`bare no-op activities:                                            ${bareNoop.toFixed(1)} activities/s`);
+    console.log(`one child workflow per trial running the same trial as an activity: ${childTrial.toFixed(1)} trials/s`);
     console.log(`ratio sweep / bare same-trial activities: ${(sweep.rate / bareTrial).toFixed(3)}`);
     console.log(`ratio sweep / bare no-op activities:      ${(sweep.rate / bareNoop).toFixed(3)}`);
+    console.log(`ratio child workflow per trial / bare same-trial activities: ${(childTrial / bareTrial).toFixed(3)}`);
+    console.log(`ratio sweep / child workflow per trial:   ${(sweep.rate / childTrial).toFixed(3)}`);
     console.log(`bench process CPU: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
 
     refWorker.shutdown();

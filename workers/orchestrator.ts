@@ -46,6 +46,7 @@ import { NatsAuthRefusedError } from '../store/connect.js';
 import { TrialCredentialIssuer } from '../activities/trial-credentials.js';
 import { readFileSync } from 'node:fs';
 import { ignoreIpServernameWarning } from './tls-warnings.js';
+import type { WorkerTuning } from './worker-tuning.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -73,6 +74,8 @@ export interface OrchestratorOptions extends SettingsInput {
   /** how often heartbeats reach the server at most (cancellation latency), default 2 s */
   heartbeatThrottleMs?: number;
   shutdownGraceMs?: number;
+  /** Temporal worker options over the SDK's defaults (workers/worker-tuning.ts), for benchmarks */
+  tuning?: WorkerTuning;
 }
 
 export interface Orchestrator {
@@ -129,6 +132,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
       maxHeartbeatThrottleInterval: throttle,
       defaultHeartbeatThrottleInterval: throttle,
       shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
+      ...opts.tuning,
       ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     };
     const worker = await Worker.create(workerOptions);

@@ -24,6 +24,7 @@ import { placeholderSection, renderSection } from './section.js';
 import { BENCH_BLOCKS, benchPlaceholder } from './bench-blocks.js';
 import { INTERVALS, intervalsPlaceholder, measureIntervals } from './intervals.js';
 import { PREFLIGHT_COST, preflightCostPlaceholder, recordedRun, renderPreflightCost, type CostRow } from './preflight-cost.js';
+import { TEMPORAL_THROUGHPUT, temporalThroughputPlaceholder } from './temporal-throughput.js';
 import { wallSeconds, type RunFacts, type RunSpec } from './setup.js';
 import { PREFLIGHT_FILE, type PreflightRecord } from '../../core/preflight/run.js';
 
@@ -179,7 +180,8 @@ export async function main(argv: string[]): Promise<number> {
   const byo = byoExamples(EXAMPLES);
   const all = [...exampleNames(readdirSync(EXAMPLES)), ...byo.keys()];
   // the page's blocks: one per example, the preflight's cost, the measured coverage of the intervals
-  const extra = [PREFLIGHT_COST, INTERVALS];
+  // (and the Temporal throughput block, written by its benchmark's log: kept as it is here)
+  const extra = [PREFLIGHT_COST, INTERVALS, TEMPORAL_THROUGHPUT];
   const blocks = [...all, ...extra];
   const unknown = positionals.filter((n) => !blocks.includes(n));
   if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')} (examples: ${all.join(', ')}; also ${extra.join(', ')})`);
@@ -192,7 +194,8 @@ export async function main(argv: string[]): Promise<number> {
   const commit = gitCommit();
   const done = new Map<string, string>();
   const benches = BENCH_BLOCKS.map((b) => b.name);
-  const placeholder = (n: string) => (benches.includes(n) ? benchPlaceholder(n) : n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder() : placeholderSection(n, expectations.get(n)!, byo.get(n)));
+  const placeholder = (n: string) => (benches.includes(n) ? benchPlaceholder(n) : n === INTERVALS ? intervalsPlaceholder() : n === PREFLIGHT_COST ? preflightCostPlaceholder()
+    : n === TEMPORAL_THROUGHPUT ? temporalThroughputPlaceholder() : placeholderSection(n, expectations.get(n)!, byo.get(n)));
   const write = async () => {
     const old = existsSync(PAGE) ? readFileSync(PAGE, 'utf8') : null;
     // the benchmarks' blocks are kept as their own commands wrote them

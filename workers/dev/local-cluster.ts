@@ -133,6 +133,8 @@ export class LocalCluster {
     const temporal = launch('temporal', bins.temporal, [
       'server', 'start-dev', '--ip', HOST, '--port', String(temporalPort), '--http-port', String(httpPort),
       '--metrics-port', String(temporalMetricsPort), '--db-filename', join(dir, 'temporal.sqlite'), '--log-level', 'warn',
+      // a trial's activity comes back in the reply to the workflow task that schedules it (bench/temporal-10k.ts)
+      '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
       ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ]);
     const nats = launch('nats-server', bins.nats, [

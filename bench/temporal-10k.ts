@@ -1,0 +1,290 @@
+// Benchmark: a 10,000-trial sweep through Temporal on the real dev server and NATS JetStream
+// on loopback, with the orchestrator worker as its own process running trivial trials (1 step
+// of a width-4 MLP) in-process. Two sweeps:
+//   clean: runs to the end; worker RSS sampled every second (start, peak, end, slope over the
+//          second half), history events per workflow run and the number of runs, trials/s;
+//   kill:  the worker is killed with SIGKILL once ~half the trials have finished, then started
+//          again; the sweep must still complete.
+// After each, every trial must have exactly one terminal event in SWEEP_EVENTS (counted over
+// the raw stored messages, before any de-duplication): as many distinct trial ids as planned,
+// none twice, none missing, none unplanned. The dispatch ratio compares the clean sweep's
+// trials/s with bare activities running the same trial from one workflow (the reference of
+// bench/temporal-dispatch.ts), measured just before and just after it in the same run.
+//
+//   npm run bench:temporal-10k    (or: node dist/bench/temporal-10k.js [--trials 10000]
+//     [--parallelism 40] [--bare 3000] [--kill-at N (0: no kill sweep)] [--no-eager] [--only-kill])
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { resolveSpec } from '../core/config/spec.js';
+import { connectNats } from '../store/connect.js';
+import { ensureStreams } from '../store/streams.js';
+import { readAll } from '../store/reader.js';
+import { decodeBusMessage } from '../core/message-schema.js';
+import { EVENTS_STREAM, eventsSubject, type TrialEvent } from '../core/messages.js';
+import { InProcessExecutor } from '../activities/inprocess-executor.js';
+import { SweepClient } from '../client/sweep-client.js';
+import { installRuntime } from '../workers/orchestrator.js';
+import { startNats } from '../test/servers/nats.js';
+import { startTemporal } from '../test/servers/temporal.js';
+import { killAllChildren, type Child } from '../test/servers/children.js';
+import { startOrchestratorProcess } from '../test/servers/orchestrator.js';
+import { tinySpec } from '../test/integration/cluster-helpers.js';
+import { cpuSeconds, rssMb, slope } from './proc-sample.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const N = arg('--trials', 10_000);
+const P = arg('--parallelism', 40);
+const BARE = arg('--bare', Math.min(N, 3000));
+const KILL_AT = arg('--kill-at', Math.round(N / 2));
+const EAGER = !process.argv.includes('--no-eager');
+/** only the kill sweep (no bare reference, no clean sweep): to run it on its own */
+const ONLY_KILL = process.argv.includes('--only-kill');
+const TASK_QUEUE = 'bench-10k';
+const TERMINAL = new Set(['finished', 'diverged', 'failed', 'cancelled']);
+
+const spec = (name: string, n: number) => tinySpec(name, {
+  train: { steps: 1, batchSize: 16, evalEvery: 1, logEvalPoints: 0 },
+  measure: { gradNorm: false, weightMovement: false },
+  grid: { seed: { linspace: [0, n - 1, n] } },
+  execution: { parallelism: P },
+});
+
+interface Sample { t: number; pid: number; rss: number }
+
+/** The orchestrator worker process and the RSS samples of every process it has been. */
+class WorkerProcess {
+  child!: Child;
+  readonly samples: Sample[] = [];
+  private cpuBefore = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly temporal: string, private readonly nats: string) {}
+
+  async start(): Promise<void> {
+    this.child = await startOrchestratorProcess({ temporal: this.temporal, nats: this.nats, taskQueue: TASK_QUEUE, maxTrials: P, localMode: 'in-process', startTimeoutMs: 120_000 });
+    this.timer ??= setInterval(() => this.sample(), 1000);
+  }
+
+  sample(): void {
+    const rss = rssMb(this.child.pid);
+    if (rss !== undefined) this.samples.push({ t: performance.now(), pid: this.child.pid, rss });
+  }
+
+  /** CPU seconds of the current process plus those of processes killed before it */
+  cpu(): number {
+    return this.cpuBefore + cpuSeconds(this.child.pid);
+  }
+
+  async kill9(): Promise<void> {
+    this.cpuBefore += cpuSeconds(this.child.pid);
+    await this.child.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.child.kill('SIGTERM');
+  }
+}
+
+/** Exactly-once over the raw stored events of a sweep: terminal events per planned trial id. */
+async function checkExactlyOnce(nc: Awaited<ReturnType<typeof connectNats>>, sweepId: string, planned: string[]) {
+  const stored = await readAll<TrialEvent>(nc, EVENTS_STREAM, eventsSubject(sweepId, '*'), {
+    decode: (m) => decodeBusMessage(m.data, m.subject).message as TrialEvent | undefined,
+  });
+  const terminal = new Map<string, number>();
+  let rerun = 0;
+  for (const { data: e } of stored) {
+    if (!TERMINAL.has(e.event)) continue;
+    terminal.set(e.trialId, (terminal.get(e.trialId) ?? 0) + 1);
+    if ((e.attempt ?? 1) > 1) rerun++;
+  }
+  const plannedSet = new Set(planned);
+  const missing = planned.filter((id) => !terminal.has(id)).length;
+  const duplicated = [...terminal.values()].filter((c) => c > 1).length;
+  const unplanned = [...terminal.keys()].filter((id) => !plannedSet.has(id)).length;
+  const outcomes: Record<string, number> = {};
+  for (const { data: e } of stored) if (TERMINAL.has(e.event)) outcomes[e.event] = (outcomes[e.event] ?? 0) + 1;
+  return {
+    storedEvents: stored.length, distinct: terminal.size, missing, duplicated, unplanned, rerun, outcomes,
+    ok: terminal.size === planned.length && missing === 0 && duplicated === 0 && unplanned === 0,
+  };
+}
+
+function rssSummary(samples: Sample[], from: number, to: number) {
+  const s = samples.filter((x) => x.t >= from && x.t <= to);
+  if (s.length === 0) return undefined;
+  const mid = (from + to) / 2;
+  const second = s.filter((x) => x.t >= mid);
+  const perMin = slope(second.map((x) => ({ x: (x.t - from) / 60_000, y: x.rss })));
+  const halfMin = (to - mid) / 60_000;
+  const peak = Math.max(...s.map((x) => x.rss));
+  const drift = perMin * halfMin;
+  return {
+    startMb: s[0].rss, peakMb: peak, endMb: s[s.length - 1].rss, slopeMbPerMin: perMin, secondHalfDriftMb: drift,
+    // flat: the fitted change over the second half is under 5% of the peak
+    flat: Number.isFinite(drift) && Math.abs(drift) < 0.05 * peak,
+  };
+}
+
+const fmt = (x: number, d = 1) => x.toFixed(d);
+
+async function main(): Promise<void> {
+  installRuntime('ERROR');
+  // Eager activity dispatch (server side; the SDK worker asks for it by default): an activity a
+  // workflow task schedules comes back in the reply to that task, without a trip through the
+  // task queue. It serves both paths alike, so the ratio stays a like-for-like comparison.
+  const [nats, temporal] = await Promise.all([startNats(), startTemporal({ dynamicConfig: { 'system.enableActivityEagerExecution': EAGER } })]);
+  const worker = new WorkerProcess(temporal.address, nats.url);
+  let failed: boolean;
+  try {
+    await worker.start();
+    const client = await SweepClient.connect({ temporal: temporal.address, nats: nats.url, taskQueue: TASK_QUEUE });
+    const nc = await connectNats({ servers: [nats.url] });
+    await ensureStreams(nc);
+
+    // The reference: bare activities running the same trivial trial, in this process.
+    const executor = new InProcessExecutor(nc);
+    const plans = resolveSpec(spec('bare', BARE), { yes: true }).plans;
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./temporal-dispatch-workflows.js', import.meta.url)),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
+    });
+    const refWorker = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporal.address }),
+      taskQueue: 'bench-bare', workflowBundle: bundle, maxConcurrentActivityTaskExecutions: P,
+      activities: {
+        async bareTrial(i: number): Promise<number> {
+          const p = plans[i % plans.length];
+          const out = await executor.run({ sweepId: 'bare', trialId: p.id, attempt: 1, config: p.config, nats: { servers: [nats.url] } }, {
+            heartbeat: () => undefined, signal: new AbortController().signal,
+          });
+          if (out.exitCode !== 0) throw new Error('trial failed');
+          return i;
+        },
+      },
+    });
+    const refRun = refWorker.run();
+    const connection = await Connection.connect({ address: temporal.address });
+    const tc = new Client({ connection });
+    const procs = () => ({ worker: worker.cpu(), temporal: cpuSeconds(temporal.pid), nats: cpuSeconds(nats.pid()), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+    const perTrialMs = (a: ReturnType<typeof procs>, b: ReturnType<typeof procs>, n: number) =>
+      Object.fromEntries(Object.entries(b).map(([k, v]) => [k, ((v - a[k as keyof typeof a]) / n) * 1000]));
+    let bareCpu: Record<string, number> = {};
+    const bareRate = async (n: number) => {
+      const cpu0 = procs();
+      const t0 = performance.now();
+      await tc.workflow.execute('bareActivitiesWorkflow', { taskQueue: 'bench-bare', workflowId: `bare-${Date.now()}`, args: [n, P] });
+      const rate = n / ((performance.now() - t0) / 1000);
+      bareCpu = perTrialMs(cpu0, procs(), n);
+      return rate;
+    };
+
+    /** Runs a sweep of n trials; `onFinished` sees the finished count about every second. */
+    const sweep = async (name: string, n: number, onFinished?: (finished: number) => Promise<void>) => {
+      const planned = resolveSpec(spec(name, n), { yes: true }).plans.map((p) => p.id);
+      const cpu0 = procs();
+      const t0 = performance.now();
+      const sub = await client.submit({ document: spec(name, n) }, { yes: true });
+      let trialsDone = 0;
+      let lastLog = t0;
+      let acting = Promise.resolve();
+      const watching = client.watch(sub.sweepId, (st) => {
+        const f = st.progress?.finished ?? 0;
+        if (!trialsDone && f >= n) trialsDone = performance.now();
+        if (onFinished) acting = acting.then(() => onFinished(f));
+        if (performance.now() - lastLog > 30_000) {
+          lastLog = performance.now();
+          process.stderr.write(`${name}: ${f} of ${n} finished after ${fmt((lastLog - t0) / 1000, 0)} s, worker RSS ${fmt(rssMb(worker.child.pid) ?? 0, 0)} MB\n`);
+        }
+      }, { intervalMs: 1000 });
+      const res = await client.wait(sub.sweepId);
+      const end = performance.now();
+      await watching;
+      await acting;
+      const cpu1 = procs();
+      const tTrials = ((trialsDone || end) - t0) / 1000;
+      const runs = await client.runs(sub.sweepId);
+      const check = await checkExactlyOnce(nc, sub.sweepId, planned);
+      const cpuPerTrialMs = perTrialMs(cpu0, cpu1, n);
+      return {
+        sweepId: sub.sweepId, finished: res.finished, counts: res.counts, records: res.analysis.records, seconds: tTrials, rate: n / tTrials,
+        totalRate: n / ((end - t0) / 1000), runs: runs.length, history: runs.map((r) => r.historyLength), t0, end: trialsDone || end, check, cpuPerTrialMs,
+      };
+    };
+
+    // Warm-up: module loading, JIT, backend start-up, stream creation.
+    await sweep('warmup', 20);
+    await bareRate(20);
+    const load0 = loadavg();
+
+    const bareBefore = ONLY_KILL ? 0 : await bareRate(BARE);
+    const clean = ONLY_KILL ? undefined : await sweep('clean', N);
+    const bareAfter = ONLY_KILL ? 0 : await bareRate(BARE);
+    const cleanRss = clean && rssSummary(worker.samples, clean.t0, clean.end);
+    const bare = (bareBefore + bareAfter) / 2;
+    const hist = (h: number[]) => `${h.length} runs, events per run min ${Math.min(...h)} / median ${[...h].sort((a, b) => a - b)[h.length >> 1]} / max ${Math.max(...h)}`;
+    const checkLine = (c: Awaited<ReturnType<typeof checkExactlyOnce>>) =>
+      `${c.distinct} distinct trial ids with a terminal event, ${c.duplicated} twice, ${c.missing} missing, ${c.unplanned} unplanned (${c.storedEvents} events stored; ${c.rerun} terminal events from a retried attempt) → ${c.ok ? 'exactly once' : 'NOT exactly once'}`;
+    const cpuLine = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+    if (clean) {
+      console.log(`trials: ${N} per sweep, parallelism ${P}, trivial trial = 1 step of a width-4 MLP in the worker process, eager activity dispatch ${EAGER ? 'on' : 'off'}; load average ${load0.map((x) => fmt(x, 2)).join(' ')} at the start, ${loadavg().map((x) => fmt(x, 2)).join(' ')} after the clean sweep`);
+      console.log(`clean sweep: ${clean.finished} finished in ${fmt(clean.seconds)} s = ${fmt(clean.rate)} trials/s (${fmt(clean.totalRate)} with planning and analysis), ${hist(clean.history)}`);
+      console.log(`  ${checkLine(clean.check)}`);
+      if (cleanRss) console.log(`  worker RSS: start ${fmt(cleanRss.startMb)} MB, peak ${fmt(cleanRss.peakMb)} MB, end ${fmt(cleanRss.endMb)} MB; second half ${fmt(cleanRss.slopeMbPerMin, 2)} MB/min (${fmt(cleanRss.secondHalfDriftMb)} MB over it) → ${cleanRss.flat ? 'flat' : 'NOT flat'}`);
+      console.log(`  CPU ms per trial: ${cpuLine(clean.cpuPerTrialMs)}`);
+      console.log(`bare activities running the same trial: ${fmt(bareBefore)} trials/s before, ${fmt(bareAfter)} after`);
+      console.log(`  CPU ms per trial (after; the worker process idles, the bare worker is the bench process): ${cpuLine(bareCpu)}`);
+      console.log(`dispatch ratio sweep / bare activities: ${fmt(clean.rate / bare, 3)}`);
+    }
+
+    let kill: (Awaited<ReturnType<typeof sweep>> & { killedAt: number; killedPid: number; restartS: number }) | undefined;
+    if (KILL_AT > 0) {
+      let killedAt = 0;
+      let killedPid = 0;
+      let restartS = 0;
+      const r = await sweep('kill', N, async (finished) => {
+        if (killedAt || finished < KILL_AT) return;
+        killedAt = finished;
+        killedPid = worker.child.pid;
+        await worker.kill9();
+        const t = performance.now();
+        await worker.start();
+        restartS = (performance.now() - t) / 1000;
+      });
+      kill = { ...r, killedAt, killedPid, restartS };
+    }
+    const load1 = loadavg();
+
+    if (kill) {
+      const rss = rssSummary(worker.samples, kill.t0, kill.end);
+      console.log(`kill sweep: SIGKILL of the worker (pid ${kill.killedPid}) at ${kill.killedAt} finished, restarted in ${fmt(kill.restartS)} s; ${kill.finished} finished in ${fmt(kill.seconds)} s = ${fmt(kill.rate)} trials/s, ${hist(kill.history)}`);
+      console.log(`  ${checkLine(kill.check)}`);
+      if (rss) console.log(`  worker RSS over both processes: start ${fmt(rss.startMb)} MB, peak ${fmt(rss.peakMb)} MB, end ${fmt(rss.endMb)} MB`);
+      console.log(`load average at the end: ${load1.map((x) => fmt(x, 2)).join(' ')}`);
+    }
+    failed = (clean !== undefined && (!clean.check.ok || clean.finished !== N)) || (kill !== undefined && (!kill.check.ok || kill.finished !== N));
+    console.log(JSON.stringify({ N, P, BARE, EAGER, load0, load1, clean: clean && { ...clean, rss: cleanRss }, bareBefore, bareAfter, bareCpu, ratio: clean && clean.rate / bare, kill }));
+
+    refWorker.shutdown();
+    await refRun;
+    await connection.close();
+    await nc.close();
+    await client.close();
+    await worker.stop();
+  } finally {
+    await temporal.stop();
+    await nats.stop();
+    await killAllChildren();
+  }
+  if (failed) throw new Error('a sweep did not complete every trial exactly once');
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(`bench: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
