@@ -5,6 +5,7 @@ import { beginMarker, endMarker } from './section.js';
 
 export const BENCH_BLOCKS: ReadonlyArray<{ name: string; title: string; command: string }> = [
   { name: 'pack-throughput', title: 'Throughput: packed trials', command: 'npm run bench:pack -- --write' },
+  { name: 'temporal-pack', title: 'Cluster mode: trial packing on the local executor', command: 'npm run bench:temporal-pack' },
 ];
 
 export function benchPlaceholder(name: string): string {
