@@ -1,6 +1,7 @@
 // Benchmark: trials dispatched per second through Temporal (the sweep workflow: paged plans,
 // one child workflow per trial, trainer messages published to and read back from JetStream),
-// as a ratio to bare activities on the same server in the same run. Trivial trials (1 step,
+// packed (pack auto: a child workflow per pack) and unpacked (pack off), as a ratio to bare
+// activities on the same server in the same run. Trivial trials (1 step,
 // width 4) run inside the worker, so the numbers measure orchestration, not training.
 //   reference A: bare activities that run the same trivial trial (same work, no orchestration)
 //   reference B: bare no-op activities (Temporal's own dispatch rate here)
@@ -39,11 +40,13 @@ const tuning = json('--tuning');
 /** server dynamic config, e.g. '{"system.enableActivityEagerExecution":true}' */
 const dynamicConfig = json('--dynamic-config');
 
-const spec = (name: string, n: number) => tinySpec(name, {
+// the trials differ only in seed, so `pack: auto` trains them in packs (a child workflow and
+// an activity per pack); `off` is a child workflow per trial
+const spec = (name: string, n: number, pack: 'auto' | 'off' = 'auto') => tinySpec(name, {
   train: { steps: 1, batchSize: 16, evalEvery: 1, logEvalPoints: 0 },
   measure: { gradNorm: false, weightMovement: false },
   grid: { seed: { linspace: [0, n - 1, n] } },
-  execution: { parallelism: P },
+  execution: { parallelism: P, pack },
 });
 
 async function main(): Promise<void> {
@@ -88,9 +91,9 @@ async function main(): Promise<void> {
 
     // Trials/s from submission until the last trial finished (the progress query says when);
     // the final analysis activity is timed separately.
-    const sweepRate = async (n: number, name: string) => {
+    const sweepRate = async (n: number, name: string, pack: 'auto' | 'off' = 'auto') => {
       const t0 = performance.now();
-      const sub = await client.submit({ document: spec(name, n) }, { yes: true });
+      const sub = await client.submit({ document: spec(name, n, pack) }, { yes: true });
       let trialsDone = 0;
       const watching = client.watch(sub.sweepId, (st) => {
         if (!trialsDone && st.progress && st.progress.finished >= n) trialsDone = performance.now();
@@ -114,21 +117,23 @@ async function main(): Promise<void> {
     await bareRate(20, 'trial');
 
     const sweep = await sweepRate(N, 'dispatch');
+    const unpacked = await sweepRate(N, 'dispatch-unpacked', 'off');
     const bareTrial = await bareRate(N, 'trial');
     const bareNoop = await bareRate(N, 'noop');
     // the same trial as an activity of a child workflow per trial (no planning, no readback)
     const childTrial = await bareRate(N, 'trial', 'childTrialsWorkflow');
     const cpu = process.cpuUsage(cpu0);
     console.log(`trials: ${N}, parallelism ${P}, trivial trial = 1 step of a width-4 MLP in the worker`);
-    console.log(`sweep workflow (child workflow per trial, JetStream readback):      ${sweep.rate.toFixed(1)} trials/s (${sweep.runs} workflow runs)`);
+    console.log(`sweep workflow, pack auto (a child workflow per pack, readback):   ${sweep.rate.toFixed(1)} trials/s (${sweep.runs} workflow runs)`);
+    console.log(`sweep workflow, pack off (child workflow per trial, readback):     ${unpacked.rate.toFixed(1)} trials/s (${unpacked.runs} workflow runs)`);
     console.log(`  with planning and the final analysis (${sweep.analysisS.toFixed(1)} s):            ${sweep.totalRate.toFixed(1)} trials/s`);
     console.log(`bare activities running the same trial:                           ${bareTrial.toFixed(1)} trials/s`);
     console.log(`bare no-op activities:                                            ${bareNoop.toFixed(1)} activities/s`);
     console.log(`one child workflow per trial running the same trial as an activity: ${childTrial.toFixed(1)} trials/s`);
-    console.log(`ratio sweep / bare same-trial activities: ${(sweep.rate / bareTrial).toFixed(3)}`);
+    console.log(`ratio sweep / bare same-trial activities: ${(sweep.rate / bareTrial).toFixed(3)} (pack auto), ${(unpacked.rate / bareTrial).toFixed(3)} (pack off)`);
     console.log(`ratio sweep / bare no-op activities:      ${(sweep.rate / bareNoop).toFixed(3)}`);
     console.log(`ratio child workflow per trial / bare same-trial activities: ${(childTrial / bareTrial).toFixed(3)}`);
-    console.log(`ratio sweep / child workflow per trial:   ${(sweep.rate / childTrial).toFixed(3)}`);
+    console.log(`ratio sweep (pack off) / child workflow per trial: ${(unpacked.rate / childTrial).toFixed(3)}`);
     console.log(`bench process CPU: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
 
     refWorker.shutdown();
