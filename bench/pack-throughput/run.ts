@@ -53,7 +53,10 @@ function options(argv: string[]) {
   const q = values.quick;
   const widths = values.widths === undefined ? (q ? [64, 256] : [64, 256, 1024])
     : values.widths.split(',').map((w) => positiveInt('widths', w.trim(), 0));
-  const lr0 = values.lr0 === undefined ? 0.0625 : Number(values.lr0);
+  // η0 0.004–0.512: with µP's η0·N most trials train all their steps at widths 64–1024, so the
+  // bench measures training rather than how fast diverged trials leave (a 0.0625–8 range lost
+  // most trials in a few steps and measured per-trial overhead)
+  const lr0 = values.lr0 === undefined ? 0.004 : Number(values.lr0);
   if (!(lr0 > 0 && Number.isFinite(lr0))) throw new UsageError(`--lr0: must be a positive number, got ${values.lr0}`);
   const backends = (values.backends ?? 'wasm,tfjs-node').split(',').map((b) => b.trim());
   for (const b of backends) if (b !== 'wasm' && b !== 'tfjs-node') throw new UsageError(`--backends: wasm or tfjs-node, got ${b}`);

@@ -1,6 +1,7 @@
 // Resume after the runner is killed outright (SIGKILL mid-sweep): its workers go away, and
 // running the same command again keeps every finished trial untouched, runs only the rest,
-// and leaves each trial exactly once with no duplicate or orphan metric lines.
+// and leaves each trial exactly once with no duplicate or orphan metric lines. Trials run one at
+// a time (--pack off): packed members finish together, and embedded-pack.test.ts kills packs.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ test('SIGKILL mid-sweep, then the same command: no finished trial reruns, files 
   const out = join(tmp, 'out');
   const planned = parseSpec(spec).plans.map((p) => p.id);
 
-  const first = startCli(['run', specPath, '--out', out, '--parallel', '2']);
+  const first = startCli(['run', specPath, '--out', out, '--parallel', '2', '--pack', 'off']);
   const pid = first.child.pid!;
   const trialsPath = join(out, 'trials.jsonl');
   const recorded = () => jsonl<Rec>(trialsPath).length;
@@ -46,7 +47,7 @@ test('SIGKILL mid-sweep, then the same command: no finished trial reruns, files 
   // the killed run left metric lines of its unfinished trials
   const orphanLines = jsonl<{ trialId: string }>(join(out, 'metrics.jsonl')).filter((m) => !before.some((t) => t.id === m.trialId));
 
-  const second = await runCli(['run', specPath, '--out', out, '--parallel', '2']);
+  const second = await runCli(['run', specPath, '--out', out, '--parallel', '2', '--pack', 'off']);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, new RegExp(`8 trials, ${before.length} already done`));
   assert.match(second.stdout, new RegExp(`8 trials done \\(8 succeeded, 0 diverged, 0 failed; ${8 - before.length} run now\\)`));
