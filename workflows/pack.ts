@@ -4,35 +4,21 @@
 // member, in member order, so the sweep counts trials, not packs. Like a trial workflow, it
 // reports by signal (one trialDone per member) when its sweep asked for that at a hand-over.
 import {
-  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
+  ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
   isCancellation, proxyActivities, setHandler,
 } from '@temporalio/workflow';
 import { errorMessage } from '../core/error-message.js';
 import { reportBySignal, trialDoneSignal } from './definitions.js';
 import {
-  NON_RETRYABLE_TYPES, type PackFailureDetails, type PackInput, type SweepActivities, type TrialActivityResult, type TrialDone,
+  type PackFailureDetails, type PackInput, type SweepActivities, type TrialActivityResult, type TrialDone,
 } from './types.js';
+import { attemptOptions, RECORD_END_OPTIONS } from './trial-activity-options.js';
 
 export async function packWorkflow(input: PackInput): Promise<TrialDone[]> {
   const o = input.options ?? {};
-  const { runTrialPack } = proxyActivities<SweepActivities>({
-    // trialTimeoutMs per member: runPack may train the members one after another
-    startToCloseTimeout: (o.trialTimeoutMs ?? 24 * 3600_000) * input.members.length,
-    heartbeatTimeout: o.heartbeatTimeoutMs ?? 30_000,
-    // The trainer must be stopped before the members count as cancelled.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: input.execution.maxAttempts,
-      initialInterval: o.retryInitialIntervalMs ?? 5000,
-      backoffCoefficient: 2,
-      maximumInterval: 5 * 60_000,
-      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
-    },
-  });
-  const { recordTrialEnd } = proxyActivities<SweepActivities>({
-    startToCloseTimeout: 60_000,
-    retry: { maximumAttempts: 20, initialInterval: 1000, maximumInterval: 30_000 },
-  });
+  // trialTimeoutMs per member: runPack may train the members one after another
+  const { runTrialPack } = proxyActivities<SweepActivities>(attemptOptions(o, input.execution.maxAttempts, input.members.length));
+  const { recordTrialEnd } = proxyActivities<SweepActivities>(RECORD_END_OPTIONS);
 
   let viaSignal = false;
   setHandler(reportBySignal, () => { viaSignal = true; });

@@ -4,32 +4,18 @@
 // sweep run that started it; if that run continues as new first, it asks the trial to report
 // by signal (trialDone) to whichever run is current when it ends.
 import {
-  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
+  ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle,
   isCancellation, patched, proxyActivities, setHandler,
 } from '@temporalio/workflow';
 import { errorMessage } from '../core/error-message.js';
 import { reportBySignal, trialDoneSignal } from './definitions.js';
-import { NON_RETRYABLE_TYPES, type SweepActivities, type TrialDone, type TrialInput } from './types.js';
+import { type SweepActivities, type TrialDone, type TrialInput } from './types.js';
+import { attemptOptions, RECORD_END_OPTIONS } from './trial-activity-options.js';
 
 export async function trialWorkflow(input: TrialInput): Promise<TrialDone> {
   const o = input.options ?? {};
-  const { runTrial } = proxyActivities<SweepActivities>({
-    startToCloseTimeout: o.trialTimeoutMs ?? 24 * 3600_000,
-    heartbeatTimeout: o.heartbeatTimeoutMs ?? 30_000,
-    // The trainer must be stopped before the trial counts as cancelled.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: input.execution.maxAttempts,
-      initialInterval: o.retryInitialIntervalMs ?? 5000,
-      backoffCoefficient: 2,
-      maximumInterval: 5 * 60_000,
-      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
-    },
-  });
-  const { recordTrialEnd } = proxyActivities<SweepActivities>({
-    startToCloseTimeout: 60_000,
-    retry: { maximumAttempts: 20, initialInterval: 1000, maximumInterval: 30_000 },
-  });
+  const { runTrial } = proxyActivities<SweepActivities>(attemptOptions(o, input.execution.maxAttempts));
+  const { recordTrialEnd } = proxyActivities<SweepActivities>(RECORD_END_OPTIONS);
 
   let viaSignal = false;
   setHandler(reportBySignal, () => { viaSignal = true; });
