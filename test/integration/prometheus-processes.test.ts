@@ -57,7 +57,7 @@ test('sweep run --metrics-port: Prometheus scrapes the embedded run while its tr
   const file = join(dir, 'embedded.json');
   writeFileSync(file, JSON.stringify(spec('prom-embedded', { grid: { 'optimizer.lr': [0.03, 0.1, 0.3, 1], seed: [0, 1] } })));
   const port = await freePort();
-  const run: Child = spawnChild(process.execPath, [CLI, 'run', file, '--out', join(dir, 'out'), '--parallel', '2', '--metrics-port', String(port)]);
+  const run: Child = spawnChild(process.execPath, [CLI, 'run', file, '--out', join(dir, 'out'), '--parallel', '2', '--pack', 'off', '--metrics-port', String(port)]);
   const t0 = Date.now() / 1000;
   await waitFor('the run\'s /metrics endpoint', async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).ok, 60_000, 100);
   await scrapeOf(port, 'embedded');
@@ -75,6 +75,7 @@ test('sweep run --metrics-port: Prometheus scrapes the embedded run while its tr
   const curves = await prom.query('count_over_time(sweep_trial_train_loss{sweep="prom-embedded"}[1h])');
   assert.ok(curves.length >= 6, `live curves of ${curves.length} of 8 trials`);
   const running = await prom.queryRange('sum(sweep_trials_running{sweep="prom-embedded"})', t0, Date.now() / 1000, 0.25);
+  // a trial per worker (--pack off), so the gauge shows the two workers' trials
   assert.ok(running[0].values.some(([, v]) => Number(v) === 2), 'two trials ran at once');
 });
 
