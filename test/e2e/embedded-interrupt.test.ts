@@ -1,6 +1,8 @@
 // Ctrl-C mid-sweep: SIGINT to the runner's whole process group, as a terminal sends it. The
 // runner stops its workers, leaves only complete lines and no metric line without its trial,
-// exits non-zero saying how to resume, and the same command then finishes the sweep.
+// exits non-zero saying how to resume, and the same command then finishes the sweep. Trials run
+// one at a time (--pack off): packed members finish together, and embedded-pack.test.ts
+// interrupts packs.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ test('Ctrl-C leaves a consistent, resumable folder and a one-line message', { ti
   writeFileSync(specPath, tinySpec('e2e-int', { steps: 400, grid: 'seed: [0, 1, 2, 3, 4, 5]' }));
   const out = join(tmp, 'out');
 
-  const run = startCli(['run', specPath, '--out', out, '--parallel', '2'], { group: true });
+  const run = startCli(['run', specPath, '--out', out, '--parallel', '2', '--pack', 'off'], { group: true });
   const pid = run.child.pid!;
   stray.push(pid);
   await waitFor(() => jsonl<Rec>(join(out, 'trials.jsonl')).length >= 1 && childPids(pid).length >= 1, 240_000, 'a finished trial');
@@ -43,7 +45,7 @@ test('Ctrl-C leaves a consistent, resumable folder and a one-line message', { ti
   // every line complete and valid; only metric lines of recorded trials (checkFolder)
   checkFolder(out);
 
-  const again = await runCli(['run', specPath, '--out', out, '--parallel', '2']);
+  const again = await runCli(['run', specPath, '--out', out, '--parallel', '2', '--pack', 'off']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`6 trials, ${done} already done`));
   const { trials } = checkFolder(out);
