@@ -5,11 +5,12 @@
 // diverged member is a result and never reruns), so no finished member's metrics are
 // produced twice. A failure carries the members that did finish (PackFailureDetails), so the
 // pack workflow keeps their results when attempts run out.
-import { ApplicationFailure, activityInfo, cancellationSignal, cancelled, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, activityInfo, cancelled } from '@temporalio/activity';
 import type { PackActivityInput, PackFailureDetails, PackMemberPlan, TrialActivityResult } from '../workflows/types.js';
-import { TRAINER_EXIT, type AnyTrialLaunch, type TrialHeartbeat } from './executor.js';
+import { TRAINER_EXIT, type AnyTrialLaunch } from './executor.js';
 import { callHook } from './telemetry.js';
 import { storedTrialResult } from '../store/stored-result.js';
+import { runOnExecutor, trainerNats } from './attempt-run.js';
 import { firstLine } from '../core/error-message.js';
 import type { TrialActivityDeps } from './trial-activity.js';
 
@@ -46,26 +47,11 @@ async function runAttempt(deps: TrialActivityDeps, input: PackActivityInput, tod
   const who = { sweepId: input.sweepId, trialId: lead.trialId, attempt, executor: input.executor };
   const executor = deps.executors.get(input.executor)!;
   const launch: AnyTrialLaunch = {
-    sweepId: input.sweepId, trialId: lead.trialId, attempt, config: lead.config, pack: todo,
-    nats: { servers: deps.trainerNatsServers, ...(deps.trainerNatsAuth ? { auth: deps.trainerNatsAuth } : {}) },
+    sweepId: input.sweepId, trialId: lead.trialId, attempt, config: lead.config, pack: todo, nats: trainerNats(deps),
     ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
   };
   const credential = await deps.trialCredentials?.issue(input.sweepId, lead.trialId, attempt, todo.map((m) => m.trialId).filter((id) => id !== lead.trialId));
-  for (const m of todo) callHook(deps.hooks, 'trialStarted', { ...who, trialId: m.trialId });
-  const t0 = Date.now();
-  let phase = '';
-  const signal = cancellationSignal();
-  const outcome = await executor.run(launch, {
-    signal,
-    ...(credential ? { credential } : {}),
-    heartbeat(d: TrialHeartbeat) {
-      heartbeat(d);
-      if (d.phase !== phase) {
-        phase = d.phase;
-        for (const m of todo) callHook(deps.hooks, 'trialPhase', { ...who, trialId: m.trialId, phase, sinceLaunchMs: Date.now() - t0 });
-      }
-    },
-  });
+  const { outcome, signal, t0 } = await runOnExecutor(deps, executor, launch, credential, who, todo.map((m) => m.trialId));
   if (signal.aborted) await cancelled();
 
   // Whatever the process's end, the members that stored an outcome in this attempt have one.

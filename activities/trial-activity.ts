@@ -3,9 +3,9 @@
 // Failures carry the type the trial workflow's retry policy decides on: infrastructure
 // problems are retried, invalid configs are not, a diverged trial is a result.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ApplicationFailure, activityInfo, cancellationSignal, cancelled, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, activityInfo, cancelled } from '@temporalio/activity';
 import type { TrialActivityInput, TrialActivityResult } from '../workflows/types.js';
-import type { TrialExecutor, TrialHeartbeat, AnyTrialLaunch } from './executor.js';
+import type { TrialExecutor, AnyTrialLaunch } from './executor.js';
 import { TRAINER_EXIT } from './executor.js';
 import { lastTrialEvent, readTrialEvents } from '../store/reader.js';
 import { JetStreamPublisher } from '../store/publisher.js';
@@ -17,6 +17,7 @@ import type { TrialCredentialIssuer } from './trial-credentials.js';
 import { isCommandTrial } from '../core/config/command-trial.js';
 import { judgeCommandAttempt } from './command-judge.js';
 import { storedTrialResult } from '../store/stored-result.js';
+import { runOnExecutor, trainerNats } from './attempt-run.js';
 
 export type ExecutorRegistry = ReadonlyMap<string, TrialExecutor>;
 
@@ -45,28 +46,13 @@ export function trialActivities(deps: TrialActivityDeps) {
         });
       }
       const launch: AnyTrialLaunch = {
-        sweepId: input.sweepId, trialId: input.trialId, attempt, config: input.config,
-        nats: { servers: deps.trainerNatsServers, ...(deps.trainerNatsAuth ? { auth: deps.trainerNatsAuth } : {}) },
+        sweepId: input.sweepId, trialId: input.trialId, attempt, config: input.config, nats: trainerNats(deps),
         ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
         ...(input.trainer ? { trainer: input.trainer } : {}),
       };
       const credential = await deps.trialCredentials?.issue(input.sweepId, input.trialId, attempt);
       const who = { sweepId: input.sweepId, trialId: input.trialId, attempt, executor: input.executor };
-      callHook(deps.hooks, 'trialStarted', who);
-      const t0 = Date.now();
-      let phase = '';
-      const signal = cancellationSignal();
-      const outcome = await executor.run(launch, {
-        signal,
-        ...(credential ? { credential } : {}),
-        heartbeat(d: TrialHeartbeat) {
-          heartbeat(d);
-          if (d.phase !== phase) {
-            phase = d.phase;
-            callHook(deps.hooks, 'trialPhase', { ...who, phase, sinceLaunchMs: Date.now() - t0 });
-          }
-        },
-      });
+      const { outcome, signal, t0 } = await runOnExecutor(deps, executor, launch, credential, who, [input.trialId]);
       // Cancelled (by the sweep, or timed out by the server): the executor has stopped the trainer.
       if (signal.aborted) await cancelled();
 
