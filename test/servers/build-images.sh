@@ -37,3 +37,6 @@ build worker docker/worker.Dockerfile --build-arg "NODE_IMAGE=$base"
 build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "TF_NATIVE=${SWEEP_TRAINER_TF_NATIVE:-none}"
 copies=(sdk/python examples/byo-jax/train.py)
 build byo-jax docker/byo-trainer.Dockerfile --build-arg "PYTHON_IMAGE=$base"
+# Working containers an interrupted build leaves behind hold a full copy of their image each
+# (vfs): remove them, so repeated builds do not fill a small disk.
+bah rm --all >/dev/null 2>&1 || true

@@ -111,6 +111,16 @@ for c in temporal temporal-tls kube manifests scipy sdk native images; do
   where[$c]="$(echo "$out" | tail -n 1)"
 done
 
+# The Go builds' module and build caches (~7 GB for Kubernetes and Temporal) only serve a build
+# in progress: the binaries are kept in .cache/bin, so a machine with little disk keeps only them.
+for c in "${go_built[@]}"; do
+  if [ "${status[$c]:-}" = built ]; then
+    rm -rf "$cache/gomod" "$cache/gobuild"
+    echo "install.sh: removed the Go module and build caches (the binaries stay in ${cache/#$root\//}/bin)" >&2
+    break
+  fi
+done
+
 echo "install.sh: done in $(( $(date +%s) - start ))s for builds; components:" >&2
 for c in "${selected[@]}"; do
   printf '  %-11s %-10s %s\n' "$c" "${status[$c]}" "${where[$c]}" >&2
