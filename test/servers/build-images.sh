@@ -11,6 +11,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/images-env.sh"
 base="$("$here/build-base-image.sh")"
+# Working containers a failed or killed build leaves behind hold a full copy of their image each
+# (vfs): remove them whenever this script ends (a killed run's at the next run's end), so builds
+# do not fill a small disk.
+trap 'bah rm --all >/dev/null 2>&1 || true' EXIT
 cd "$root"
 # what an image is made of: its Dockerfile, the sources it copies, its build arguments
 sources_of() { # dockerfile build-args...
@@ -37,6 +41,3 @@ build worker docker/worker.Dockerfile --build-arg "NODE_IMAGE=$base"
 build trainer docker/trainer.Dockerfile --build-arg "NODE_IMAGE=$base" --build-arg "TF_NATIVE=${SWEEP_TRAINER_TF_NATIVE:-none}"
 copies=(sdk/python examples/byo-jax/train.py)
 build byo-jax docker/byo-trainer.Dockerfile --build-arg "PYTHON_IMAGE=$base"
-# Working containers an interrupted build leaves behind hold a full copy of their image each
-# (vfs): remove them, so repeated builds do not fill a small disk.
-bah rm --all >/dev/null 2>&1 || true
