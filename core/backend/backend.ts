@@ -26,6 +26,11 @@ export function activeBackend(): string | null {
   return active?.description ?? null;
 }
 
+/** Name of the backend in use (auto resolved), null before initBackend. */
+export function activeBackendName(): Active['name'] | null {
+  return active?.name ?? null;
+}
+
 /** CPUs this process may use (os.availableParallelism honours the process's CPU affinity). */
 export function availableCpus(): number {
   return Math.max(1, availableParallelism());

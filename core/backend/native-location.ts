@@ -30,9 +30,24 @@ function projectRoot(): string {
  * trainer image), else <root>/.cache/tfjs-native/<variant> (or under $SWEEP_CACHE_DIR).
  */
 export function nativePackageDir(variant: NativeVariant): string {
+  return join(nativeVariantDir(variant), 'node_modules', ...NATIVE_PACKAGE[variant].split('/'));
+}
+
+/** The folder the install script fills for a variant (the package, TensorFlow's Python environment). */
+export function nativeVariantDir(variant: NativeVariant): string {
   const base = process.env.SWEEP_TFJS_NATIVE_DIR
     ?? join(process.env.SWEEP_CACHE_DIR ?? join(projectRoot(), '.cache'), 'tfjs-native');
-  return join(base, variant, 'node_modules', ...NATIVE_PACKAGE[variant].split('/'));
+  return join(base, variant);
+}
+
+/** The Python with TensorFlow the install script sets up beside the package (it exports compiled steps). */
+export function nativePython(variant: NativeVariant): string {
+  return join(nativeVariantDir(variant), 'python', 'bin', 'python');
+}
+
+/** A file shipped with the sources (not compiled into dist/), by its path from the project root. */
+export function sourceFile(...path: string[]): string {
+  return join(projectRoot(), ...path);
 }
 
 /** Whether the install script has completed for a variant (it writes the stamp last). */

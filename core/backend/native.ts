@@ -21,6 +21,12 @@ export class NativeBackendMissing extends Error {
 }
 
 const loaded = new Map<NativeVariant, string>();
+const modules = new Map<NativeVariant, unknown>();
+
+/** The loaded tfjs-node package of a variant (its `node` namespace loads SavedModels), or null. */
+export function nativeModule(variant: NativeVariant): unknown {
+  return modules.get(variant) ?? null;
+}
 
 /**
  * Loads a variant and makes it the active tfjs backend. threads > 0 caps TensorFlow's intra-op
@@ -37,7 +43,7 @@ export function loadNative(variant: NativeVariant, threads: number): string {
     if (threads > 0) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's start-up banner is noise on stderr
     try {
-      createRequire(import.meta.url)(dir);
+      modules.set(variant, createRequire(import.meta.url)(dir));
     } catch (err) {
       throw new NativeBackendMissing(`backend ${NATIVE_PACKAGE[variant].split('/')[1]} failed to load from ${dir} (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); run ${installCommand(variant)} again`, { cause: err });
     }

@@ -270,6 +270,9 @@ export const backendSchema = z.strictObject({
   name: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
   /** compute threads (wasm, or TensorFlow's intra-op pool); 0 = CPUs available to this process */
   threads: nonNegInt.max(MAX_THREADS).default(0),
+  /** eager: one TensorFlow op at a time (bit-equal to packed runs); compiled: each training step
+   *  as one TensorFlow graph (native backends, plain SGD; core/backend/compiled-step.ts) */
+  step: z.enum(['eager', 'compiled']).default('eager'),
 });
 
 export const trialConfigSchema = z.strictObject({
@@ -334,6 +337,16 @@ export const trialConfigSchema = z.strictObject({
   }
   if (config.giantStep && task.kind === 'continual') {
     ctx.addIssue({ code: 'custom', path: ['giantStep'], message: 'cannot be combined with a continual task' });
+  }
+  if (config.backend.step === 'compiled') {
+    if (config.backend.name === 'wasm' || config.backend.name === 'cpu') {
+      ctx.addIssue({ code: 'custom', path: ['backend', 'step'], message: `compiled runs on the native backends (tfjs-node, tfjs-node-gpu), not ${config.backend.name}` });
+    }
+    const o = config.optimizer;
+    if (o.kind !== 'sgd' || o.momentum !== 0 || o.weightDecay !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['backend', 'step'], message: `compiled is plain SGD (momentum 0, weightDecay 0); this trial's optimizer is ${o.kind === 'sgd' ? `sgd with momentum ${o.momentum}, weightDecay ${o.weightDecay}` : o.kind}: use step eager` });
+    }
+    if (config.giantStep) ctx.addIssue({ code: 'custom', path: ['backend', 'step'], message: 'compiled does not run giantStep trials: use step eager' });
   }
 }).superRefine((config, ctx) => {
   // Sizes the machine cannot hold are refused here, naming the value (core/config/resources.ts).

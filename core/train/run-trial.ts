@@ -15,6 +15,7 @@ import { trainGiantStep } from './giant-step.js';
 import { Cancelled, Diverged } from './signals.js';
 import { FinalTracker, trainStandard } from './standard.js';
 import { Trainer } from './trainer.js';
+import { attachCompiled, prepareCompiled } from './compiled.js';
 import { errorMessage } from '../error-message.js';
 
 export { initBackend, activeBackend } from '../backend/backend.js';
@@ -41,6 +42,10 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
   let backendError: unknown = null;
   try {
     backend = await initBackend(config.backend);
+    if (config.backend?.step === 'compiled') {
+      await prepareCompiled(config);
+      backend += '; compiled step';
+    }
   } catch (err) {
     backendError = err;
   }
@@ -58,6 +63,7 @@ export async function runTrial(config: TrialConfig, ctx: TrialContext): Promise<
     if (ctx.signal?.aborted) throw new Cancelled(0);
     const task = ctx.task ?? createTask(config.task, config.seed, ctx.data);
     trainer = new Trainer(config, task.inputDim, task.outputDim);
+    if (config.backend?.step === 'compiled') await attachCompiled(trainer);
     const io = { sweepId, trialId, emit: ctx.emit, signal: ctx.signal };
     if (config.giantStep) {
       const out = await trainGiantStep(config, task, trainer, io, tracker);

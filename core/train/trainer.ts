@@ -11,6 +11,7 @@ import { dispose } from '../measure/vectors.js';
 import { outputOn } from '../measure/evaluate.js';
 import type { DeviceBatch } from '../measure/probe.js';
 import { toDevice, disposeBatch } from '../measure/probe.js';
+import type { CompiledStep, StepStructure } from '../backend/compiled-step.js';
 
 export function lossKindOf(config: TrialConfig): LossKind {
   return config.train.loss ?? (isClassification(config.task) ? 'xent' : 'mse');
@@ -24,6 +25,8 @@ export class Trainer {
   /** the initial weights: centering's frozen network and the reference of weight movement */
   readonly params0: Params;
   private recurring: Dataset | null = null;
+  /** the whole step as one TensorFlow graph (backend.step: compiled), set by useCompiled */
+  private compiled: CompiledStep | null = null;
   private cached: { ds: Dataset; batch: DeviceBatch } | null = null;
 
   constructor(readonly config: TrialConfig, inputDim: number, outputDim: number) {
@@ -32,6 +35,17 @@ export class Trainer {
     this.params = this.mlp.init(config.seed);
     this.params0 = this.params.map((p) => tf.clone(p));
     this.optimizer = createOptimizer(config.optimizer, this.mlp.lrFactors());
+  }
+
+  /** What fixes this model's compiled step (core/backend/compiled-step.ts). */
+  stepStructure(): StepStructure {
+    return { depth: this.mlp.depth, activation: this.mlp.activation, bias: this.mlp.bias, loss: this.loss, centered: this.mlp.centered };
+  }
+
+  /** Runs every later step through `step` (plain SGD only: its rates are fixed in it). */
+  useCompiled(step: CompiledStep): void {
+    if (!this.optimizer.plainRates?.()) throw new Error('a compiled step needs plain SGD');
+    this.compiled = step;
   }
 
   /** Copies a dataset to the backend with f_init attached when the model is centered. */
@@ -65,6 +79,13 @@ export class Trainer {
       temporary = true;
     }
     const { mlp, loss } = this;
+    if (this.compiled) {
+      const out = this.compiled.run(this.params, batch.x, batch.y, batch.f0);
+      if (temporary) disposeBatch(batch);
+      dispose(this.params);
+      this.params = out.params;
+      return out.lossSum / batch.n;
+    }
     let value = NaN;
     const next = tf.tidy(() => {
       const fw = mlp.forward(this.params, batch.x);
@@ -129,6 +150,7 @@ export class Trainer {
     dispose(this.params);
     dispose(this.params0);
     this.optimizer.dispose();
+    this.compiled?.dispose();
     this.setRecurring(null);
   }
 }

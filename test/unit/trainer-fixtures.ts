@@ -15,8 +15,8 @@ export function useWasm(): Promise<string> {
  * (scripts/install-tfjs-native.sh), so a missing build fails these tests instead of skipping them.
  */
 export const TEST_BACKENDS: readonly BackendConfig[] = [
-  { name: 'wasm', threads: 1 },
-  { name: 'tfjs-node', threads: 1 },
+  { name: 'wasm', threads: 1, step: 'eager' },
+  { name: 'tfjs-node', threads: 1, step: 'eager' },
 ];
 
 /** Makes a backend the active one; tests switch between suites, each suite on one backend. */

@@ -1,0 +1,152 @@
+// A whole plain-SGD training step as one TensorFlow graph on the native backend
+// (backend.step: compiled). The eager step is ~27 TensorFlow ops, each dispatched from JavaScript
+// (~50 µs apiece) and each a separate pass over memory; the graph runs in one session call and
+// TensorFlow's graph optimizer fuses the element-wise work into the products. The graph is a
+// SavedModel exported once per model structure by compiled-step/export_step.py (TensorFlow's
+// Python package, from the install script) with every size left open, cached on disk, and loaded
+// once per process. It computes the same function as the eager step (core/model/mlp.ts) but not
+// in the same float32 order: results agree within COMPILED_STEP_TOLERANCE, not bit for bit.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Activation } from '../config/trial.js';
+import { nativeModule } from './native.js';
+import { nativePython, nativeVariantDir, sourceFile, type NativeVariant } from './native-location.js';
+
+/**
+ * Largest relative difference allowed between a compiled and an eager run of the same trial's
+ * weights after 20 steps (test/unit/compiled-step.test.ts): float32 sums taken in another order.
+ */
+export const COMPILED_STEP_TOLERANCE = 1e-4;
+
+/** What fixes a graph: everything else (widths, batch, input and output size) stays open. */
+export interface StepStructure {
+  depth: number;
+  activation: Activation;
+  bias: boolean;
+  loss: 'mse' | 'xent';
+  centered: boolean;
+}
+
+/** The compiled step cannot be set up here; the message names why and the fix. */
+export class CompiledStepUnavailable extends Error {
+  readonly code = 'SWEEP_COMPILED_STEP_UNAVAILABLE';
+}
+
+interface SavedModel {
+  predict(inputs: Record<string, tf.Tensor>): Record<string, tf.Tensor>;
+}
+interface NodeNamespace {
+  node: { loadSavedModel(path: string, tags: string[], signature: string): Promise<SavedModel> };
+}
+
+const loadedModels = new Map<string, Promise<SavedModel>>();
+
+/** Folder of exported graphs: $SWEEP_COMPILED_STEP_DIR, else beside the native build. */
+function exportRoot(variant: NativeVariant): string {
+  return process.env.SWEEP_COMPILED_STEP_DIR ?? join(nativeVariantDir(variant), 'steps');
+}
+
+function structureKey(s: StepStructure): string {
+  const canonical = JSON.stringify({ depth: s.depth, activation: s.activation, bias: s.bias, loss: s.loss, centered: s.centered });
+  return `v1-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+}
+
+/** Exports the graph for `s` unless it is on disk; concurrent exporters race to one rename. */
+function ensureExported(variant: NativeVariant, s: StepStructure): string {
+  let root = exportRoot(variant);
+  const dir = () => join(root, structureKey(s));
+  if (existsSync(join(dir(), 'saved_model.pb'))) return dir();
+  const python = nativePython(variant);
+  if (!existsSync(python)) {
+    throw new CompiledStepUnavailable(`backend.step compiled needs TensorFlow's Python package beside the native build (${python} is missing); run scripts/install-tfjs-native.sh${variant === 'gpu' ? ' --gpu' : ''} again`);
+  }
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch {
+    root = join(tmpdir(), 'sweep-compiled-steps'); // a read-only build folder (an image): export per machine
+    mkdirSync(root, { recursive: true });
+    if (existsSync(join(dir(), 'saved_model.pb'))) return dir();
+  }
+  const work = mkdtempSync(join(root, '.export-'));
+  try {
+    const r = spawnSync(python, [sourceFile('core', 'backend', 'compiled-step', 'export_step.py'), join(work, 'model'), JSON.stringify(s)], {
+      encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 5 * 60_000,
+    });
+    if (r.status !== 0) {
+      const tail = `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim().split('\n').slice(-1)[0] ?? '';
+      throw new CompiledStepUnavailable(`exporting the compiled step failed (exit ${r.status ?? r.signal}): ${tail.slice(0, 300)}`);
+    }
+    try {
+      renameSync(join(work, 'model'), dir());
+    } catch (err) {
+      // another process exported the same structure first: use theirs
+      if (!existsSync(join(dir(), 'saved_model.pb'))) throw err;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return dir();
+}
+
+/** The loaded graph for a structure, shared by every trial of this process. */
+async function savedModel(variant: NativeVariant, s: StepStructure): Promise<SavedModel> {
+  const key = `${variant}/${structureKey(s)}`;
+  let model = loadedModels.get(key);
+  if (!model) {
+    const tfn = nativeModule(variant) as NodeNamespace | null;
+    if (!tfn) throw new CompiledStepUnavailable('backend.step compiled runs on the native backend only (tfjs-node or tfjs-node-gpu)');
+    const dir = ensureExported(variant, s);
+    model = tfn.node.loadSavedModel(dir, ['serve'], 'serving_default');
+    model.catch(() => loadedModels.delete(key));
+    loadedModels.set(key, model);
+  }
+  return model;
+}
+
+/** Exports and loads the graph for `s` ahead of the first trial that needs it. */
+export async function prepareCompiledStep(variant: NativeVariant, s: StepStructure): Promise<void> {
+  await savedModel(variant, s);
+}
+
+/** One trial's compiled step: the graph and the trial's constant inputs. */
+export class CompiledStep {
+  private constructor(
+    private readonly model: SavedModel,
+    private readonly constants: Record<string, tf.Tensor>,
+    readonly centered: boolean,
+  ) {}
+
+  /**
+   * Loads (exporting on first use) the graph for `s` with the trial's layer multipliers, bias
+   * multipliers and per-parameter learning rates fixed.
+   */
+  static async create(variant: NativeVariant, s: StepStructure, multipliers: number[], biasMultipliers: number[], rates: number[]): Promise<CompiledStep> {
+    const model = await savedModel(variant, s);
+    return new CompiledStep(model, {
+      mult: tf.tensor1d(multipliers), bmult: tf.tensor1d(biasMultipliers), rates: tf.tensor1d(rates),
+    }, s.centered);
+  }
+
+  /** One step: the parameters after it (new tensors; the caller disposes the old) and the summed loss before it. */
+  run(params: tf.Tensor[], x: tf.Tensor, y: tf.Tensor, f0: tf.Tensor | null): { params: tf.Tensor[]; lossSum: number } {
+    const inputs: Record<string, tf.Tensor> = { ...this.constants, x, y };
+    params.forEach((p, i) => { inputs[`p${i}`] = p; });
+    if (this.centered) {
+      if (!f0) throw new Error('a centered model needs f_init for its compiled step');
+      inputs.f0 = f0;
+    }
+    const out = this.model.predict(inputs);
+    const next = params.map((_, i) => out[`p${i}`]);
+    const lossSum = out.loss.dataSync()[0];
+    out.loss.dispose();
+    return { params: next, lossSum };
+  }
+
+  dispose(): void {
+    for (const t of Object.values(this.constants)) t.dispose();
+  }
+}

@@ -1,0 +1,92 @@
+# Writes one plain-SGD training step of the product's MLP (core/model/mlp.ts, core/model/loss.ts)
+# as a TensorFlow SavedModel, so the native backend runs a whole step as one graph (one session
+# call, Grappler's fusions) instead of ~27 eager ops. Run by core/backend/compiled-step.ts with the
+# Python environment scripts/install-tfjs-native.sh installs TensorFlow into.
+#
+#   python export_step.py OUT_DIR '{"depth":3,"activation":"relu","bias":false,"loss":"mse","centered":false}'
+#
+# Shapes are left open (any width, batch, input and output size), so one export serves a whole
+# sweep; the structure (depth, activation, bias, loss, centering) is fixed per export.
+# Inputs: p0..p{P-1} (the parameters in the model's order: per layer its weight, then its bias
+# when the model has biases), x, y, f0 (centered models: the frozen initial network's output),
+# mult [L] (layer multipliers), bmult [L] (bias multipliers), rates [P] (each parameter's
+# learning rate). Outputs: p0..p{P-1} after the step, and `loss`, the summed (not averaged)
+# loss before it.
+import json
+import math
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf  # noqa: E402
+
+INV_SQRT2 = 1 / math.sqrt(2)
+
+
+def activate(kind, h):
+    if kind == "relu":
+        return tf.nn.relu(h)
+    if kind == "tanh":
+        return tf.tanh(h)
+    if kind == "gelu":  # exact: h·Φ(h)
+        return h * (0.5 * (1 + tf.math.erf(h * INV_SQRT2)))
+    if kind == "linear":
+        return h
+    raise ValueError(f"unknown activation {kind}")
+
+
+def loss_sum(kind, f, y):
+    if kind == "mse":
+        return 0.5 * tf.reduce_sum(tf.square(f - y))
+    if kind == "xent":
+        return tf.reduce_sum(tf.reduce_logsumexp(f, axis=1) - tf.reduce_sum(y * f, axis=1))
+    raise ValueError(f"unknown loss {kind}")
+
+
+def build(key):
+    depth, act, bias, loss, centered = key["depth"], key["activation"], key["bias"], key["loss"], key["centered"]
+    n_params = depth * (2 if bias else 1)
+    spec = [tf.TensorSpec([None, None] if (not bias or i % 2 == 0) else [None], tf.float32, name=f"p{i}")
+            for i in range(n_params)]
+    spec += [tf.TensorSpec([None, None], tf.float32, name="x"), tf.TensorSpec([None, None], tf.float32, name="y")]
+    if centered:
+        spec.append(tf.TensorSpec([None, None], tf.float32, name="f0"))
+    spec += [tf.TensorSpec([depth], tf.float32, name="mult"), tf.TensorSpec([depth], tf.float32, name="bmult"),
+             tf.TensorSpec([n_params], tf.float32, name="rates")]
+
+    def step(*args):
+        ps = list(args[:n_params])
+        x, y = args[n_params], args[n_params + 1]
+        rest = args[n_params + 2:]
+        f0 = rest[0] if centered else None
+        mult, bmult, rates = rest[-3], rest[-2], rest[-1]
+        with tf.GradientTape() as tape:
+            tape.watch(ps)
+            z = x
+            for layer in range(depth):
+                w = ps[2 * layer] if bias else ps[layer]
+                h = tf.matmul(z, w) * mult[layer]
+                if bias:
+                    h = h + ps[2 * layer + 1] * bmult[layer]
+                z = activate(act, h) if layer < depth - 1 else h
+            f = z - f0 if centered else z
+            total = loss_sum(loss, f, y)
+            mean = total / tf.cast(tf.shape(x)[0], tf.float32)
+        grads = tape.gradient(mean, ps)
+        out = {f"p{i}": p - rates[i] * g for i, (p, g) in enumerate(zip(ps, grads))}
+        out["loss"] = total
+        return out
+
+    module = tf.Module()
+    module.step = tf.function(step, input_signature=spec)
+    return module
+
+
+def main():
+    out_dir, key = sys.argv[1], json.loads(sys.argv[2])
+    module = build(key)
+    tf.saved_model.save(module, out_dir, signatures={"serving_default": module.step})
+
+
+if __name__ == "__main__":
+    main()
