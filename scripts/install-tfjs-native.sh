@@ -5,8 +5,9 @@
 #   npm   @tensorflow/tfjs-node (or -node-gpu) with its install script off (that script downloads
 #         libtensorflow 2.9 and a prebuilt addon from a host that is often unreachable)
 # then compiles the addon against that library with the node-gyp bundled with npm.
-# The result lives in .cache/tfjs-native/<variant>/ (about 1.1 GB, never committed) and the product
-# loads it from there (core/backend/native-location.ts). The shared node_modules is not touched:
+# The result lives in .cache/tfjs-native/<variant>/ (about 1.6 GB, never committed: the package,
+# and TensorFlow's Python package in python/, whose libraries the addon links and which exports
+# compiled training steps) and the product loads it from there (core/backend/native-location.ts). The shared node_modules is not touched:
 # the package's own @tensorflow/tfjs* copies are removed so it resolves the project's tfjs-core.
 # Idempotent: does nothing when the same versions are already built. Prints the package folder.
 #   scripts/install-tfjs-native.sh [--gpu] [--cached]   (--cached: print it if built, else exit 1)
@@ -23,7 +24,7 @@ tfjs_version="$(cd "$root" && node -p "require('@tensorflow/tfjs-core/package.js
 if [ "$variant" = gpu ]; then wheel=tensorflow; pkg=tfjs-node-gpu; else wheel=tensorflow-cpu; pkg=tfjs-node; fi
 dest="${SWEEP_TFJS_NATIVE_DIR:-$cache/tfjs-native}/$variant"
 stamp="$dest/node_modules/@tensorflow/$pkg/.sweep-build"
-want="$wheel $tf_version @tensorflow/$pkg $tfjs_version node-abi $(node -p process.versions.modules)"
+want="$wheel $tf_version @tensorflow/$pkg $tfjs_version node-abi $(node -p process.versions.modules) python-env"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "$dest/node_modules/@tensorflow/$pkg"
   exit 0
@@ -42,7 +43,15 @@ echo "install-tfjs-native: downloading $wheel==$tf_version from PyPI" >&2
 wheels="$(dirname "$dest")/.wheels"
 "${pip[@]}" download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$wheels" "$wheel==$tf_version" >&2
 whl="$(ls "$wheels"/"${wheel//-/_}"-"$tf_version"-*.whl | head -1)"
-unzip -q "$whl" 'tensorflow/libtensorflow_cc.so.2' 'tensorflow/libtensorflow_framework.so.2' 'tensorflow/include/*' -d "$tmp/tf"
+
+# TensorFlow's Python package, installed from that wheel into a private environment: it exports
+# the compiled training steps (backend.step: compiled, core/backend/compiled-step.ts), and the
+# addon links the libraries inside it rather than a second 1.1 GB copy.
+echo "install-tfjs-native: installing $wheel into a Python environment (its dependencies from PyPI)" >&2
+python3 -m venv "$tmp/prefix/python"
+"$tmp/prefix/python/bin/python" -m pip install -q --no-cache-dir --disable-pip-version-check "$whl" >&2
+tfdir="$("$tmp/prefix/python/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tensorflow"
+[ -f "$tfdir/libtensorflow_cc.so.2" ] || { echo "install-tfjs-native: $tfdir/libtensorflow_cc.so.2 not found in the installed wheel" >&2; exit 1; }
 
 echo "install-tfjs-native: fetching @tensorflow/$pkg@$tfjs_version from npm (scripts off)" >&2
 mkdir -p "$tmp/prefix"
@@ -55,8 +64,10 @@ for dup in "$tmp"/prefix/node_modules/@tensorflow/*; do
 done
 addon="$tmp/prefix/node_modules/@tensorflow/$pkg"
 mkdir -p "$addon/deps/lib"
-mv "$tmp/tf/tensorflow/include" "$addon/deps/include"
-mv "$tmp/tf/tensorflow/libtensorflow_cc.so.2" "$tmp/tf/tensorflow/libtensorflow_framework.so.2" "$addon/deps/lib/"
+# relative links, so they hold once the build folder is moved into place
+rel() { realpath -s --relative-to="$2" "$1"; }
+ln -s "$(rel "$tfdir/include" "$addon/deps")" "$addon/deps/include"
+for so in libtensorflow_cc.so.2 libtensorflow_framework.so.2; do ln -s "$(rel "$tfdir/$so" "$addon/deps/lib")" "$addon/deps/lib/$so"; done
 # the addon links -ltensorflow; the wheel names the C API library libtensorflow_cc
 ln -s libtensorflow_cc.so.2 "$addon/deps/lib/libtensorflow.so.2"
 ln -s libtensorflow.so.2 "$addon/deps/lib/libtensorflow.so"
