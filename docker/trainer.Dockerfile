@@ -69,6 +69,11 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 
 FROM base
 ARG NVIDIA_LD_PATH
+ARG TF_NATIVE
+# the native build's Python environment (it exports compiled training steps, backend.step:
+# compiled) runs on the base image's python3, the same Debian version it was made with
+RUN if [ "$TF_NATIVE" = none ]; then exit 0; fi \
+ && apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
 LABEL org.opencontainers.image.title="sweep trainer" \
       org.opencontainers.image.description="Runs one trial attempt of a sweep and publishes its metrics to NATS JetStream"
 WORKDIR /app
@@ -79,6 +84,8 @@ COPY --from=build --chown=0:0 /app/native ./native
 COPY --from=build --chown=0:0 /app/dist ./dist
 # the wasm matrix-product builds, found next to their source (core/backend/wasm-gemm.ts)
 COPY --from=build --chown=0:0 /app/core/backend/gemm/*.wasm ./core/backend/gemm/
+# the exporter of compiled training steps, run with the native build's Python (backend.step: compiled)
+COPY --from=build --chown=0:0 /app/core/backend/compiled-step/export_step.py ./core/backend/compiled-step/
 # TensorFlow dlopens CUDA and cuDNN from the nvidia-* wheels' lib folders
 ENV NODE_ENV=production \
     HOME=/tmp \

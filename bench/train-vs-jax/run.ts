@@ -1,6 +1,7 @@
 // Trainer benchmark: training steps per second of a depth-3 MLP at widths 128, 512 and 1024 (µP,
 // ReLU, ½·MSE, SGD) at batch 128 with the product's trainer on the wasm backend and on the native TensorFlow
-// backend (scripts/install-tfjs-native.sh; reported as not installed otherwise), each as a ratio
+// backend (scripts/install-tfjs-native.sh; reported as not installed otherwise), eager and with
+// backend.step compiled (the step as one TensorFlow graph), each as a ratio
 // to the same model and update in JAX on the CPU, measured in the same run with the same thread
 // count. Also the cost of one sharpness estimate (and of one Hessian-vector product) as a
 // multiple of one step, and the CPU model with its vector width, which decides how far the
@@ -84,7 +85,11 @@ function main(): void {
   const xla = { XLA_FLAGS: `--xla_cpu_multi_thread_eigen=${threads > 1} intra_op_parallelism_threads=${threads}`, OMP_NUM_THREADS: String(threads) };
   const tfjsScript = fileURLToPath(new URL('./tfjs-step.js', import.meta.url));
   const jaxScript = join(root, 'bench', 'train-vs-jax', 'jax_step.py');
-  const sides: Array<'wasm' | 'tfjs-node'> = nativeInstalled('cpu') ? ['wasm', 'tfjs-node'] : ['wasm'];
+  // tfjs-node-compiled: the native backend with backend.step compiled (one TensorFlow graph per step)
+  type Side = 'wasm' | 'tfjs-node' | 'tfjs-node-compiled';
+  const sides: Side[] = nativeInstalled('cpu') ? ['wasm', 'tfjs-node', 'tfjs-node-compiled'] : ['wasm'];
+  const sideSettings = (side: Side): Pick<BenchSettings, 'backend' | 'step'> => side === 'tfjs-node-compiled'
+    ? { backend: 'tfjs-node', step: 'compiled' } : { backend: side, step: 'eager' };
   const f = (x: number, d = 2) => x.toFixed(d);
   const summary: WidthRow[] = [];
   console.log(`machine: ${machine()}; vector width ${vectorWidth()}`);
@@ -96,12 +101,12 @@ function main(): void {
       backend: 'wasm', threads, inputDim: arg('input-dim', 64), width, depth: 3, batch: arg('batch', 128),
       probe: 512, lr: 0.05, warmup: 20, steps, rounds: 3, sharpnessIterations: 20,
     };
-    const ours: Record<string, T[]> = { wasm: [], 'tfjs-node': [] };
+    const ours: Record<string, T[]> = { wasm: [], 'tfjs-node': [], 'tfjs-node-compiled': [] };
     const ref: T[] = [];
     // interleaved rounds, best of each: background load hits all sides alike
     for (let r = 0; r < rounds; r++) {
       for (const backend of sides) {
-        ours[backend].push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify({ ...settings, backend })])));
+        ours[backend].push(JSON.parse(pinned(threads, process.execPath, [tfjsScript, JSON.stringify({ ...settings, ...sideSettings(backend) })])));
       }
       ref.push(JSON.parse(pinned(threads, python, [jaxScript], JSON.stringify(settings), xla)));
       process.stdout.write(`width ${width} round ${r + 1}/${rounds}: ${sides.map((b) => `${b} ${ours[b][r].msPerStep.toFixed(2)} ms/step (cpu ${ours[b][r].cpuMsPerStep.toFixed(2)})`).join(', ')}, `

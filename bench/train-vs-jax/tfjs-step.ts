@@ -8,6 +8,7 @@ import { lossCurvature, lossGrad } from '../../core/model/loss.js';
 import { SharpnessEstimator } from '../../core/measure/sharpness.js';
 import { toDevice, disposeBatch } from '../../core/measure/probe.js';
 import { Trainer } from '../../core/train/trainer.js';
+import { attachCompiled, prepareCompiled } from '../../core/train/compiled.js';
 import { Rng } from '../../core/rng.js';
 import type { Dataset } from '../../core/tasks/task.js';
 
@@ -24,6 +25,8 @@ export interface BenchSettings {
   steps: number;
   rounds: number;
   sharpnessIterations: number;
+  /** the native backend's step: eager ops, or the step as one TensorFlow graph (backend.step) */
+  step?: 'eager' | 'compiled';
 }
 
 function randomSet(n: number, d: number, seed: number): Dataset {
@@ -54,14 +57,20 @@ function bestMs(fn: () => void, reps: number, rounds: number): [number, number] 
 
 async function main(): Promise<void> {
   const s = JSON.parse(process.argv[2]) as BenchSettings;
-  const backend = await initBackend({ name: s.backend, threads: s.threads });
+  let backend = await initBackend({ name: s.backend, threads: s.threads });
   const config = trialConfigSchema.parse({
     task: { kind: 'teacher-mlp', inputDim: s.inputDim },
     model: { width: s.width, depth: s.depth, parametrization: 'mup', activation: 'relu' },
     optimizer: { kind: 'sgd', lr: s.lr },
     measure: { sharpness: { iterations: s.sharpnessIterations, batchSize: s.probe, tol: 1e-12 } },
+    backend: { name: s.backend, threads: s.threads, step: s.step ?? 'eager' },
   });
   const trainer = new Trainer(config, s.inputDim, 1);
+  if (s.step === 'compiled') {
+    await prepareCompiled(config);
+    await attachCompiled(trainer);
+    backend += '; compiled step';
+  }
   const batch = randomSet(s.batch, s.inputDim, 1);
   for (let i = 0; i < s.warmup; i++) trainer.step(batch);
   const [msPerStep, cpuMsPerStep] = bestMs(() => trainer.step(batch), s.steps, s.rounds);

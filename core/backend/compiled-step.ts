@@ -64,14 +64,16 @@ function ensureExported(variant: NativeVariant, s: StepStructure): string {
   if (!existsSync(python)) {
     throw new CompiledStepUnavailable(`backend.step compiled needs TensorFlow's Python package beside the native build (${python} is missing); run scripts/install-tfjs-native.sh${variant === 'gpu' ? ' --gpu' : ''} again`);
   }
+  let work: string;
   try {
     mkdirSync(root, { recursive: true });
+    work = mkdtempSync(join(root, '.export-'));
   } catch {
     root = join(tmpdir(), 'sweep-compiled-steps'); // a read-only build folder (an image): export per machine
-    mkdirSync(root, { recursive: true });
     if (existsSync(join(dir(), 'saved_model.pb'))) return dir();
+    mkdirSync(root, { recursive: true });
+    work = mkdtempSync(join(root, '.export-'));
   }
-  const work = mkdtempSync(join(root, '.export-'));
   try {
     const r = spawnSync(python, [sourceFile('core', 'backend', 'compiled-step', 'export_step.py'), join(work, 'model'), JSON.stringify(s)], {
       encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 5 * 60_000,
