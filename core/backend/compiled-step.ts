@@ -29,6 +29,8 @@ export interface StepStructure {
   bias: boolean;
   loss: 'mse' | 'xent';
   centered: boolean;
+  /** a pack's step (core/model/packed-mlp.ts): a leading trial axis on every tensor */
+  packed: boolean;
 }
 
 /** The compiled step cannot be set up here; the message names why and the fix. */
@@ -50,9 +52,12 @@ function exportRoot(variant: NativeVariant): string {
   return process.env.SWEEP_COMPILED_STEP_DIR ?? join(nativeVariantDir(variant), 'steps');
 }
 
+function canonical(s: StepStructure): string {
+  return JSON.stringify({ depth: s.depth, activation: s.activation, bias: s.bias, loss: s.loss, centered: s.centered, packed: s.packed });
+}
+
 function structureKey(s: StepStructure): string {
-  const canonical = JSON.stringify({ depth: s.depth, activation: s.activation, bias: s.bias, loss: s.loss, centered: s.centered });
-  return `v1-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+  return `v1-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
 }
 
 /** Exports the graph for `s` unless it is on disk; concurrent exporters race to one rename. */
@@ -75,7 +80,7 @@ function ensureExported(variant: NativeVariant, s: StepStructure): string {
     work = mkdtempSync(join(root, '.export-'));
   }
   try {
-    const r = spawnSync(python, [sourceFile('core', 'backend', 'compiled-step', 'export_step.py'), join(work, 'model'), JSON.stringify(s)], {
+    const r = spawnSync(python, [sourceFile('core', 'backend', 'compiled-step', 'export_step.py'), join(work, 'model'), canonical(s)], {
       encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 5 * 60_000,
     });
     if (r.status !== 0) {
@@ -114,28 +119,42 @@ export async function prepareCompiledStep(variant: NativeVariant, s: StepStructu
   await savedModel(variant, s);
 }
 
-/** One trial's compiled step: the graph and the trial's constant inputs. */
+/**
+ * The constant inputs of a step: layer multipliers, bias multipliers and each parameter's
+ * learning rate ([L], [L], [P] for one trial; [T, L], [T, L], [T, P] for a pack).
+ */
+export interface StepConstants {
+  mult: tf.Tensor;
+  bmult: tf.Tensor;
+  rates: tf.Tensor;
+}
+
+/** A model's compiled step: the graph and the constants it runs with. */
 export class CompiledStep {
   private constructor(
     private readonly model: SavedModel,
-    private readonly constants: Record<string, tf.Tensor>,
+    private constants: StepConstants,
     readonly centered: boolean,
   ) {}
 
-  /**
-   * Loads (exporting on first use) the graph for `s` with the trial's layer multipliers, bias
-   * multipliers and per-parameter learning rates fixed.
-   */
-  static async create(variant: NativeVariant, s: StepStructure, multipliers: number[], biasMultipliers: number[], rates: number[]): Promise<CompiledStep> {
+  /** Loads (exporting on first use) the graph for `s`; the step owns `constants` from here on. */
+  static async create(variant: NativeVariant, s: StepStructure, constants: StepConstants): Promise<CompiledStep> {
     const model = await savedModel(variant, s);
-    return new CompiledStep(model, {
-      mult: tf.tensor1d(multipliers), bmult: tf.tensor1d(biasMultipliers), rates: tf.tensor1d(rates),
-    }, s.centered);
+    return new CompiledStep(model, constants, s.centered);
   }
 
-  /** One step: the parameters after it (new tensors; the caller disposes the old) and the summed loss before it. */
-  run(params: tf.Tensor[], x: tf.Tensor, y: tf.Tensor, f0: tf.Tensor | null): { params: tf.Tensor[]; lossSum: number } {
-    const inputs: Record<string, tf.Tensor> = { ...this.constants, x, y };
+  /** New constants (a pack whose trials have ended): the old ones are disposed. */
+  setConstants(constants: StepConstants): void {
+    this.disposeConstants();
+    this.constants = constants;
+  }
+
+  /**
+   * One step: the parameters after it (new tensors; the caller disposes the old) and the summed
+   * loss before it (one value, or one per trial of a pack).
+   */
+  run(params: tf.Tensor[], x: tf.Tensor, y: tf.Tensor, f0: tf.Tensor | null): { params: tf.Tensor[]; losses: Float32Array } {
+    const inputs: Record<string, tf.Tensor> = { mult: this.constants.mult, bmult: this.constants.bmult, rates: this.constants.rates, x, y };
     params.forEach((p, i) => { inputs[`p${i}`] = p; });
     if (this.centered) {
       if (!f0) throw new Error('a centered model needs f_init for its compiled step');
@@ -143,12 +162,18 @@ export class CompiledStep {
     }
     const out = this.model.predict(inputs);
     const next = params.map((_, i) => out[`p${i}`]);
-    const lossSum = out.loss.dataSync()[0];
+    const losses = out.loss.dataSync() as Float32Array;
     out.loss.dispose();
-    return { params: next, lossSum };
+    return { params: next, losses };
+  }
+
+  private disposeConstants(): void {
+    this.constants.mult.dispose();
+    this.constants.bmult.dispose();
+    this.constants.rates.dispose();
   }
 
   dispose(): void {
-    for (const t of Object.values(this.constants)) t.dispose();
+    this.disposeConstants();
   }
 }

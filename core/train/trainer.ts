@@ -39,7 +39,7 @@ export class Trainer {
 
   /** What fixes this model's compiled step (core/backend/compiled-step.ts). */
   stepStructure(): StepStructure {
-    return { depth: this.mlp.depth, activation: this.mlp.activation, bias: this.mlp.bias, loss: this.loss, centered: this.mlp.centered };
+    return { depth: this.mlp.depth, activation: this.mlp.activation, bias: this.mlp.bias, loss: this.loss, centered: this.mlp.centered, packed: false };
   }
 
   /** Runs every later step through `step` (plain SGD only: its rates are fixed in it). */
@@ -84,7 +84,7 @@ export class Trainer {
       if (temporary) disposeBatch(batch);
       dispose(this.params);
       this.params = out.params;
-      return out.lossSum / batch.n;
+      return out.losses[0] / batch.n;
     }
     let value = NaN;
     const next = tf.tidy(() => {

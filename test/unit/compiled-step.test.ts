@@ -13,6 +13,7 @@ import { runTrial } from '../../core/train/run-trial.js';
 import type { TrialEvent } from '../../core/messages.js';
 import { Rng } from '../../core/rng.js';
 import { dataset, trial, useBackend } from './trainer-fixtures.js';
+import { alone, packed } from './packed-fixtures.js';
 import type { Activation } from '../../core/config/trial.js';
 
 const native = { name: 'tfjs-node', threads: 1, step: 'eager' } as const;
@@ -144,4 +145,35 @@ test('step compiled is refused where it cannot run, naming the field', () => {
   assert.throws(bad({ backend: { name: 'wasm', step: 'compiled' } }), /"backend",\s*"step"[^]*native backends \(tfjs-node, tfjs-node-gpu\), not wasm/);
   assert.throws(bad({ backend: { name: 'tfjs-node', step: 'compiled' }, optimizer: { kind: 'adam', lr: 0.01 } }), /"backend",\s*"step"[^]*plain SGD[^]*is adam/);
   assert.throws(bad({ backend: { name: 'tfjs-node', step: 'compiled' }, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 } }), /momentum 0\.9/);
+});
+
+// Packs with step compiled run the pack's graph (a trial axis on every tensor): each member's
+// reports match the same trial alone with step compiled within COMPILED_STEP_TOLERANCE (a batched
+// product may sum in another order than a single one), including a member that diverges mid-run
+// (the pack drops it and goes on with the others' constants).
+test('a compiled pack: every member as it runs alone compiled, a diverging member ends at its step', async () => {
+  const cfg = (seed: number, lr: number, parametrization: 'mup' | 'sp' | 'ntk', gamma = 1) => ({
+    seed, task: { kind: 'teacher-mlp', inputDim: 8, trainSize: 256, testSize: 128 },
+    model: { width: 32, depth: 3, parametrization, activation: 'tanh', gamma, bias: true },
+    optimizer: { kind: 'sgd', lr },
+    train: { steps: 30, batchSize: 32, evalEvery: 10, logEvalPoints: 3 },
+    backend: { name: 'tfjs-node', threads: 1, step: 'compiled' },
+  } as const);
+  const configs = [cfg(1, 0.1, 'mup'), cfg(2, 0.05, 'sp', 2), cfg(3, 0.2, 'ntk', 0.5), cfg(4, 400, 'mup')];
+  const packs = await packed(configs);
+  assert.match(packs[0].events[0].backend!, /; compiled step$/);
+  for (let i = 0; i < configs.length; i++) {
+    const solo = await alone(configs[i], `t${i}`);
+    const p = packs[i];
+    assert.equal(p.result.outcome, solo.result.outcome, `member ${i} outcome`);
+    assert.equal(p.result.step, solo.result.step, `member ${i} end step`);
+    assert.deepEqual(p.metrics.map((m) => m.step), solo.metrics.map((m) => m.step), `member ${i} metric steps`);
+    p.metrics.forEach((m, k) => {
+      const a = solo.metrics[k].trainLoss, b = m.trainLoss;
+      if (a === undefined || b === undefined || !Number.isFinite(a)) return;
+      assert.ok(Math.abs(a - b) <= COMPILED_STEP_TOLERANCE * Math.max(1, Math.abs(a)), `member ${i} step ${m.step}: train loss ${b} packed vs ${a} alone`);
+    });
+  }
+  assert.equal(packs[3].result.outcome, 'diverged', 'the lr-400 member diverges');
+  assert.ok(packs.slice(0, 3).every((p) => p.result.outcome === 'succeeded'));
 });

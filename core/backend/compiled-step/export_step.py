@@ -6,7 +6,10 @@
 #   python export_step.py OUT_DIR '{"depth":3,"activation":"relu","bias":false,"loss":"mse","centered":false}'
 #
 # Shapes are left open (any width, batch, input and output size), so one export serves a whole
-# sweep; the structure (depth, activation, bias, loss, centering) is fixed per export.
+# sweep; the structure (depth, activation, bias, loss, centering) is fixed per export. With
+# "packed": true the step is that of a pack of T trials as one vectorised model
+# (core/model/packed-mlp.ts): every tensor gets a leading trial axis, mult and bmult are [T, L],
+# rates [T, P], and `loss` is each trial's summed loss, [T].
 # Inputs: p0..p{P-1} (the parameters in the model's order: per layer its weight, then its bias
 # when the model has biases), x, y, f0 (centered models: the frozen initial network's output),
 # mult [L] (layer multipliers), bmult [L] (bias multipliers), rates [P] (each parameter's
@@ -35,24 +38,34 @@ def activate(kind, h):
     raise ValueError(f"unknown activation {kind}")
 
 
-def loss_sum(kind, f, y):
+def loss_sum(kind, f, y, packed):
+    """The summed loss over the rows of f: a scalar, or one per trial ([T]) when packed."""
+    rows = [1, 2] if packed else None
     if kind == "mse":
-        return 0.5 * tf.reduce_sum(tf.square(f - y))
+        return 0.5 * tf.reduce_sum(tf.square(f - y), axis=rows)
     if kind == "xent":
-        return tf.reduce_sum(tf.reduce_logsumexp(f, axis=1) - tf.reduce_sum(y * f, axis=1))
+        last = f.shape.rank - 1
+        per_row = tf.reduce_logsumexp(f, axis=last) - tf.reduce_sum(y * f, axis=last)
+        return tf.reduce_sum(per_row, axis=1 if packed else None)
     raise ValueError(f"unknown loss {kind}")
 
 
 def build(key):
     depth, act, bias, loss, centered = key["depth"], key["activation"], key["bias"], key["loss"], key["centered"]
+    packed = key.get("packed", False)
     n_params = depth * (2 if bias else 1)
-    spec = [tf.TensorSpec([None, None] if (not bias or i % 2 == 0) else [None], tf.float32, name=f"p{i}")
+    lead = [None] if packed else []  # the trial axis
+    matrix = lead + [None, None]
+    # a bias is [fanOut] alone and [T, 1, fanOut] in a pack
+    spec = [tf.TensorSpec(matrix if (packed or not bias or i % 2 == 0) else [None], tf.float32, name=f"p{i}")
             for i in range(n_params)]
-    spec += [tf.TensorSpec([None, None], tf.float32, name="x"), tf.TensorSpec([None, None], tf.float32, name="y")]
+    spec += [tf.TensorSpec(matrix, tf.float32, name="x"), tf.TensorSpec(matrix, tf.float32, name="y")]
     if centered:
-        spec.append(tf.TensorSpec([None, None], tf.float32, name="f0"))
-    spec += [tf.TensorSpec([depth], tf.float32, name="mult"), tf.TensorSpec([depth], tf.float32, name="bmult"),
-             tf.TensorSpec([n_params], tf.float32, name="rates")]
+        spec.append(tf.TensorSpec(matrix, tf.float32, name="f0"))
+    spec += [tf.TensorSpec(lead + [depth], tf.float32, name="mult"), tf.TensorSpec(lead + [depth], tf.float32, name="bmult"),
+             tf.TensorSpec(lead + [n_params], tf.float32, name="rates")]
+    # a per-trial scalar column, broadcast over each trial's matrix
+    col = (lambda v, i: v[:, i][:, None, None]) if packed else (lambda v, i: v[i])
 
     def step(*args):
         ps = list(args[:n_params])
@@ -65,15 +78,16 @@ def build(key):
             z = x
             for layer in range(depth):
                 w = ps[2 * layer] if bias else ps[layer]
-                h = tf.matmul(z, w) * mult[layer]
+                h = tf.matmul(z, w) * col(mult, layer)
                 if bias:
-                    h = h + ps[2 * layer + 1] * bmult[layer]
+                    h = h + ps[2 * layer + 1] * col(bmult, layer)
                 z = activate(act, h) if layer < depth - 1 else h
             f = z - f0 if centered else z
-            total = loss_sum(loss, f, y)
-            mean = total / tf.cast(tf.shape(x)[0], tf.float32)
+            total = loss_sum(loss, f, y, packed)
+            # each trial's mean loss (the trials' gradients are independent: their sum has them all)
+            mean = tf.reduce_sum(total) / tf.cast(tf.shape(x)[-2], tf.float32)
         grads = tape.gradient(mean, ps)
-        out = {f"p{i}": p - rates[i] * g for i, (p, g) in enumerate(zip(ps, grads))}
+        out = {f"p{i}": p - col(rates, i) * g for i, (p, g) in enumerate(zip(ps, grads))}
         out["loss"] = total
         return out
 

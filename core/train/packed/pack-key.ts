@@ -11,11 +11,10 @@ export const PACKED_SCALARS = ['seed', 'optimizer.lr', 'model.gamma', 'model.par
 /**
  * The pack key of a trial, or null when it trains alone (giant-step runs: their phases are not
  * a fixed sequence of same-shaped steps; continual runs: the packed trainer does not carry their
- * task switches and accuracy matrix; compiled steps).
+ * task switches and accuracy matrix).
  */
 export function packKey(config: TrialConfig): string | null {
-  // compiled steps (backend.step) run one graph per trial: the packed trainer is eager
-  if (config.giantStep || config.task.kind === 'continual' || config.backend.step === 'compiled') return null;
+  if (config.giantStep || config.task.kind === 'continual') return null;
   const { seed: _seed, ...rest } = config;
   const { lr: _lr, ...optimizer } = config.optimizer;
   const { gamma: _gamma, parametrization: _p, ...model } = config.model;

@@ -11,6 +11,8 @@ import { lossKindOf } from '../trainer.js';
 import { disposePacked, packedOutputOn, stackDatasets, subsetBatch, type PackedBatch } from './packed-data.js';
 import { createPackedOptimizer, type PackedOptimizer } from './packed-optimizer.js';
 import { disposeVec, dots, gatherVec } from './packed-vectors.js';
+import type { CompiledStep } from '../../backend/compiled-step.js';
+import { packedConstants } from '../compiled.js';
 
 export class PackedTrainer {
   model: PackedMlp;
@@ -21,6 +23,8 @@ export class PackedTrainer {
   /** datasets that recur every step (full-batch training): each trial's, kept on the backend */
   private recurring: readonly Dataset[] | null = null;
   private cached: PackedBatch | null = null;
+  /** the pack's step as one TensorFlow graph (backend.step: compiled), set by useCompiled */
+  private compiled: CompiledStep | null = null;
 
   constructor(configs: readonly TrialConfig[], inputDim: number, outputDim: number) {
     this.model = PackedMlp.of(configs, inputDim, outputDim);
@@ -47,6 +51,12 @@ export class PackedTrainer {
     this.recurring = dss;
   }
 
+  /** Runs every later step through `step` (plain SGD: its rates are fixed in it). */
+  useCompiled(step: CompiledStep): void {
+    if (!this.optimizer.plainRates()) throw new Error('a compiled step needs plain SGD');
+    this.compiled = step;
+  }
+
   /** One optimizer step of every trial on its own batch; returns each trial's batch loss before the update. */
   step(dss: readonly Dataset[]): number[] {
     const recurring = this.recurring !== null && dss.every((d, t) => d === this.recurring![t]);
@@ -54,6 +64,13 @@ export class PackedTrainer {
     if (recurring) batch = this.cached ??= this.device(dss);
     else batch = this.device(dss);
     const { model, loss } = this;
+    if (this.compiled) {
+      const out = this.compiled.run(this.params, batch.x, batch.y, batch.f0);
+      if (!recurring) disposePacked(batch);
+      disposeVec(this.params);
+      this.params = out.params;
+      return Array.from(out.losses, (s) => s / batch.n);
+    }
     let values: number[] = [];
     const next = tf.tidy(() => {
       const fw = model.forward(this.params, batch.x);
@@ -128,6 +145,7 @@ export class PackedTrainer {
     this.model.dispose();
     this.model = model;
     this.optimizer.subset(keep, model);
+    this.compiled?.setConstants(packedConstants(model, this.optimizer.plainRates()!));
     if (this.cached) this.cached = subsetBatch(this.cached, keep);
     if (this.recurring) this.recurring = keep.map((i) => this.recurring![i]);
     return model;
@@ -137,6 +155,7 @@ export class PackedTrainer {
     disposeVec(this.params);
     disposeVec(this.params0);
     this.optimizer.dispose();
+    this.compiled?.dispose();
     this.setRecurring(null);
     this.model.dispose();
   }

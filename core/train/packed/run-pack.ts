@@ -6,7 +6,8 @@
 // Members with equal pack keys (two or more of them, with valid configs, tasks of one shape and
 // no abort yet) train together as one vectorised model (train-packed.ts); every other member
 // runs alone through runTrial.
-import { trialConfigSchema, type TrialConfig } from '../../config/trial.js';
+import { centered, trialConfigSchema, type TrialConfig } from '../../config/trial.js';
+import { prepareCompiled } from '../compiled.js';
 import { OUTCOME_EVENT, type TrialResult } from '../../outcome.js';
 import { createTask } from '../../tasks/index.js';
 import type { Task } from '../../tasks/task.js';
@@ -73,6 +74,10 @@ async function runPacked(members: readonly (PackMember & { task: Task })[]): Pro
   let backendError: unknown = null;
   try {
     backend = await initBackend(config.backend);
+    if (config.backend.step === 'compiled') {
+      await prepareCompiled(config, true, members.some((m) => centered(m.config.model)));
+      backend += '; compiled step';
+    }
   } catch (err) {
     backendError = err;
   }

@@ -11,6 +11,7 @@ import { Cancelled, Cooperation, Diverged, divergenceBound } from '../signals.js
 import type { FinalTracker, RunIo } from '../standard.js';
 import { disposePacked, packedEvaluate, PackedDeviceDataset, subsetBatch, type PackedBatch } from './packed-data.js';
 import { PackedSharpness } from './packed-sharpness.js';
+import { compiledPackStep } from '../compiled.js';
 import { PackedTrainer } from './packed-trainer.js';
 
 /** Probe batch size when no sharpness section sets one (as standard.ts). */
@@ -49,6 +50,7 @@ export async function trainPacked(trials: readonly PackedTrial[], end: PackedEnd
   const { batchSize, divergenceFactor } = config.train;
   const probeSize = config.measure.sharpness?.batchSize ?? DEFAULT_PROBE;
   const trainer = new PackedTrainer(trials.map((t) => t.config), tasks[0].inputDim, tasks[0].outputDim);
+  if (config.backend.step === 'compiled') trainer.useCompiled(await compiledPackStep(config, trainer.model, trainer.optimizer.plainRates()!));
   // live[k]: the index in `trials` of the pack's k-th slice
   let live = trials.map((_, i) => i);
   const sharpness = config.measure.sharpness
