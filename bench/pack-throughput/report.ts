@@ -1,5 +1,6 @@
 // The results block bench/pack-throughput writes into docs/results.md: the machine, the sweep,
 // one row per width (trial·steps/s of every side, ratios, goals) and the checks, all from one run.
+import { COMPILED_STEP_TOLERANCE } from '../../core/backend/compiled-step.js';
 import type { Agreement } from './compare.js';
 
 export const BLOCK = 'pack-throughput';
@@ -51,7 +52,7 @@ export interface BenchRun {
   rows: WidthRow[];
 }
 
-const NAMES: Record<string, string> = { wasm: 'wasm', 'tfjs-node': 'native' };
+const NAMES: Record<string, string> = { wasm: 'wasm', 'tfjs-node': 'native', 'tfjs-node-compiled': 'native, compiled step' };
 const num = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const ratio = (x: number) => `${x.toFixed(2)}×`;
 const outcomeText = (o: Record<string, number> | undefined) => Object.entries(o ?? {}).map(([k, v]) => `${v} ${k}`).join(', ');
@@ -118,7 +119,8 @@ export function renderBlock(run: BenchRun): string {
     const sched = b.map((x) => `${NAMES[x] ?? x}: ${row.schedule[x] === 'sequential' ? 'sequential runPack (each trial finished before the next started)' : 'trials trained together'}`).join('; ');
     const agree = b.map((x) => {
       const a = row.agreement[x];
-      const how = run.tolerance === null ? 'exactly equal required (core/train/packed states no PACK_TOLERANCE)' : `within PACK_TOLERANCE ${run.tolerance}`;
+      const how = x === 'tfjs-node-compiled' ? `within COMPILED_STEP_TOLERANCE ${COMPILED_STEP_TOLERANCE}`
+        : run.tolerance === null ? 'exactly equal required (core/train/packed states no PACK_TOLERANCE)' : `within PACK_TOLERANCE ${run.tolerance}`;
       return `${NAMES[x] ?? x} ${a.ok ? 'agree' : 'DISAGREE'} (largest relative difference ${a.worst.toExponential(2)}${a.outcomeMismatches.length ? `, outcomes differ in ${a.outcomeMismatches.length} trials` : ''}; ${how})`;
     }).join('; ');
     lines.push(`- width ${row.width}: pack schedule ${sched}. Packed vs unpacked outcomes and final training losses: ${agree}. `

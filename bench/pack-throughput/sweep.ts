@@ -3,7 +3,9 @@
 // batch and steps, so all of them share one pack key and train as one pack.
 import { trialConfigSchema, type TrialConfig } from '../../core/config/trial.js';
 
-export type OurBackend = 'wasm' | 'tfjs-node';
+/** tfjs-node-compiled: the native backend with backend.step compiled (one TensorFlow graph per step) */
+export type OurBackend = 'wasm' | 'tfjs-node' | 'tfjs-node-compiled';
+export const OUR_BACKENDS: readonly OurBackend[] = ['wasm', 'tfjs-node', 'tfjs-node-compiled'];
 
 export interface SweepSettings {
   width: number;
@@ -45,6 +47,6 @@ export function sweepConfigs(s: SweepSettings, backend: OurBackend, threads: num
     optimizer: { kind: 'sgd', lr },
     train: { steps: s.steps, batchSize: s.batch, evalEvery: 0, logEvalPoints: 0, divergenceFactor: s.divergenceFactor },
     measure: { gradNorm: false, weightMovement: false },
-    backend: { name: backend, threads },
+    backend: backend === 'tfjs-node-compiled' ? { name: 'tfjs-node', threads, step: 'compiled' } : { name: backend, threads },
   }));
 }

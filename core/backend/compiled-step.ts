@@ -45,7 +45,13 @@ interface NodeNamespace {
   node: { loadSavedModel(path: string, tags: string[], signature: string): Promise<SavedModel> };
 }
 
-const loadedModels = new Map<string, Promise<SavedModel>>();
+/** A structure's two signatures: the training step, and the forward pass evaluation uses. */
+interface Graphs {
+  step: SavedModel;
+  output: SavedModel;
+}
+
+const loadedModels = new Map<string, Promise<Graphs>>();
 
 /** Folder of exported graphs: $SWEEP_COMPILED_STEP_DIR, else beside the native build. */
 function exportRoot(variant: NativeVariant): string {
@@ -57,7 +63,7 @@ function canonical(s: StepStructure): string {
 }
 
 function structureKey(s: StepStructure): string {
-  return `v1-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
+  return `v2-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
 }
 
 /** Exports the graph for `s` unless it is on disk; concurrent exporters race to one rename. */
@@ -99,15 +105,18 @@ function ensureExported(variant: NativeVariant, s: StepStructure): string {
   return dir();
 }
 
-/** The loaded graph for a structure, shared by every trial of this process. */
-async function savedModel(variant: NativeVariant, s: StepStructure): Promise<SavedModel> {
+/** The loaded graphs for a structure, shared by every trial of this process. */
+async function savedModel(variant: NativeVariant, s: StepStructure): Promise<Graphs> {
   const key = `${variant}/${structureKey(s)}`;
   let model = loadedModels.get(key);
   if (!model) {
     const tfn = nativeModule(variant) as NodeNamespace | null;
     if (!tfn) throw new CompiledStepUnavailable('backend.step compiled runs on the native backend only (tfjs-node or tfjs-node-gpu)');
     const dir = ensureExported(variant, s);
-    model = tfn.node.loadSavedModel(dir, ['serve'], 'serving_default');
+    model = Promise.all([
+      tfn.node.loadSavedModel(dir, ['serve'], 'serving_default'),
+      tfn.node.loadSavedModel(dir, ['serve'], 'output'),
+    ]).then(([step, output]) => ({ step, output }));
     model.catch(() => loadedModels.delete(key));
     loadedModels.set(key, model);
   }
@@ -132,7 +141,7 @@ export interface StepConstants {
 /** A model's compiled step: the graph and the constants it runs with. */
 export class CompiledStep {
   private constructor(
-    private readonly model: SavedModel,
+    private readonly graphs: Graphs,
     private constants: StepConstants,
     readonly centered: boolean,
   ) {}
@@ -160,11 +169,18 @@ export class CompiledStep {
       if (!f0) throw new Error('a centered model needs f_init for its compiled step');
       inputs.f0 = f0;
     }
-    const out = this.model.predict(inputs);
+    const out = this.graphs.step.predict(inputs);
     const next = params.map((_, i) => out[`p${i}`]);
     const losses = out.loss.dataSync() as Float32Array;
     out.loss.dispose();
     return { params: next, losses };
+  }
+
+  /** The raw (uncentered) output on x, as the model's apply computes it. */
+  output(params: tf.Tensor[], x: tf.Tensor): tf.Tensor {
+    const inputs: Record<string, tf.Tensor> = { mult: this.constants.mult, bmult: this.constants.bmult, x };
+    params.forEach((p, i) => { inputs[`p${i}`] = p; });
+    return this.graphs.output.predict(inputs).f;
   }
 
   private disposeConstants(): void {

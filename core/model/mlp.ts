@@ -106,8 +106,12 @@ export class Mlp {
     return { zs, hs };
   }
 
+  /** Computes apply() instead of the ops below (the compiled forward pass, backend.step: compiled). */
+  applyWith: ((params: Params, x: tf.Tensor) => tf.Tensor) | null = null;
+
   /** Raw network output (no centering). */
   apply(params: Params, x: tf.Tensor): tf.Tensor {
+    if (this.applyWith) return this.applyWith(params, x);
     const { hs } = this.forward(params, x);
     return hs[hs.length - 1];
   }

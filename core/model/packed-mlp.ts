@@ -197,7 +197,11 @@ export class PackedMlp {
     return { zs, hs };
   }
 
+  /** Computes apply() instead of the ops below (the compiled forward pass, backend.step: compiled). */
+  applyWith: ((params: PackedParams, x: tf.Tensor) => tf.Tensor) | null = null;
+
   apply(params: PackedParams, x: tf.Tensor): tf.Tensor {
+    if (this.applyWith) return this.applyWith(params, x);
     const { hs } = this.forward(params, x);
     return hs[hs.length - 1];
   }

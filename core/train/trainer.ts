@@ -46,6 +46,8 @@ export class Trainer {
   useCompiled(step: CompiledStep): void {
     if (!this.optimizer.plainRates?.()) throw new Error('a compiled step needs plain SGD');
     this.compiled = step;
+    // evaluation's forward passes through the graph's output signature too
+    this.mlp.applyWith = (params, x) => step.output(params, x);
   }
 
   /** Copies a dataset to the backend with f_init attached when the model is centered. */

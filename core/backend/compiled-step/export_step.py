@@ -14,7 +14,8 @@
 # when the model has biases), x, y, f0 (centered models: the frozen initial network's output),
 # mult [L] (layer multipliers), bmult [L] (bias multipliers), rates [P] (each parameter's
 # learning rate). Outputs: p0..p{P-1} after the step, and `loss`, the summed (not averaged)
-# loss before it.
+# loss before it. A second signature, `output`, is the forward pass alone (p0..p{P-1}, x, mult,
+# bmult → f, the raw output), which evaluation uses.
 import json
 import math
 import os
@@ -64,8 +65,19 @@ def build(key):
         spec.append(tf.TensorSpec(matrix, tf.float32, name="f0"))
     spec += [tf.TensorSpec(lead + [depth], tf.float32, name="mult"), tf.TensorSpec(lead + [depth], tf.float32, name="bmult"),
              tf.TensorSpec(lead + [n_params], tf.float32, name="rates")]
-    # a per-trial scalar column, broadcast over each trial's matrix
-    col = (lambda v, i: v[:, i][:, None, None]) if packed else (lambda v, i: v[i])
+    def col(v, i):
+        """Entry i of a constant: a scalar, or in a pack each trial's, broadcast over its matrix."""
+        return v[:, i][:, None, None] if packed else v[i]
+
+    def forward(ps, x, mult, bmult):
+        z = x
+        for layer in range(depth):
+            w = ps[2 * layer] if bias else ps[layer]
+            h = tf.matmul(z, w) * col(mult, layer)
+            if bias:
+                h = h + ps[2 * layer + 1] * col(bmult, layer)
+            z = activate(act, h) if layer < depth - 1 else h
+        return z
 
     def step(*args):
         ps = list(args[:n_params])
@@ -75,13 +87,7 @@ def build(key):
         mult, bmult, rates = rest[-3], rest[-2], rest[-1]
         with tf.GradientTape() as tape:
             tape.watch(ps)
-            z = x
-            for layer in range(depth):
-                w = ps[2 * layer] if bias else ps[layer]
-                h = tf.matmul(z, w) * col(mult, layer)
-                if bias:
-                    h = h + ps[2 * layer + 1] * col(bmult, layer)
-                z = activate(act, h) if layer < depth - 1 else h
+            z = forward(ps, x, mult, bmult)
             f = z - f0 if centered else z
             total = loss_sum(loss, f, y, packed)
             # each trial's mean loss (the trials' gradients are independent: their sum has them all)
@@ -91,15 +97,21 @@ def build(key):
         out["loss"] = total
         return out
 
+    def output(*args):
+        # the raw (uncentered) output on x: evaluation's forward pass
+        return {"f": forward(list(args[:n_params]), args[n_params], args[n_params + 1], args[n_params + 2])}
+
+    out_spec = spec[:n_params] + [spec[n_params]] + spec[-3:-1]  # parameters, x, mult, bmult
     module = tf.Module()
     module.step = tf.function(step, input_signature=spec)
+    module.output = tf.function(output, input_signature=out_spec)
     return module
 
 
 def main():
     out_dir, key = sys.argv[1], json.loads(sys.argv[2])
     module = build(key)
-    tf.saved_model.save(module, out_dir, signatures={"serving_default": module.step})
+    tf.saved_model.save(module, out_dir, signatures={"serving_default": module.step, "output": module.output})
 
 
 if __name__ == "__main__":

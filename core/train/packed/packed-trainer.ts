@@ -55,6 +55,8 @@ export class PackedTrainer {
   useCompiled(step: CompiledStep): void {
     if (!this.optimizer.plainRates()) throw new Error('a compiled step needs plain SGD');
     this.compiled = step;
+    // evaluation's forward passes through the graph's output signature too
+    this.model.applyWith = (params, x) => step.output(params, x);
   }
 
   /** One optimizer step of every trial on its own batch; returns each trial's batch loss before the update. */
@@ -145,7 +147,11 @@ export class PackedTrainer {
     this.model.dispose();
     this.model = model;
     this.optimizer.subset(keep, model);
-    this.compiled?.setConstants(packedConstants(model, this.optimizer.plainRates()!));
+    if (this.compiled) {
+      const step = this.compiled;
+      step.setConstants(packedConstants(model, this.optimizer.plainRates()!));
+      model.applyWith = (params, x) => step.output(params, x);
+    }
     if (this.cached) this.cached = subsetBatch(this.cached, keep);
     if (this.recurring) this.recurring = keep.map((i) => this.recurring![i]);
     return model;
