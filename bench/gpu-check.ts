@@ -1,7 +1,7 @@
 // Device check for GPU nodes: one command, no network, a few minutes. When an NVIDIA GPU is
 // present it runs a short trial (with a sharpness estimate) on the tfjs-node-gpu build
 // (scripts/install-tfjs-native.sh --gpu; the trainer image has it) and the trainer benchmark's
-// step (bench/train-vs-jax/tfjs-step.ts) on it, and says whether TensorFlow used the GPU. When
+// step (bench/train-vs-jax/tfjs-step.ts), eager and compiled, on it, and says whether TensorFlow used the GPU. When
 // there is none it says so plainly and exits 0.
 //
 //   npm run bench:gpu-check
@@ -59,13 +59,16 @@ async function main(): Promise<number> {
     backend: 'tfjs-node-gpu', threads: 0, inputDim: 64, width: 512, depth: 3, batch: 128,
     probe: 512, lr: 0.05, warmup: 20, steps: 100, rounds: 3, sharpnessIterations: 20,
   };
-  const step = spawnSync(process.execPath, [fileURLToPath(new URL('./train-vs-jax/tfjs-step.js', import.meta.url)), JSON.stringify(settings)], { encoding: 'utf8' });
-  if (step.status !== 0) {
-    console.error(`gpu-check: the trainer benchmark failed: ${step.stderr.trim().split('\n').pop()}`);
-    return 1;
+  // the eager step and the compiled one (backend.step: compiled, one TensorFlow graph per step)
+  for (const mode of ['eager', 'compiled'] as const) {
+    const step = spawnSync(process.execPath, [fileURLToPath(new URL('./train-vs-jax/tfjs-step.js', import.meta.url)), JSON.stringify({ ...settings, step: mode })], { encoding: 'utf8' });
+    if (step.status !== 0) {
+      console.error(`gpu-check: the trainer benchmark (${mode} step) failed: ${step.stderr.trim().split('\n').pop()}`);
+      return 1;
+    }
+    const r = JSON.parse(step.stdout.trim().split('\n').pop()!) as { msPerStep: number; msPerHvp: number; msPerSharpness: number };
+    console.log(`gpu-check: trainer benchmark, ${mode} step (MLP 64→512→512→1, batch 128): ${r.msPerStep.toFixed(3)} ms/step, HVP (batch 512) ${r.msPerHvp.toFixed(3)} ms, sharpness estimate ${r.msPerSharpness.toFixed(1)} ms`);
   }
-  const r = JSON.parse(step.stdout.trim().split('\n').pop()!) as { msPerStep: number; msPerHvp: number; msPerSharpness: number };
-  console.log(`gpu-check: trainer benchmark (MLP 64→512→512→1, batch 128): ${r.msPerStep.toFixed(3)} ms/step, HVP (batch 512) ${r.msPerHvp.toFixed(3)} ms, sharpness estimate ${r.msPerSharpness.toFixed(1)} ms`);
   return 0;
 }
 
