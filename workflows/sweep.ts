@@ -7,6 +7,8 @@
 // completion; before it continues as new, it asks the trials still running to report to the
 // next run by signal. Children outlive the hand-over (ParentClosePolicy ABANDON), so a run can
 // hand over at any time and the sweep's history stays bounded whatever the number of trials.
+// Packs of trials (execution.pack) run as runTrialPack activities of the run itself: a run
+// drains them (starts no more, waits for those in flight) before it continues as new.
 import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, getExternalWorkflowHandle,
   isCancellation, makeContinueAsNewFunc, patched, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
@@ -59,7 +61,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   let starting = 0;
   /** trials this run started (their end reaches this run as the child's completion) */
   const ownChildren = new Set<string>();
-  // ---- packs (execution.pack): trials that train together run as one pack child workflow ----
+  // ---- packs (execution.pack): trials that train together run as one pack activity (or, in
+  // runs recorded before 'pack-activities', one pack child workflow) ----
   /** workflow id of the pack each packed trial in flight runs in (carried across continue-as-new) */
   const packOf = new Map<string, string>(Object.entries(carried?.packOf ?? {}));
   /** the held page's pack layout: positions in the round where each pack ends */
