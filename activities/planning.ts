@@ -112,7 +112,9 @@ export function planningActivities(nc: NatsConnection) {
  * Most trials of one pack in a window of `parallelism`: half the window (at least 2), so two
  * packs are in flight and one's process start-up overlaps another's training. Measured with
  * 200 one-step trials at parallelism 50 on 2 cores (bench/temporal-pack-local.ts): packs of 50
- * kept one trainer alive at a time.
+ * kept one trainer alive at a time. With packs as activities of the sweep, packs of a quarter
+ * of the window were no faster in the dispatch bench (1,000 trivial trials at parallelism 40,
+ * docs/benchmarks.md): half stays.
  */
 export function packWindow(parallelism: number): number {
   return Math.min(parallelism, Math.max(2, Math.ceil(parallelism / 2)));

@@ -1,6 +1,6 @@
 // Benchmark: trials dispatched per second through Temporal (the sweep workflow: paged plans,
 // one child workflow per trial, trainer messages published to and read back from JetStream),
-// packed (pack auto: a child workflow per pack) and unpacked (pack off), as a ratio to bare
+// packed (pack auto: a runTrialPack activity of the sweep per pack) and unpacked (pack off), as a ratio to bare
 // activities on the same server in the same run. Trivial trials (1 step,
 // width 4) run inside the worker, so the numbers measure orchestration, not training.
 //   reference A: bare activities that run the same trivial trial (same work, no orchestration)
@@ -40,8 +40,8 @@ const tuning = json('--tuning');
 /** server dynamic config, e.g. '{"system.enableActivityEagerExecution":true}' */
 const dynamicConfig = json('--dynamic-config');
 
-// the trials differ only in seed, so `pack: auto` trains them in packs (a child workflow and
-// an activity per pack); `off` is a child workflow per trial
+// the trials differ only in seed, so `pack: auto` trains them in packs (an activity of the
+// sweep per pack); `off` is a child workflow per trial
 const spec = (name: string, n: number, pack: 'auto' | 'off' = 'auto') => tinySpec(name, {
   train: { steps: 1, batchSize: 16, evalEvery: 1, logEvalPoints: 0 },
   measure: { gradNorm: false, weightMovement: false },
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const childTrial = await bareRate(N, 'trial', 'childTrialsWorkflow');
     const cpu = process.cpuUsage(cpu0);
     console.log(`trials: ${N}, parallelism ${P}, trivial trial = 1 step of a width-4 MLP in the worker`);
-    console.log(`sweep workflow, pack auto (a child workflow per pack, readback):   ${sweep.rate.toFixed(1)} trials/s (${sweep.runs} workflow runs)`);
+    console.log(`sweep workflow, pack auto (an activity per pack, readback):        ${sweep.rate.toFixed(1)} trials/s (${sweep.runs} workflow runs)`);
     console.log(`sweep workflow, pack off (child workflow per trial, readback):     ${unpacked.rate.toFixed(1)} trials/s (${unpacked.runs} workflow runs)`);
     console.log(`  with planning and the final analysis (${sweep.analysisS.toFixed(1)} s):            ${sweep.totalRate.toFixed(1)} trials/s`);
     console.log(`bare activities running the same trial:                           ${bareTrial.toFixed(1)} trials/s`);

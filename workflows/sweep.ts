@@ -7,6 +7,8 @@
 // completion; before it continues as new, it asks the trials still running to report to the
 // next run by signal. Children outlive the hand-over (ParentClosePolicy ABANDON), so a run can
 // hand over at any time and the sweep's history stays bounded whatever the number of trials.
+// Packs of trials (execution.pack) run as runTrialPack activities of the run itself: a run
+// drains them (starts no more, waits for those in flight) before it continues as new.
 import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, getExternalWorkflowHandle,
   isCancellation, makeContinueAsNewFunc, patched, proxyActivities, setHandler, startChild, workflowInfo, ChildWorkflowFailure,
@@ -19,6 +21,7 @@ import { errorMessage } from '../core/error-message.js';
 import { pauseSignal, progressQuery, reportBySignal, resumeSignal, trialDoneSignal } from './definitions.js';
 import { trialWorkflow } from './trial.js';
 import { packWorkflow } from './pack.js';
+import { runPack } from './pack-run.js';
 import {
   DEFAULT_MAX_TRIALS_PER_RUN, NON_RETRYABLE_TYPES, WORKFLOW_TASK_TIMEOUT_MS, childWorkflowId, packWorkflowId, type PlanInfo, type SweepActivities, type SweepCarry,
   type SweepInput, type SweepProgress, type SweepResult, type SweepState, type TrialDone,
@@ -58,17 +61,29 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   let starting = 0;
   /** trials this run started (their end reaches this run as the child's completion) */
   const ownChildren = new Set<string>();
-  // ---- packs (execution.pack): trials that train together run as one pack child workflow ----
+  // ---- packs (execution.pack): trials that train together run as one pack activity (or, in
+  // runs recorded before 'pack-activities', one pack child workflow) ----
   /** workflow id of the pack each packed trial in flight runs in (carried across continue-as-new) */
   const packOf = new Map<string, string>(Object.entries(carried?.packOf ?? {}));
   /** the held page's pack layout: positions in the round where each pack ends */
   let layout: { round: number; ends: number[] } | undefined;
   /** decided once the execution is known; sweeps planned without `pack` (older histories) never pack */
   let packing = false;
+  /**
+   * packs run as runTrialPack activities of this run (not pack child workflows): a child
+   * workflow per pack cost more dispatch latency than the pack's training. Runs recorded before
+   * the patch started pack children, and replay that way.
+   */
+  let packActivities = false;
   const decidePacking = () => {
     const pack = plan?.execution.pack;
     packing = pack !== undefined && pack !== 'off' && patched('trial-packs');
+    packActivities = packing && patched('pack-activities');
   };
+  /** members of this run's pack activities in flight (activities end with their run: never handed over) */
+  const activityMembers = new Set<string>();
+  /** this run's pack activities in flight */
+  let packsRunning = 0;
   /** trials left in the pack at the scheduler's position (undefined: its page's layout is not held) */
   const packRemaining = (): number | undefined => {
     if (!layout || layout.round !== scheduler.roundNumber) return undefined;
@@ -160,8 +175,25 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       },
     );
   };
-  /** the workflow ids of trials in flight (a pack's members share one) */
-  const workflowIdsOf = (ids: string[]) => [...new Set(ids.map((id) => packOf.get(id) ?? childWorkflowId(sweepId, id)))];
+  /**
+   * several trials as one runTrialPack activity of this run; its members end with the activity
+   * (cancelled with this run's scope: the unfinished ones are stored and counted as cancelled)
+   */
+  const startPackActivity = (batch: TrialPlan<AnyTrialConfig>[]) => {
+    for (const p of batch) activityMembers.add(p.id);
+    startedThisRun += batch.length;
+    packsRunning++;
+    const members = batch.map((p) => ({ trialId: p.id, config: p.config as TrialConfig }));
+    const ended = (ends: TrialDone[]) => {
+      packsRunning--;
+      for (const p of batch) activityMembers.delete(p.id);
+      for (const d of ends) finish(d);
+    };
+    runPack({ sweepId, members, execution: plan!.execution, options: o }).then(ended,
+      (err) => ended(batch.map((p) => doneFromError(p.id, err))));
+  };
+  /** the workflow ids of trials in flight (a pack's members share one); pack activities' members have none */
+  const workflowIdsOf = (ids: string[]) => [...new Set(ids.filter((id) => !activityMembers.has(id)).map((id) => packOf.get(id) ?? childWorkflowId(sweepId, id)))];
 
   /** the window has room, the round has trials left, and this run may start more */
   const canStart = () => !paused && scheduler.inFlightCount < parallelism() && scheduler.unstarted > 0 && startedThisRun < maxPerRun && packFits();
@@ -202,7 +234,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
         }
         if (packing) {
           const batch = scheduler.next(parallelism(), Math.min(packRemaining() ?? 1, maxPerRun - startedThisRun));
-          if (batch.length > 1) startPack(batch);
+          if (batch.length > 1 && packActivities) startPackActivity(batch);
+          else if (batch.length > 1) startPack(batch);
           else for (const p of batch) startTrial(p);
           continue;
         }
@@ -219,7 +252,9 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
         // Hand over to a fresh run once every child we started has been created and told to
         // report by signal (a child that already ended has its completion in this run), and no
         // handler is mid-way; trials in flight keep running and report to the next run.
-        await condition(() => starting === 0);
+        // Pack activities cannot outlive this run: no more packs start (the window is not
+        // refilled), and those in flight finish here first (drain).
+        await condition(() => starting === 0 && packsRunning === 0);
         const tell = scheduler.inFlightIds.filter((id) => ownChildren.has(id));
         const ended: string[] = [];
         if (packOf.size === 0) {

@@ -1,5 +1,5 @@
 // Cluster mode packs trials (execution.pack): trials that differ only in lr and seed train in
-// one trainer process per pack, through a pack child workflow, and come out as ordinary trials
+// one trainer process per pack, through a runTrialPack activity of the sweep, and come out as ordinary trials
 // equal to the embedded run's (within PACK_TOLERANCE); a pack's trainer SIGKILLed mid-pack
 // reruns only the members without an outcome, and no evaluation point is stored twice.
 import { after, before, test } from 'node:test';
@@ -91,6 +91,7 @@ test('an lr × seed sweep with pack auto runs in packs and equals the embedded r
   // packs of half the window (activities/planning.ts packWindow): four packs of three
   assert.deepEqual(launches.map((l) => l.members.length), [3, 3, 3, 3], 'one trainer process per pack');
   assert.deepEqual(launches.flatMap((l) => l.members).sort(), resolved.plans.map((p) => p.id).sort(), 'each trial in one pack');
+  await assertPackActivities(sub.sweepId, 4);
 
   const clusterDir = tmp();
   const rep = await cluster.client.report(sub.sweepId, clusterDir);
@@ -147,6 +148,7 @@ test('a pack trainer SIGKILLed mid-pack reruns only its unfinished members', { t
   assert.ok(unfinished.length > 0);
   assert.deepEqual(launches[1].members, unfinished, 'the second attempt trains only the members without an outcome');
   assert.equal(launches[1].attempt, 2);
+  await assertPackActivities(sub.sweepId, 1); // one activity, retried
 
   const dir = tmp();
   await cluster.client.report(sub.sweepId, dir);
@@ -197,3 +199,14 @@ test('cancelling a sweep mid-pack stops the pack trainer; a member that finished
   assert.equal(summary.trials.cancelled, 1);
   assert.equal(summary.trials.total, 2);
 });
+
+/** the sweep ran `packs` packs as its own runTrialPack activities, and no pack child workflow */
+async function assertPackActivities(sweepId: string, packs: number): Promise<void> {
+  const temporal = cluster.client.temporal;
+  const h = await temporal.workflow.getHandle(sweepId).fetchHistory();
+  const scheduled = (h.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTrialPack');
+  assert.equal(scheduled.length, packs, 'runTrialPack activities in the sweep\'s history');
+  const packWorkflows: string[] = [];
+  for await (const w of temporal.workflow.list()) if (w.workflowId.startsWith(`${sweepId}/pack/`)) packWorkflows.push(w.workflowId);
+  assert.deepEqual(packWorkflows, [], 'no pack child workflows');
+}

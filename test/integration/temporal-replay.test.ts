@@ -2,10 +2,12 @@
 // test/fixtures/histories/) replay without a determinism error against the current workflow
 // bundle, and so do histories recorded now from the scenarios that exercise every path
 // (continue-as-new, pause/resume, trial retries, diverged and failed trials, cancellation).
-// SWEEP_RECORD_HISTORIES=1 rewrites the committed fixtures from this run.
+// SWEEP_RECORD_HISTORIES=1 writes this run's histories into the committed fixtures; fixtures of
+// paths no longer taken (pack child workflows, recorded before 'pack-activities') stay, since
+// those histories must keep replaying.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protos from '@temporalio/proto';
@@ -125,8 +127,9 @@ test('histories recorded now from every workflow path replay deterministically',
   await record('sweep-cancelled', long.sweepId);
   await record('trial-cancelled', childWorkflowId(long.sweepId, resolveSpec(longSpec).plans[0].id));
 
-  // 4. Packs: continue-as-new with packs in flight, a pack whose first attempt is killed (only
-  // its unfinished members rerun), a diverged member; then a cancelled sweep of running packs.
+  // 4. Packs, as activities of the sweep: continue-as-new after the packs in flight drained, a
+  // pack whose first attempt is killed (only its unfinished members rerun), a diverged member;
+  // then a cancelled sweep of running packs. (Pack child workflows: the committed pack-*.json.)
   const packSpec = tinySpec('replay-packs', { grid: { 'optimizer.lr': [0.1, 1e5], seed: [0, 1, 2, 3] }, execution: { parallelism: 4, maxAttempts: 3 } });
   const packPlans = resolveSpec(packSpec).plans;
   victims.add(packPlans[0].id); // the first pack's lead: its first attempt is killed
@@ -134,23 +137,26 @@ test('histories recorded now from every workflow path replay deterministically',
   const packRes = await client.wait(packed.sweepId);
   assert.equal(packRes.finished, 8);
   assert.ok(packRes.runs >= 2, `continued as new (${packRes.runs} runs)`);
-  for (const [i, r] of (await client.runs(packed.sweepId)).entries()) await record(`packs-run-${i}`, packed.sweepId, r.runId);
-  const packIds = await workflowIdsUnder(`${packed.sweepId}/pack/`);
-  assert.ok(packIds.length >= 2, `packs ran (${packIds.join(', ')})`);
-  for (const [i, id] of packIds.entries()) await record(`pack-${i}`, id);
+  let packActivities = 0;
+  for (const [i, r] of (await client.runs(packed.sweepId)).entries()) {
+    await record(`pack-activities-run-${i}`, packed.sweepId, r.runId);
+    packActivities += runTrialPacksIn(recorded[recorded.length - 1].history);
+  }
+  assert.ok(packActivities >= 4, `packs ran as the sweep's activities (${packActivities} runTrialPack, a retry included)`);
+  assert.deepEqual(await workflowIdsUnder(`${packed.sweepId}/pack/`), [], 'no pack child workflows');
   const packLong = tinySpec('replay-pack-cancel', { train: { steps: 1_000_000, batchSize: 16, evalEvery: 1000, logEvalPoints: 0 }, grid: { seed: [0, 1, 2] }, execution: { parallelism: 2 } });
   const packCancel = await client.submit({ document: packLong }, { options: fast });
   await waitFor('a pack running', async () => (await client.status(packCancel.sweepId)).progress?.inFlight === 2, 120_000);
   await client.cancel(packCancel.sweepId, { wait: true });
-  await record('sweep-packs-cancelled', packCancel.sweepId);
-  for (const [i, id] of (await workflowIdsUnder(`${packCancel.sweepId}/pack/`)).entries()) await record(`pack-cancelled-${i}`, id);
+  await record('sweep-pack-activities-cancelled', packCancel.sweepId);
+  assert.ok(runTrialPacksIn(recorded[recorded.length - 1].history) >= 1, 'the cancelled pack ran as the sweep\'s activity');
+  assert.deepEqual(await workflowIdsUnder(`${packCancel.sweepId}/pack/`), [], 'no pack child workflows');
 
   const results = await replay(recorded);
   assert.equal(results.size, recorded.length);
   for (const [name, err] of results) assert.equal(err, undefined, `${name} replays`);
 
   if (process.env.SWEEP_RECORD_HISTORIES === '1') {
-    rmSync(fixtures, { recursive: true, force: true });
     mkdirSync(fixtures, { recursive: true });
     for (const r of recorded) writeFileSync(join(fixtures, `${r.name}.json`), `${JSON.stringify({ workflowId: r.workflowId, history: r.history })}\n`);
     t.diagnostic(`wrote ${recorded.length} histories to ${fixtures}`);
@@ -160,6 +166,12 @@ test('histories recorded now from every workflow path replay deterministically',
 after(async () => {
   await cluster?.stop();
 });
+
+/** how many runTrialPack activities a recorded (plain) history schedules */
+function runTrialPacksIn(history: unknown): number {
+  const events = (history as { events?: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[] }).events ?? [];
+  return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTrialPack').length;
+}
 
 /** ids of the workflows whose id starts with `prefix` (a sweep's packs) */
 async function workflowIdsUnder(prefix: string): Promise<string[]> {
