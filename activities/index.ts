@@ -10,6 +10,7 @@ import type { NatsAuth } from '../core/nats-auth.js';
 import type { TrialCredentialIssuer } from './trial-credentials.js';
 import { trialActivities, type ExecutorRegistry } from './trial-activity.js';
 import { packActivities } from './pack-activity.js';
+import { withHeartbeats } from './heartbeats.js';
 
 export interface ActivityDeps {
   nc: NatsConnection;
@@ -22,8 +23,9 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): SweepActivities {
   return {
-    ...planningActivities(deps.nc),
-    ...preflightActivities(deps.nc),
+    // run through the sweep's planning proxy, which has a heartbeat timeout
+    ...withHeartbeats(planningActivities(deps.nc)),
+    ...withHeartbeats(preflightActivities(deps.nc)),
     ...trialActivities(deps),
     ...packActivities(deps),
     ...analysisActivities(deps),

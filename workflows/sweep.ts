@@ -37,6 +37,9 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const maxEvents = o.maxHistoryEvents ?? 8000;
   const planning = proxyActivities<SweepActivities>({
     startToCloseTimeout: 10 * 60_000,
+    // the planning activities heartbeat (activities/heartbeats.ts): a killed worker's attempt is
+    // retried after this, not after the whole start-to-close timeout
+    heartbeatTimeout: 30_000,
     retry: { maximumAttempts: 10, initialInterval: 1000, maximumInterval: 60_000, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
   const analysis = proxyActivities<SweepActivities>({
