@@ -11,6 +11,7 @@ import type { BackendConfig, TrialConfigInput } from '../../core/config/trial.js
 import { TEST_BACKENDS } from './trainer-fixtures.js';
 import { alone, comparable, packed, type Abort } from './packed-fixtures.js';
 import { packKey } from '../../core/train/packed/pack-key.js';
+import { sliceRows } from '../../core/train/packed/packed-data.js';
 import { trial } from './trainer-fixtures.js';
 
 type Over = { seed?: number; lr?: number; gamma?: number; parametrization?: 'sp' | 'ntk' | 'mup' };
@@ -50,6 +51,19 @@ for (const b of TEST_BACKENDS) {
   test(`${b.name}: sgd, tanh, mse: a pack mixing lr, seed, γ0 and sp/ntk/mup equals each trial alone, sharpness by power iteration`, async () => {
     backend = b;
     await assertEquivalent(mix.map((o) => regression(o)));
+  });
+
+  test(`${b.name}: a test set longer than one evaluation slice (8 trials of width 256, 4,096 rows in 2 slices) evaluates as each trial alone`, async () => {
+    backend = b;
+    const rows = sliceRows(8, 256);
+    assert.ok(rows < 4096, `one slice holds ${rows} rows, fewer than the test set's 4,096`);
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+    await assertEquivalent(seeds.map((seed, i) => regression({ seed, lr: 0.05 * (1 + (i % 4)), parametrization: i % 2 ? 'sp' : 'mup' }, {
+      task: { kind: 'teacher-mlp', inputDim: 8, trainSize: 128, testSize: 4096 },
+      model: { width: 256, depth: 3, parametrization: i % 2 ? 'sp' : 'mup', activation: 'tanh', gamma: 1 },
+      train: { steps: 4, batchSize: 32, evalEvery: 2, logEvalPoints: 0 },
+      measure: {},
+    })));
   });
 
   test(`${b.name}: sgd with momentum and weight decay, relu with bias, Lanczos sharpness`, async () => {
