@@ -2,7 +2,9 @@
 // on loopback, with the orchestrator worker as its own process running trivial trials (1 step
 // of a width-4 MLP) in-process. Two sweeps:
 //   clean: runs to the end; worker RSS sampled every second (start, peak, end, slope over the
-//          second half), history events per workflow run and the number of runs, trials/s;
+//          second half), and its V8 heap and external memory from the worker's own /metrics
+//          every 5 s (to tell a leak in the program from the allocator keeping freed pages),
+//          history events per workflow run and the number of runs, trials/s;
 //   kill:  the worker is killed with SIGKILL once ~half the trials have finished, then started
 //          again; the sweep must still complete.
 // After each, every trial must have exactly one terminal event in SWEEP_EVENTS (counted over
@@ -32,6 +34,8 @@ import { killAllChildren, type Child } from '../test/servers/children.js';
 import { startOrchestratorProcess } from '../test/servers/orchestrator.js';
 import { tinySpec } from '../test/integration/cluster-helpers.js';
 import { cpuSeconds, rssMb, slope } from './proc-sample.js';
+import { freePort } from '../test/servers/free-port.js';
+import { PREFIX } from '../workers/telemetry/names.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
@@ -55,19 +59,47 @@ const spec = (name: string, n: number) => tinySpec(name, {
 });
 
 interface Sample { t: number; pid: number; rss: number }
+/** MB of the V8 heap in use and of memory held by JS objects outside it (buffers), as scraped */
+interface HeapSample { t: number; heapMb: number; externalMb: number }
+
+/** A gauge's value in a Prometheus text exposition (the first series of that name). */
+function gauge(text: string, name: string): number | undefined {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
 
 /** The orchestrator worker process and the RSS samples of every process it has been. */
 class WorkerProcess {
   child!: Child;
   readonly samples: Sample[] = [];
+  readonly heap: HeapSample[] = [];
   private cpuBefore = 0;
   private timer: NodeJS.Timeout | undefined;
+  private heapTimer: NodeJS.Timeout | undefined;
+  private metricsPort = 0;
 
   constructor(private readonly temporal: string, private readonly nats: string) {}
 
   async start(): Promise<void> {
-    this.child = await startOrchestratorProcess({ temporal: this.temporal, nats: this.nats, taskQueue: TASK_QUEUE, maxTrials: P, localMode: 'in-process', startTimeoutMs: 120_000 });
+    this.metricsPort = await freePort();
+    this.child = await startOrchestratorProcess({
+      temporal: this.temporal, nats: this.nats, taskQueue: TASK_QUEUE, maxTrials: P, localMode: 'in-process', startTimeoutMs: 120_000,
+      env: { SWEEP_METRICS_PORT: String(this.metricsPort) },
+    });
     this.timer ??= setInterval(() => this.sample(), 1000);
+    this.heapTimer ??= setInterval(() => void this.sampleHeap(), 5000);
+  }
+
+  async sampleHeap(): Promise<void> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+      const text = await res.text();
+      const heap = gauge(text, `${PREFIX}nodejs_heap_size_used_bytes`);
+      const external = gauge(text, `${PREFIX}nodejs_external_memory_bytes`);
+      if (heap !== undefined && external !== undefined) this.heap.push({ t: performance.now(), heapMb: heap / 2 ** 20, externalMb: external / 2 ** 20 });
+    } catch {
+      // the worker is being killed or restarted: that sample is missing, not zero
+    }
   }
 
   sample(): void {
@@ -87,6 +119,7 @@ class WorkerProcess {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.heapTimer);
     await this.child.kill('SIGTERM');
   }
 }
@@ -128,6 +161,32 @@ function rssSummary(samples: Sample[], from: number, to: number) {
     startMb: s[0].rss, peakMb: peak, endMb: s[s.length - 1].rss, slopeMbPerMin: perMin, secondHalfDriftMb: drift,
     // flat: the fitted change over the second half is under 5% of the peak
     flat: Number.isFinite(drift) && Math.abs(drift) < 0.05 * peak,
+  };
+}
+
+/**
+ * The V8 heap over a sweep: heap used between collections is a sawtooth, so each 30 s window
+ * keeps its lowest sample (the live heap after a collection); slope of those floors over the
+ * second half, and the same for external memory.
+ */
+function heapSummary(samples: HeapSample[], from: number, to: number) {
+  const s = samples.filter((x) => x.t >= from && x.t <= to);
+  if (s.length < 4) return undefined;
+  const floors = new Map<number, HeapSample>();
+  for (const x of s) {
+    const w = Math.floor((x.t - from) / 30_000);
+    const f = floors.get(w);
+    floors.set(w, { t: x.t, heapMb: Math.min(x.heapMb, f?.heapMb ?? Infinity), externalMb: Math.min(x.externalMb, f?.externalMb ?? Infinity) });
+  }
+  const mid = (from + to) / 2;
+  const second = [...floors.values()].filter((x) => x.t >= mid);
+  const halfMin = (to - mid) / 60_000;
+  const heapPerMin = slope(second.map((x) => ({ x: (x.t - from) / 60_000, y: x.heapMb })));
+  const externalPerMin = slope(second.map((x) => ({ x: (x.t - from) / 60_000, y: x.externalMb })));
+  return {
+    floorsMb: [...floors.values()].map((x) => Math.round(x.heapMb)),
+    heapPeakMb: Math.max(...s.map((x) => x.heapMb)), externalPeakMb: Math.max(...s.map((x) => x.externalMb)),
+    heapDriftMb: heapPerMin * halfMin, externalDriftMb: externalPerMin * halfMin,
   };
 }
 
@@ -226,6 +285,7 @@ async function main(): Promise<void> {
     const clean = ONLY_KILL ? undefined : await sweep('clean', N);
     const bareAfter = ONLY_KILL ? 0 : await bareRate(BARE);
     const cleanRss = clean && rssSummary(worker.samples, clean.t0, clean.end);
+    const cleanHeap = clean && heapSummary(worker.heap, clean.t0, clean.end);
     const bare = (bareBefore + bareAfter) / 2;
     const hist = (h: number[]) => `${h.length} runs, events per run min ${Math.min(...h)} / median ${[...h].sort((a, b) => a - b)[h.length >> 1]} / max ${Math.max(...h)}`;
     const checkLine = (c: Awaited<ReturnType<typeof checkExactlyOnce>>) =>
@@ -236,6 +296,7 @@ async function main(): Promise<void> {
       console.log(`clean sweep: ${clean.finished} finished in ${fmt(clean.seconds)} s = ${fmt(clean.rate)} trials/s (${fmt(clean.totalRate)} with planning and analysis), ${hist(clean.history)}`);
       console.log(`  ${checkLine(clean.check)}`);
       if (cleanRss) console.log(`  worker RSS: start ${fmt(cleanRss.startMb)} MB, peak ${fmt(cleanRss.peakMb)} MB, end ${fmt(cleanRss.endMb)} MB; second half ${fmt(cleanRss.slopeMbPerMin, 2)} MB/min (${fmt(cleanRss.secondHalfDriftMb)} MB over it) → ${cleanRss.flat ? 'flat' : 'NOT flat'}`);
+      if (cleanHeap) console.log(`  worker V8 heap used, lowest per 30 s: ${cleanHeap.floorsMb.join(' ')} MB (peak ${fmt(cleanHeap.heapPeakMb)}); fitted change over the second half: heap ${fmt(cleanHeap.heapDriftMb)} MB, external ${fmt(cleanHeap.externalDriftMb)} MB (peak ${fmt(cleanHeap.externalPeakMb)})`);
       console.log(`  CPU ms per trial: ${cpuLine(clean.cpuPerTrialMs)}`);
       console.log(`bare activities running the same trial: ${fmt(bareBefore)} trials/s before, ${fmt(bareAfter)} after`);
       console.log(`  CPU ms per trial (after; the worker process idles, the bare worker is the bench process): ${cpuLine(bareCpu)}`);
@@ -268,7 +329,7 @@ async function main(): Promise<void> {
       console.log(`load average at the end: ${load1.map((x) => fmt(x, 2)).join(' ')}`);
     }
     failed = (clean !== undefined && (!clean.check.ok || clean.finished !== N)) || (kill !== undefined && (!kill.check.ok || kill.finished !== N));
-    console.log(JSON.stringify({ N, P, BARE, EAGER, load0, load1, clean: clean && { ...clean, rss: cleanRss }, bareBefore, bareAfter, bareCpu, ratio: clean && clean.rate / bare, kill }));
+    console.log(JSON.stringify({ N, P, BARE, EAGER, load0, load1, clean: clean && { ...clean, rss: cleanRss, heap: cleanHeap }, bareBefore, bareAfter, bareCpu, ratio: clean && clean.rate / bare, kill }));
 
     refWorker.shutdown();
     await refRun;

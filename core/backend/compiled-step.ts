@@ -45,9 +45,10 @@ interface NodeNamespace {
   node: { loadSavedModel(path: string, tags: string[], signature: string): Promise<SavedModel> };
 }
 
-/** A structure's two signatures: the training step, and the forward pass evaluation uses. */
+/** A structure's signatures: one training step, K steps in one call, and evaluation's forward pass. */
 interface Graphs {
   step: SavedModel;
+  steps: SavedModel;
   output: SavedModel;
 }
 
@@ -63,7 +64,7 @@ function canonical(s: StepStructure): string {
 }
 
 function structureKey(s: StepStructure): string {
-  return `v2-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
+  return `v3-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
 }
 
 /** Exports the graph for `s` unless it is on disk; concurrent exporters race to one rename. */
@@ -115,8 +116,9 @@ async function savedModel(variant: NativeVariant, s: StepStructure): Promise<Gra
     const dir = ensureExported(variant, s);
     model = Promise.all([
       tfn.node.loadSavedModel(dir, ['serve'], 'serving_default'),
+      tfn.node.loadSavedModel(dir, ['serve'], 'steps'),
       tfn.node.loadSavedModel(dir, ['serve'], 'output'),
-    ]).then(([step, output]) => ({ step, output }));
+    ]).then(([step, steps, output]) => ({ step, steps, output }));
     model.catch(() => loadedModels.delete(key));
     loadedModels.set(key, model);
   }
@@ -170,6 +172,26 @@ export class CompiledStep {
       inputs.f0 = f0;
     }
     const out = this.graphs.step.predict(inputs);
+    const next = params.map((_, i) => out[`p${i}`]);
+    const losses = out.loss.dataSync() as Float32Array;
+    out.loss.dispose();
+    return { params: next, losses };
+  }
+
+  /**
+   * K steps in one session call on batches stacked along a leading axis (xs [K, B, in], a pack's
+   * [K, T, B, in]): the parameters after the last, and each step's summed loss before its update
+   * (K values, or K rows of one per trial). The graph's loop body is the step above, so this is
+   * `run` K times without K calls' fixed cost (test/unit/compiled-step.test.ts checks it equal).
+   */
+  runSteps(params: tf.Tensor[], xs: tf.Tensor, ys: tf.Tensor, f0s: tf.Tensor | null): { params: tf.Tensor[]; losses: Float32Array } {
+    const inputs: Record<string, tf.Tensor> = { mult: this.constants.mult, bmult: this.constants.bmult, rates: this.constants.rates, x: xs, y: ys };
+    params.forEach((p, i) => { inputs[`p${i}`] = p; });
+    if (this.centered) {
+      if (!f0s) throw new Error('a centered model needs f_init for its compiled step');
+      inputs.f0 = f0s;
+    }
+    const out = this.graphs.steps.predict(inputs);
     const next = params.map((_, i) => out[`p${i}`]);
     const losses = out.loss.dataSync() as Float32Array;
     out.loss.dispose();

@@ -100,6 +100,10 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
   const on: { trainSet: DeviceDataset | null; probe: DeviceBatch | null } = { trainSet: null, probe: null };
   const matrix: number[][] = [];
   const coop = new Cooperation(io.signal);
+  // where a multi-step call must stop: evaluation points, task boundaries, the end
+  const stops = [...new Set([...plan.steps, ...boundaries, total])].sort((a, b) => a - b);
+  let next = 0;
+  const perCall = trainer.stepsPerCall(batchSize, (sequence[0].test.inputDim + sequence[0].test.outputDim));
 
   const enter = (t: number) => {
     on.trainSet?.dispose();
@@ -167,10 +171,20 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
       await coop.check(step);
       const t = Math.floor(step / perTask);
       if (t !== current) enter(t);
-      const loss = trainer.step(sequence[t].batch(step - t * perTask, batchSize));
+      // steps up to the next evaluation point or task boundary may go in one call (compiled step)
+      while (stops[next] <= step) next++;
+      const k = Math.min(perCall, stops[next] - step);
+      const cur = sequence[t];
+      const losses = k === 1
+        ? [trainer.step(cur.batch(step - t * perTask, batchSize))]
+        : trainer.steps(Array.from({ length: k }, (_, i) => cur.batch(step + i - t * perTask, batchSize)));
       const bound = divergenceBound(divergenceFactor, tracker.initialLoss);
-      if (!Number.isFinite(loss) || loss > bound) throw new Diverged(step, loss, bound);
-      tracker.observe(loss);
+      for (let i = 0; i < k; i++) {
+        // the first diverged step ends the run, as if the steps had been taken one at a time
+        if (!Number.isFinite(losses[i]) || losses[i] > bound) throw new Diverged(step + i, losses[i], bound);
+        tracker.observe(losses[i]);
+      }
+      step += k - 1;
     }
   } finally {
     sharpness?.dispose();

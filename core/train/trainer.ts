@@ -13,6 +13,11 @@ import type { DeviceBatch } from '../measure/probe.js';
 import { toDevice, disposeBatch } from '../measure/probe.js';
 import type { CompiledStep, StepStructure } from '../backend/compiled-step.js';
 
+/** Most steps one compiled graph call takes (Trainer.steps). */
+export const STEPS_PER_CALL = 16;
+/** Most floats of stacked batches (inputs and targets) one such call copies: 16 MB. */
+const STACKED_FLOATS = 1 << 22;
+
 export function lossKindOf(config: TrialConfig): LossKind {
   return config.train.loss ?? (isClassification(config.task) ? 'xent' : 'mse');
 }
@@ -104,6 +109,44 @@ export class Trainer {
     dispose(this.params);
     this.params = next;
     return value;
+  }
+
+  /**
+   * How many steps one call may take (`steps`): 1 unless the step is compiled, whose graph runs
+   * up to STEPS_PER_CALL steps in one session call on stacked batches of at most
+   * STACKED_FLOATS floats, so that a small model's step costs its arithmetic, not the call.
+   */
+  stepsPerCall(batchSize: number, rowFloats: number): number {
+    if (!this.compiled) return 1;
+    return Math.max(1, Math.min(STEPS_PER_CALL, Math.floor(STACKED_FLOATS / Math.max(1, batchSize * rowFloats))));
+  }
+
+  /**
+   * Consecutive steps on `dss` (one dataset per step, in order); the batch loss before each.
+   * Compiled: one graph call over the stacked batches, the same arithmetic as one `step` each.
+   */
+  steps(dss: Dataset[]): number[] {
+    const compiled = this.compiled;
+    const { n, inputDim, outputDim } = dss[0];
+    // the full training set stays on the backend, and batches of unequal size cannot stack
+    if (!compiled || dss.length === 1 || dss.some((d) => d === this.recurring || d.n !== n)) return dss.map((d) => this.step(d));
+    const K = dss.length;
+    const x = new Float32Array(K * n * inputDim), y = new Float32Array(K * n * outputDim);
+    dss.forEach((d, k) => {
+      x.set(d.x.subarray(0, n * inputDim), k * n * inputDim);
+      y.set(d.y.subarray(0, n * outputDim), k * n * outputDim);
+    });
+    const xs = tf.tensor3d(x, [K, n, inputDim]), ys = tf.tensor3d(y, [K, n, outputDim]);
+    const f0s = this.mlp.centered
+      ? tf.tidy(() => tf.reshape(this.mlp.apply(this.params0, tf.reshape(xs, [K * n, inputDim])), [K, n, outputDim]))
+      : null;
+    const out = compiled.runSteps(this.params, xs, ys, f0s);
+    xs.dispose();
+    ys.dispose();
+    f0s?.dispose();
+    dispose(this.params);
+    this.params = out.params;
+    return Array.from(out.losses, (l) => l / n);
   }
 
   /** Gradient norm of the training loss on a batch. */

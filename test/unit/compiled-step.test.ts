@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { COMPILED_STEP_TOLERANCE } from '../../core/backend/compiled-step.js';
 import { attachCompiled } from '../../core/train/compiled.js';
-import { Trainer } from '../../core/train/trainer.js';
+import { STEPS_PER_CALL, Trainer } from '../../core/train/trainer.js';
 import { runTrial } from '../../core/train/run-trial.js';
 import type { TrialEvent } from '../../core/messages.js';
 import { Rng } from '../../core/rng.js';
@@ -70,6 +70,52 @@ for (const c of cases) {
     compiled.dispose();
   });
 }
+
+// Several steps in one graph call (Trainer.steps, the `steps` signature): its loop body is the
+// one-step graph, so K steps in one call give the same float32 numbers as K calls, bit for bit.
+for (const c of cases) {
+  test(`${STEPS_PER_CALL} compiled steps in one call equal ${STEPS_PER_CALL} one-step calls bit for bit: ${JSON.stringify(c)}`, async () => {
+    await useBackend(native);
+    const out = c.loss === 'xent' ? 3 : 1;
+    const config = trial({
+      seed: 4,
+      task: c.loss === 'xent' ? { kind: 'gaussian-mixture', inputDim: 8, classes: 3 } : { kind: 'teacher-mlp', inputDim: 8 },
+      model: { width: 32, depth: 3, activation: c.activation, bias: c.bias, parametrization: c.parametrization, ...(c.gamma ? { gamma: c.gamma, center: true } : {}) },
+      optimizer: { kind: 'sgd', lr: 0.05 },
+      train: { loss: c.loss },
+    });
+    const batches = Array.from({ length: STEPS_PER_CALL }, (_, k) => data(16, 8, out, 10 + k, c.loss === 'xent'));
+    const single = new Trainer(config, 8, out);
+    const multi = new Trainer(config, 8, out);
+    await attachCompiled(single);
+    await attachCompiled(multi);
+    assert.equal(multi.stepsPerCall(16, 8 + out), STEPS_PER_CALL);
+    const one = batches.map((b) => single.step(b));
+    const many = multi.steps(batches);
+    assert.deepEqual(many, one, 'losses');
+    assert.deepEqual(flat(multi.params), flat(single.params), 'weights after the steps');
+    single.dispose();
+    multi.dispose();
+  });
+}
+
+test('a compiled trial that diverges inside a multi-step call ends at the step the eager trial ends at', async () => {
+  const base = {
+    seed: 2, task: { kind: 'teacher-mlp', inputDim: 8 },
+    model: { width: 16, depth: 3 },
+    optimizer: { kind: 'sgd', lr: 60 },
+    train: { steps: 40, batchSize: 16, evalEvery: 40 },
+  } as const;
+  const run = (step: 'eager' | 'compiled') => runTrial(trial({ ...base, backend: { name: 'tfjs-node', threads: 1, step } }), {
+    sweepId: 's', trialId: step, emit: async () => {},
+  });
+  const eager = await run('eager');
+  const compiled = await run('compiled');
+  assert.equal(eager.outcome, 'diverged');
+  assert.ok(eager.step > 1 && eager.step % STEPS_PER_CALL !== 0, `the divergence falls inside a call (step ${eager.step})`);
+  assert.equal(compiled.outcome, 'diverged');
+  assert.equal(compiled.step, eager.step);
+});
 
 test('compiled step update is −rate × the gradient (central finite differences of the loss, float64 sums)', async () => {
   await useBackend(native);

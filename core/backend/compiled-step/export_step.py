@@ -15,7 +15,8 @@
 # mult [L] (layer multipliers), bmult [L] (bias multipliers), rates [P] (each parameter's
 # learning rate). Outputs: p0..p{P-1} after the step, and `loss`, the summed (not averaged)
 # loss before it. A second signature, `output`, is the forward pass alone (p0..p{P-1}, x, mult,
-# bmult → f, the raw output), which evaluation uses.
+# bmult → f, the raw output), which evaluation uses. A third, `steps`, runs K steps in one call:
+# x, y and f0 stacked on a leading axis of K batches, `loss` one row per step.
 import json
 import math
 import os
@@ -79,12 +80,8 @@ def build(key):
             z = activate(act, h) if layer < depth - 1 else h
         return z
 
-    def step(*args):
-        ps = list(args[:n_params])
-        x, y = args[n_params], args[n_params + 1]
-        rest = args[n_params + 2:]
-        f0 = rest[0] if centered else None
-        mult, bmult, rates = rest[-3], rest[-2], rest[-1]
+    def one_step(ps, x, y, f0, mult, bmult, rates):
+        """The parameters after one step on (x, y), and the summed loss before it."""
         with tf.GradientTape() as tape:
             tape.watch(ps)
             z = forward(ps, x, mult, bmult)
@@ -93,8 +90,37 @@ def build(key):
             # each trial's mean loss (the trials' gradients are independent: their sum has them all)
             mean = tf.reduce_sum(total) / tf.cast(tf.shape(x)[-2], tf.float32)
         grads = tape.gradient(mean, ps)
-        out = {f"p{i}": p - col(rates, i) * g for i, (p, g) in enumerate(zip(ps, grads))}
+        return [p - col(rates, i) * g for i, (p, g) in enumerate(zip(ps, grads))], total
+
+    def step(*args):
+        ps = list(args[:n_params])
+        x, y = args[n_params], args[n_params + 1]
+        rest = args[n_params + 2:]
+        f0 = rest[0] if centered else None
+        nxt, total = one_step(ps, x, y, f0, *rest[-3:])
+        out = {f"p{i}": p for i, p in enumerate(nxt)}
         out["loss"] = total
+        return out
+
+    def steps(*args):
+        # K steps in one call: xs, ys (and f0s) stack the K batches on a leading axis; `loss` is
+        # [K] (a pack: [K, T]), step k's summed loss before its update. Each iteration is the
+        # step above, so K steps here are K calls of `step` without K session calls.
+        ps = list(args[:n_params])
+        xs, ys = args[n_params], args[n_params + 1]
+        rest = args[n_params + 2:]
+        f0s = rest[0] if centered else None
+        consts = rest[-3:]
+        k = tf.shape(xs)[0]
+        losses = tf.TensorArray(tf.float32, size=k)
+
+        def body(i, ps, losses):
+            nxt, total = one_step(list(ps), xs[i], ys[i], f0s[i] if centered else None, *consts)
+            return i + 1, nxt, losses.write(i, total)
+
+        _, ps, losses = tf.while_loop(lambda i, ps, losses: i < k, body, [tf.constant(0), ps, losses])
+        out = {f"p{i}": p for i, p in enumerate(ps)}
+        out["loss"] = losses.stack()
         return out
 
     def output(*args):
@@ -102,8 +128,12 @@ def build(key):
         return {"f": forward(list(args[:n_params]), args[n_params], args[n_params + 1], args[n_params + 2])}
 
     out_spec = spec[:n_params] + [spec[n_params]] + spec[-3:-1]  # parameters, x, mult, bmult
+    # the K-step signature: x, y and f0 get a leading step axis
+    stacked = [tf.TensorSpec([None] + t.shape.as_list(), tf.float32, name=t.name) if t.name in ("x", "y", "f0") else t
+               for t in spec]
     module = tf.Module()
     module.step = tf.function(step, input_signature=spec)
+    module.steps = tf.function(steps, input_signature=stacked)
     module.output = tf.function(output, input_signature=out_spec)
     return module
 
@@ -111,7 +141,7 @@ def build(key):
 def main():
     out_dir, key = sys.argv[1], json.loads(sys.argv[2])
     module = build(key)
-    tf.saved_model.save(module, out_dir, signatures={"serving_default": module.step, "output": module.output})
+    tf.saved_model.save(module, out_dir, signatures={"serving_default": module.step, "output": module.output, "steps": module.steps})
 
 
 if __name__ == "__main__":
