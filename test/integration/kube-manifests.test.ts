@@ -47,6 +47,12 @@ test('the chart renders the stack with its default values', () => {
   const orch = find<V1Deployment>(objs, 'Deployment', 'sweep-orchestrator')!;
   const c = orch.spec!.template.spec!.containers[0];
   assert.deepEqual(c.args, ['--max-trials=500', '--no-aggregator']);
+  // the heap is bounded below the container's memory limit, so V8 collects before the limit kills it
+  assert.equal(c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=1024');
+  const agg = find<V1Deployment>(objs, 'Deployment', 'sweep-aggregator')!.spec!.template.spec!.containers[0];
+  assert.equal(agg.env?.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=512');
+  const unbounded = find<V1Deployment>(helmTemplate({ values: { 'orchestrator.heapMb': 0 } }), 'Deployment', 'sweep-orchestrator')!;
+  assert.equal(unbounded.spec!.template.spec!.containers[0].env?.some((e) => e.name === 'NODE_OPTIONS'), false);
   assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
   assert.equal(orch.spec!.template.spec!.serviceAccountName, 'sweep-orchestrator');
   assert.equal(orch.spec!.template.metadata!.annotations!['prometheus.io/scrape'], 'true');
