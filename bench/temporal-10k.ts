@@ -14,7 +14,11 @@
 // bench/temporal-dispatch.ts), measured just before and just after it in the same run.
 //
 //   npm run bench:temporal-10k    (or: node dist/bench/temporal-10k.js [--trials 10000]
-//     [--parallelism 40] [--bare 3000] [--kill-at N (0: no kill sweep)] [--no-eager] [--only-kill])
+//     [--parallelism 40] [--bare 3000] [--kill-at N (0: no kill sweep)] [--no-eager] [--only-kill]
+//     [--worker-node-options "--max-old-space-size=1024" (the default, as the chart; "" for none)])
+// Memory: the worker's RSS and V8 heap as the lowest value per 30 s window (a heap between
+// collections is a sawtooth), over the run and again from the moment the aggregator's bounded
+// cache of recent summaries is full: growth left after that is what a leak would be.
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
@@ -36,6 +40,7 @@ import { tinySpec } from '../test/integration/cluster-helpers.js';
 import { cpuSeconds, rssMb, slope } from './proc-sample.js';
 import { freePort } from '../test/servers/free-port.js';
 import { PREFIX } from '../workers/telemetry/names.js';
+import { KNOWN_SUMMARIES } from '../workers/aggregator.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
@@ -60,7 +65,16 @@ const spec = (name: string, n: number) => tinySpec(name, {
 
 interface Sample { t: number; pid: number; rss: number }
 /** MB of the V8 heap in use and of memory held by JS objects outside it (buffers), as scraped */
-interface HeapSample { t: number; heapMb: number; externalMb: number }
+interface HeapSample { t: number; heapMb: number; externalMb: number; committedMb: number }
+const HEAP_EVERY_MS = 2000;
+/**
+ * Node options of the worker process: by default the heap bound the chart gives the orchestrator
+ * (orchestrator.heapMb); `--worker-node-options ""` runs it with Node's default heap sizing.
+ */
+const WORKER_NODE_OPTIONS = (() => {
+  const i = process.argv.indexOf('--worker-node-options');
+  return i >= 0 ? process.argv[i + 1] : '--max-old-space-size=1024';
+})();
 
 /** A gauge's value in a Prometheus text exposition (the first series of that name). */
 function gauge(text: string, name: string): number | undefined {
@@ -84,10 +98,10 @@ class WorkerProcess {
     this.metricsPort = await freePort();
     this.child = await startOrchestratorProcess({
       temporal: this.temporal, nats: this.nats, taskQueue: TASK_QUEUE, maxTrials: P, localMode: 'in-process', startTimeoutMs: 120_000,
-      env: { SWEEP_METRICS_PORT: String(this.metricsPort) },
+      env: { SWEEP_METRICS_PORT: String(this.metricsPort), ...(WORKER_NODE_OPTIONS ? { NODE_OPTIONS: WORKER_NODE_OPTIONS } : {}) },
     });
     this.timer ??= setInterval(() => this.sample(), 1000);
-    this.heapTimer ??= setInterval(() => void this.sampleHeap(), 5000);
+    this.heapTimer ??= setInterval(() => void this.sampleHeap(), HEAP_EVERY_MS);
   }
 
   async sampleHeap(): Promise<void> {
@@ -96,7 +110,10 @@ class WorkerProcess {
       const text = await res.text();
       const heap = gauge(text, `${PREFIX}nodejs_heap_size_used_bytes`);
       const external = gauge(text, `${PREFIX}nodejs_external_memory_bytes`);
-      if (heap !== undefined && external !== undefined) this.heap.push({ t: performance.now(), heapMb: heap / 2 ** 20, externalMb: external / 2 ** 20 });
+      const committed = gauge(text, `${PREFIX}nodejs_heap_size_total_bytes`);
+      if (heap !== undefined && external !== undefined && committed !== undefined) {
+        this.heap.push({ t: performance.now(), heapMb: heap / 2 ** 20, externalMb: external / 2 ** 20, committedMb: committed / 2 ** 20 });
+      }
     } catch {
       // the worker is being killed or restarted: that sample is missing, not zero
     }
@@ -157,36 +174,52 @@ function rssSummary(samples: Sample[], from: number, to: number) {
   const halfMin = (to - mid) / 60_000;
   const peak = Math.max(...s.map((x) => x.rss));
   const drift = perMin * halfMin;
+  const low = floors(samples, from, to, (x) => x.rss, 1000);
   return {
     startMb: s[0].rss, peakMb: peak, endMb: s[s.length - 1].rss, slopeMbPerMin: perMin, secondHalfDriftMb: drift,
-    // flat: the fitted change over the second half is under 5% of the peak
-    flat: Number.isFinite(drift) && Math.abs(drift) < 0.05 * peak,
+    floorsMb: low?.floorsMb.map((v) => Math.round(v)), floorDriftMb: low?.driftMb,
+    // flat: the fitted change of the per-window floors after warm-up is under 5% of the peak
+    // (the raw second-half slope is printed too; over a short run it mostly measures the sawtooth's phase)
+    flat: low !== undefined && Number.isFinite(low.driftMb) && Math.abs(low.driftMb) < 0.05 * peak,
   };
 }
 
+/** Width of the windows whose lowest sample stands for the live memory of that stretch. */
+const WINDOW_MS = 30_000;
+
 /**
- * The V8 heap over a sweep: heap used between collections is a sawtooth, so each 30 s window
- * keeps its lowest sample (the live heap after a collection); slope of those floors over the
- * second half, and the same for external memory.
+ * The lowest value per WINDOW_MS window of samples in [from, to], skipping the first window
+ * (start-up growth) and windows less than 60% covered by samples (the run's tail): a heap or RSS
+ * between collections is a sawtooth, and its floors show a trend that a fit over raw samples
+ * confuses with the phase of the last tooth.
  */
-function heapSummary(samples: HeapSample[], from: number, to: number) {
-  const s = samples.filter((x) => x.t >= from && x.t <= to);
-  if (s.length < 4) return undefined;
-  const floors = new Map<number, HeapSample>();
-  for (const x of s) {
-    const w = Math.floor((x.t - from) / 30_000);
-    const f = floors.get(w);
-    floors.set(w, { t: x.t, heapMb: Math.min(x.heapMb, f?.heapMb ?? Infinity), externalMb: Math.min(x.externalMb, f?.externalMb ?? Infinity) });
+function floors<S extends { t: number }>(samples: S[], from: number, to: number, value: (x: S) => number, everyMs: number) {
+  const by = new Map<number, { t: number; v: number; n: number }>();
+  for (const x of samples) {
+    if (x.t < from || x.t > to) continue;
+    const w = Math.floor((x.t - from) / WINDOW_MS);
+    const f = by.get(w);
+    by.set(w, { t: from + (w + 0.5) * WINDOW_MS, v: Math.min(value(x), f?.v ?? Infinity), n: (f?.n ?? 0) + 1 });
   }
-  const mid = (from + to) / 2;
-  const second = [...floors.values()].filter((x) => x.t >= mid);
-  const halfMin = (to - mid) / 60_000;
-  const heapPerMin = slope(second.map((x) => ({ x: (x.t - from) / 60_000, y: x.heapMb })));
-  const externalPerMin = slope(second.map((x) => ({ x: (x.t - from) / 60_000, y: x.externalMb })));
+  const full = Math.ceil((0.6 * WINDOW_MS) / everyMs);
+  const kept = [...by.entries()].filter(([w, f]) => w > 0 && f.n >= full).sort((a, b) => a[0] - b[0]).map(([, f]) => f);
+  if (kept.length < 3) return undefined;
+  const perMin = slope(kept.map((f) => ({ x: (f.t - from) / 60_000, y: f.v })));
+  const spanMin = (kept[kept.length - 1].t - kept[0].t) / 60_000;
+  return { floorsMb: kept.map((f) => f.v), driftMb: perMin * spanMin, perMin };
+}
+
+/** The worker's V8 heap used and external memory (buffers) over a sweep, as floors per window. */
+function heapSummary(samples: HeapSample[], from: number, to: number) {
+  const heap = floors(samples, from, to, (x) => x.heapMb, HEAP_EVERY_MS);
+  const external = floors(samples, from, to, (x) => x.externalMb, HEAP_EVERY_MS);
+  if (!heap || !external) return undefined;
+  const s = samples.filter((x) => x.t >= from && x.t <= to);
   return {
-    floorsMb: [...floors.values()].map((x) => Math.round(x.heapMb)),
+    floorsMb: heap.floorsMb.map((v) => Math.round(v)),
     heapPeakMb: Math.max(...s.map((x) => x.heapMb)), externalPeakMb: Math.max(...s.map((x) => x.externalMb)),
-    heapDriftMb: heapPerMin * halfMin, externalDriftMb: externalPerMin * halfMin,
+    heapDriftMb: heap.driftMb, externalDriftMb: external.driftMb,
+    committedPeakMb: Math.max(...s.map((x) => x.committedMb)), committedEndMb: s[s.length - 1].committedMb,
   };
 }
 
@@ -250,11 +283,14 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const sub = await client.submit({ document: spec(name, n) }, { yes: true });
       let trialsDone = 0;
+      // when the aggregator's cache of recent trial summaries (in this worker) is full
+      let cacheFull = 0;
       let lastLog = t0;
       let acting = Promise.resolve();
       const watching = client.watch(sub.sweepId, (st) => {
         const f = st.progress?.finished ?? 0;
         if (!trialsDone && f >= n) trialsDone = performance.now();
+        if (!cacheFull && f >= KNOWN_SUMMARIES) cacheFull = performance.now();
         if (onFinished) acting = acting.then(() => onFinished(f));
         if (performance.now() - lastLog > 30_000) {
           lastLog = performance.now();
@@ -272,7 +308,7 @@ async function main(): Promise<void> {
       const cpuPerTrialMs = perTrialMs(cpu0, cpu1, n);
       return {
         sweepId: sub.sweepId, finished: res.finished, counts: res.counts, records: res.analysis.records, seconds: tTrials, rate: n / tTrials,
-        totalRate: n / ((end - t0) / 1000), runs: runs.length, history: runs.map((r) => r.historyLength), t0, end: trialsDone || end, check, cpuPerTrialMs,
+        totalRate: n / ((end - t0) / 1000), runs: runs.length, history: runs.map((r) => r.historyLength), t0, end: trialsDone || end, cacheFull, check, cpuPerTrialMs,
       };
     };
 
@@ -286,6 +322,9 @@ async function main(): Promise<void> {
     const bareAfter = ONLY_KILL ? 0 : await bareRate(BARE);
     const cleanRss = clean && rssSummary(worker.samples, clean.t0, clean.end);
     const cleanHeap = clean && heapSummary(worker.heap, clean.t0, clean.end);
+    // after the aggregator's bounded summary cache filled: what is left to grow is a leak
+    const steadyRss = clean?.cacheFull ? rssSummary(worker.samples, clean.cacheFull, clean.end) : undefined;
+    const steadyHeap = clean?.cacheFull ? heapSummary(worker.heap, clean.cacheFull, clean.end) : undefined;
     const bare = (bareBefore + bareAfter) / 2;
     const hist = (h: number[]) => `${h.length} runs, events per run min ${Math.min(...h)} / median ${[...h].sort((a, b) => a - b)[h.length >> 1]} / max ${Math.max(...h)}`;
     const checkLine = (c: Awaited<ReturnType<typeof checkExactlyOnce>>) =>
@@ -295,8 +334,13 @@ async function main(): Promise<void> {
       console.log(`trials: ${N} per sweep, parallelism ${P}, trivial trial = 1 step of a width-4 MLP in the worker process, eager activity dispatch ${EAGER ? 'on' : 'off'}; load average ${load0.map((x) => fmt(x, 2)).join(' ')} at the start, ${loadavg().map((x) => fmt(x, 2)).join(' ')} after the clean sweep`);
       console.log(`clean sweep: ${clean.finished} finished in ${fmt(clean.seconds)} s = ${fmt(clean.rate)} trials/s (${fmt(clean.totalRate)} with planning and analysis), ${hist(clean.history)}`);
       console.log(`  ${checkLine(clean.check)}`);
-      if (cleanRss) console.log(`  worker RSS: start ${fmt(cleanRss.startMb)} MB, peak ${fmt(cleanRss.peakMb)} MB, end ${fmt(cleanRss.endMb)} MB; second half ${fmt(cleanRss.slopeMbPerMin, 2)} MB/min (${fmt(cleanRss.secondHalfDriftMb)} MB over it) → ${cleanRss.flat ? 'flat' : 'NOT flat'}`);
-      if (cleanHeap) console.log(`  worker V8 heap used, lowest per 30 s: ${cleanHeap.floorsMb.join(' ')} MB (peak ${fmt(cleanHeap.heapPeakMb)}); fitted change over the second half: heap ${fmt(cleanHeap.heapDriftMb)} MB, external ${fmt(cleanHeap.externalDriftMb)} MB (peak ${fmt(cleanHeap.externalPeakMb)})`);
+      if (cleanRss) console.log(`  worker RSS: start ${fmt(cleanRss.startMb)} MB, peak ${fmt(cleanRss.peakMb)} MB, end ${fmt(cleanRss.endMb)} MB; raw second-half slope ${fmt(cleanRss.slopeMbPerMin, 2)} MB/min (${fmt(cleanRss.secondHalfDriftMb)} MB over it); lowest per 30 s after warm-up ${cleanRss.floorsMb?.join(' ') ?? '(run too short)'} MB, fitted change ${cleanRss.floorDriftMb === undefined ? '-' : fmt(cleanRss.floorDriftMb)} MB → ${cleanRss.flat ? 'flat' : 'NOT flat'} (flat: under 5% of the peak)`);
+      if (cleanHeap) console.log(`  worker V8 heap used, lowest per 30 s after warm-up: ${cleanHeap.floorsMb.join(' ')} MB (peak ${fmt(cleanHeap.heapPeakMb)}); fitted change of those floors: heap ${fmt(cleanHeap.heapDriftMb)} MB, external ${fmt(cleanHeap.externalDriftMb)} MB (peak ${fmt(cleanHeap.externalPeakMb)}); V8 heap committed peak ${fmt(cleanHeap.committedPeakMb)} MB, at the end ${fmt(cleanHeap.committedEndMb)} MB; worker NODE_OPTIONS ${WORKER_NODE_OPTIONS || "(none: Node's default heap sizing)"}`);
+      if (steadyRss?.floorsMb && steadyHeap && clean.cacheFull) {
+        console.log(`  after the aggregator's cache of ${KNOWN_SUMMARIES} summaries filled (${fmt((clean.cacheFull - clean.t0) / 1000, 0)} s in): RSS lowest per 30 s ${steadyRss.floorsMb.join(' ')} MB, fitted change ${fmt(steadyRss.floorDriftMb ?? NaN)} MB → ${steadyRss.flat ? 'flat' : 'NOT flat'}; V8 heap used floors ${steadyHeap.floorsMb.join(' ')} MB, fitted change ${fmt(steadyHeap.heapDriftMb)} MB`);
+      } else if (clean.cacheFull) {
+        console.log(`  after the aggregator's cache of ${KNOWN_SUMMARIES} summaries filled: too short to fit (fewer than 3 full 30 s windows)`);
+      }
       console.log(`  CPU ms per trial: ${cpuLine(clean.cpuPerTrialMs)}`);
       console.log(`bare activities running the same trial: ${fmt(bareBefore)} trials/s before, ${fmt(bareAfter)} after`);
       console.log(`  CPU ms per trial (after; the worker process idles, the bare worker is the bench process): ${cpuLine(bareCpu)}`);
@@ -329,7 +373,7 @@ async function main(): Promise<void> {
       console.log(`load average at the end: ${load1.map((x) => fmt(x, 2)).join(' ')}`);
     }
     failed = (clean !== undefined && (!clean.check.ok || clean.finished !== N)) || (kill !== undefined && (!kill.check.ok || kill.finished !== N));
-    console.log(JSON.stringify({ N, P, BARE, EAGER, load0, load1, clean: clean && { ...clean, rss: cleanRss, heap: cleanHeap }, bareBefore, bareAfter, bareCpu, ratio: clean && clean.rate / bare, kill }));
+    console.log(JSON.stringify({ N, P, BARE, EAGER, load0, load1, clean: clean && { ...clean, rss: cleanRss, heap: cleanHeap, steadyRss, steadyHeap }, bareBefore, bareAfter, bareCpu, ratio: clean && clean.rate / bare, kill }));
 
     refWorker.shutdown();
     await refRun;

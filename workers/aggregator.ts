@@ -213,7 +213,7 @@ export class Aggregator {
 }
 
 /** Summaries remembered between batches (about 1 KB each). */
-const KNOWN_SUMMARIES = 20_000;
+export const KNOWN_SUMMARIES = 20_000;
 
 /** What storing one trial's messages did: indices of `msgs` refused (too many steps). */
 interface Stored {
