@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSettings } from './tfjs-step.js';
 import { installCommand, nativeInstalled } from '../../core/backend/native-location.js';
+import { STEPS_PER_CALL } from '../../core/train/trainer.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cache = process.env.SWEEP_CACHE_DIR ?? join(root, '.cache');
@@ -72,6 +73,8 @@ function widths(): number[] {
 type T = {
   msPerStep: number; cpuMsPerStep: number; msPerHvp: number; cpuMsPerHvp: number;
   msPerSharpness?: number; cpuMsPerSharpness?: number; sharpnessHvps?: number; backend?: string; jax?: string;
+  /** per step, K steps per call (ours: Trainer.steps, compiled only; JAX: lax.scan) */
+  msPerStepInCall?: number; cpuMsPerStepInCall?: number;
 };
 
 interface WidthRow { width: number; side: string; backend: string; step: number; cStep: number; jaxStep: number; cJaxStep: number }
@@ -99,7 +102,7 @@ function main(): void {
     const steps = arg('steps', Math.max(20, Math.round(100 * (512 / width) ** 2)));
     const settings: BenchSettings = {
       backend: 'wasm', threads, inputDim: arg('input-dim', 64), width, depth: 3, batch: arg('batch', 128),
-      probe: 512, lr: 0.05, warmup: 20, steps, rounds: 3, sharpnessIterations: 20,
+      probe: 512, lr: 0.05, warmup: 20, steps, rounds: 3, sharpnessIterations: 20, perCall: STEPS_PER_CALL,
     };
     const ours: Record<string, T[]> = { wasm: [], 'tfjs-node': [], 'tfjs-node-compiled': [] };
     const ref: T[] = [];
@@ -131,6 +134,15 @@ function main(): void {
       console.log(`  Hessian-vector product (batch ${settings.probe}): ${f(hvp, 3)} ms = ${f(hvp / step)} steps (CPU: ${f(cHvp / cStep)} steps); jax ${f(jaxHvp, 3)} ms; ${side}/jax wall ${f(hvp / jaxHvp)}×, CPU ${f(cHvp / cJaxHvp)}×`);
       console.log(`  sharpness estimate (power iteration, ${xs[0].sharpnessHvps} HVPs, batch ${settings.probe}, cold start): ${f(sharp, 1)} ms = ${f(sharp / step, 1)} training steps (CPU: ${f(cSharp / cStep, 1)} steps)`);
       summary.push({ width, side, backend: xs[0].backend ?? side, step, cStep, jaxStep, cJaxStep });
+      const inCall = best(xs, 'msPerStepInCall'), cInCall = best(xs, 'cpuMsPerStepInCall');
+      if (Number.isFinite(inCall)) {
+        // a trial's steps between evaluation points: ours as it runs them, against JAX's jit'd
+        // step called once per step (the usual loop) and JAX's lax.scan over the same K batches
+        const jaxScan = best(ref, 'msPerStepInCall'), cJaxScan = best(ref, 'cpuMsPerStepInCall');
+        console.log(`  ${STEPS_PER_CALL} steps per call (as a trial runs them): ${f(inCall, 3)} ms/step wall, CPU ${f(cInCall, 3)} ms; RATIO vs JAX's step loop wall ${f(jaxStep / inCall, 3)}, CPU ${f(cJaxStep / cInCall, 3)}; vs JAX lax.scan of ${STEPS_PER_CALL} (${f(jaxScan, 3)} ms/step) wall ${f(jaxScan / inCall, 3)}, CPU ${f(cJaxScan / cInCall, 3)}`);
+        summary.push({ width, side: `${side}-x${STEPS_PER_CALL}`, backend: `${xs[0].backend ?? side}, ${STEPS_PER_CALL} steps per call`, step: inCall, cStep: cInCall, jaxStep, cJaxStep });
+        summary.push({ width, side: 'jax-scan', backend: `JAX lax.scan of ${STEPS_PER_CALL} steps (ours: ${STEPS_PER_CALL} per call)`, step: inCall, cStep: cInCall, jaxStep: jaxScan, cJaxStep: cJaxScan });
+      }
     }
     console.log('');
   }

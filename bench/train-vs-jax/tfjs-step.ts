@@ -27,6 +27,8 @@ export interface BenchSettings {
   sharpnessIterations: number;
   /** the native backend's step: eager ops, or the step as one TensorFlow graph (backend.step) */
   step?: 'eager' | 'compiled';
+  /** > 0: also time K steps per call on K different batches (Trainer.steps), as a trial runs them */
+  perCall?: number;
 }
 
 function randomSet(n: number, d: number, seed: number): Dataset {
@@ -74,6 +76,15 @@ async function main(): Promise<void> {
   const batch = randomSet(s.batch, s.inputDim, 1);
   for (let i = 0; i < s.warmup; i++) trainer.step(batch);
   const [msPerStep, cpuMsPerStep] = bestMs(() => trainer.step(batch), s.steps, s.rounds);
+  let inCall: { msPerStepInCall: number; cpuMsPerStepInCall: number } | undefined;
+  const K = s.perCall ?? 0;
+  if (K > 0 && s.step === 'compiled') {
+    // K distinct batches, so the stacking copy a trial pays is in the time
+    const batches = Array.from({ length: K }, (_, k) => randomSet(s.batch, s.inputDim, 100 + k));
+    trainer.steps(batches);
+    const [wall, cpu] = bestMs(() => trainer.steps(batches), Math.max(2, Math.floor(s.steps / K)), s.rounds);
+    inCall = { msPerStepInCall: wall / K, cpuMsPerStepInCall: cpu / K };
+  }
 
   // one Hessian-vector product on the probe batch (the base pass shared by all iterations excluded)
   const probe = toDevice(randomSet(s.probe, s.inputDim, 2));
@@ -104,7 +115,7 @@ async function main(): Promise<void> {
     est.dispose();
   }
   disposeBatch(probe);
-  console.log(JSON.stringify({ backend, msPerStep, cpuMsPerStep, msPerHvp, cpuMsPerHvp, msPerSharpness, cpuMsPerSharpness, sharpnessHvps: hvps }));
+  console.log(JSON.stringify({ backend, msPerStep, cpuMsPerStep, ...inCall, msPerHvp, cpuMsPerHvp, msPerSharpness, cpuMsPerSharpness, sharpnessHvps: hvps }));
 }
 
 main().catch((err) => {
