@@ -16,6 +16,14 @@ import { writePreflightInto } from '../store/preflight.js';
 import { PREFLIGHT_FILE } from '../core/preflight/run.js';
 import { callHook, type TelemetryHooks } from './telemetry.js';
 
+/** Writes the sweep's folder from NATS into `dir`; what the analysis and the result need of it. */
+async function collectInto(nc: NatsConnection, sweepId: string, dir: string) {
+  const data = await collectSweep(nc, sweepId, resolveForCluster);
+  const output = await writeSweepFolder(dir, data);
+  await output.close();
+  return { planned: data.plans.length, cancelled: data.cancelled, records: data.records.length, metrics: data.metrics.length };
+}
+
 export function analysisActivities(deps: { nc: NatsConnection; hooks?: TelemetryHooks }) {
   return {
     async analyzeSweep(input: { sweepId: string; spec: unknown }): Promise<AnalysisInfo> {
@@ -23,12 +31,12 @@ export function analysisActivities(deps: { nc: NatsConnection; hooks?: Telemetry
       const dir = mkdtempSync(join(tmpdir(), 'sweep-analysis-'));
       try {
         heartbeat({ phase: 'collecting' });
-        const data = await collectSweep(deps.nc, input.sweepId, resolveForCluster);
-        const output = await writeSweepFolder(dir, data);
-        await output.close();
+        // Only the counts outlive the folder's writing: the collected events, plans and records
+        // are garbage before the analysis reads the folder back, so the two never share the heap.
+        const counts = await collectInto(deps.nc, input.sweepId, dir);
         await writePreflightInto(deps.nc, input.sweepId, dir);
         heartbeat({ phase: 'analyzing' });
-        const { summary } = await analyzeFolder(dir, { planned: data.plans.length, sweepId: input.sweepId, cancelled: data.cancelled });
+        const { summary } = await analyzeFolder(dir, { planned: counts.planned, sweepId: input.sweepId, cancelled: counts.cancelled });
         const store = await openReportsStore(deps.nc);
         const files: string[] = [];
         for (const file of [...Object.values(OUTPUT_FILES), PREFLIGHT_FILE]) {
@@ -41,7 +49,7 @@ export function analysisActivities(deps: { nc: NatsConnection; hooks?: Telemetry
         const summaryKey = sweepKey(input.sweepId);
         await kv.put(summaryKey, JSON.stringify(summary));
         callHook(deps.hooks, 'sweepAnalyzed', input.sweepId, summary);
-        return { summaryKey, files, records: data.records.length, metrics: data.metrics.length };
+        return { summaryKey, files, records: counts.records, metrics: counts.metrics };
       } finally {
         clearInterval(beat);
         rmSync(dir, { recursive: true, force: true });
