@@ -165,17 +165,7 @@ export class CompiledStep {
    * loss before it (one value, or one per trial of a pack).
    */
   run(params: tf.Tensor[], x: tf.Tensor, y: tf.Tensor, f0: tf.Tensor | null): { params: tf.Tensor[]; losses: Float32Array } {
-    const inputs: Record<string, tf.Tensor> = { mult: this.constants.mult, bmult: this.constants.bmult, rates: this.constants.rates, x, y };
-    params.forEach((p, i) => { inputs[`p${i}`] = p; });
-    if (this.centered) {
-      if (!f0) throw new Error('a centered model needs f_init for its compiled step');
-      inputs.f0 = f0;
-    }
-    const out = this.graphs.step.predict(inputs);
-    const next = params.map((_, i) => out[`p${i}`]);
-    const losses = out.loss.dataSync() as Float32Array;
-    out.loss.dispose();
-    return { params: next, losses };
+    return this.call(this.graphs.step, params, x, y, f0);
   }
 
   /**
@@ -185,13 +175,18 @@ export class CompiledStep {
    * `run` K times without K calls' fixed cost (test/unit/compiled-step.test.ts checks it equal).
    */
   runSteps(params: tf.Tensor[], xs: tf.Tensor, ys: tf.Tensor, f0s: tf.Tensor | null): { params: tf.Tensor[]; losses: Float32Array } {
-    const inputs: Record<string, tf.Tensor> = { mult: this.constants.mult, bmult: this.constants.bmult, rates: this.constants.rates, x: xs, y: ys };
+    return this.call(this.graphs.steps, params, xs, ys, f0s);
+  }
+
+  /** One session call of a training signature (step or steps): the new parameters and the losses read back. */
+  private call(graph: SavedModel, params: tf.Tensor[], x: tf.Tensor, y: tf.Tensor, f0: tf.Tensor | null): { params: tf.Tensor[]; losses: Float32Array } {
+    const inputs: Record<string, tf.Tensor> = { mult: this.constants.mult, bmult: this.constants.bmult, rates: this.constants.rates, x, y };
     params.forEach((p, i) => { inputs[`p${i}`] = p; });
     if (this.centered) {
-      if (!f0s) throw new Error('a centered model needs f_init for its compiled step');
-      inputs.f0 = f0s;
+      if (!f0) throw new Error('a centered model needs f_init for its compiled step');
+      inputs.f0 = f0;
     }
-    const out = this.graphs.steps.predict(inputs);
+    const out = graph.predict(inputs);
     const next = params.map((_, i) => out[`p${i}`]);
     const losses = out.loss.dataSync() as Float32Array;
     out.loss.dispose();

@@ -103,7 +103,7 @@ export async function trainStandard(config: TrialConfig, task: Task, trainer: Tr
   // where a multi-step call must stop: evaluation points, task boundaries, the end
   const stops = [...new Set([...plan.steps, ...boundaries, total])].sort((a, b) => a - b);
   let next = 0;
-  const perCall = trainer.stepsPerCall(batchSize, (sequence[0].test.inputDim + sequence[0].test.outputDim));
+  const perCall = trainer.stepsPerCall(batchSize, sequence[0].test.inputDim + sequence[0].test.outputDim);
 
   const enter = (t: number) => {
     on.trainSet?.dispose();

@@ -45,17 +45,22 @@ const cases: { activation: Activation; bias: boolean; loss: 'mse' | 'xent'; gamm
   { activation: 'relu', bias: true, loss: 'mse', parametrization: 'mup', gamma: 0.5 },
 ];
 
+/** A width-32 trial of case `c` on 8 inputs (3 classes for xent), plain SGD at 0.05. */
+function caseConfig(c: (typeof cases)[number], seed: number) {
+  return trial({
+    seed,
+    task: c.loss === 'xent' ? { kind: 'gaussian-mixture', inputDim: 8, classes: 3 } : { kind: 'teacher-mlp', inputDim: 8 },
+    model: { width: 32, depth: 3, activation: c.activation, bias: c.bias, parametrization: c.parametrization, ...(c.gamma ? { gamma: c.gamma, center: true } : {}) },
+    optimizer: { kind: 'sgd', lr: 0.05 },
+    train: { loss: c.loss },
+  });
+}
+
 for (const c of cases) {
   test(`compiled step equals the eager step within ${COMPILED_STEP_TOLERANCE} after 20 steps: ${JSON.stringify(c)}`, async () => {
     await useBackend(native);
     const out = c.loss === 'xent' ? 3 : 1;
-    const config = trial({
-      seed: 3,
-      task: c.loss === 'xent' ? { kind: 'gaussian-mixture', inputDim: 8, classes: 3 } : { kind: 'teacher-mlp', inputDim: 8 },
-      model: { width: 32, depth: 3, activation: c.activation, bias: c.bias, parametrization: c.parametrization, ...(c.gamma ? { gamma: c.gamma, center: true } : {}) },
-      optimizer: { kind: 'sgd', lr: 0.05 },
-      train: { loss: c.loss },
-    });
+    const config = caseConfig(c, 3);
     const ds = data(16, 8, out, 1, c.loss === 'xent');
     const eager = new Trainer(config, 8, out);
     const compiled = new Trainer(config, 8, out);
@@ -77,13 +82,7 @@ for (const c of cases) {
   test(`${STEPS_PER_CALL} compiled steps in one call equal ${STEPS_PER_CALL} one-step calls bit for bit: ${JSON.stringify(c)}`, async () => {
     await useBackend(native);
     const out = c.loss === 'xent' ? 3 : 1;
-    const config = trial({
-      seed: 4,
-      task: c.loss === 'xent' ? { kind: 'gaussian-mixture', inputDim: 8, classes: 3 } : { kind: 'teacher-mlp', inputDim: 8 },
-      model: { width: 32, depth: 3, activation: c.activation, bias: c.bias, parametrization: c.parametrization, ...(c.gamma ? { gamma: c.gamma, center: true } : {}) },
-      optimizer: { kind: 'sgd', lr: 0.05 },
-      train: { loss: c.loss },
-    });
+    const config = caseConfig(c, 4);
     const batches = Array.from({ length: STEPS_PER_CALL }, (_, k) => data(16, 8, out, 10 + k, c.loss === 'xent'));
     const single = new Trainer(config, 8, out);
     const multi = new Trainer(config, 8, out);
