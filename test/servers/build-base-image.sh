@@ -24,7 +24,7 @@ add_local_cas() {
   ctr="$(bah from --pull=never --quiet "$debian")"
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     bah copy "$ctr" /usr/local/share/ca-certificates/ /usr/local/share/ca-certificates/ >/dev/null
-    bah run --isolation chroot "$ctr" -- update-ca-certificates >&2
+    twice bah run --isolation chroot "$ctr" -- update-ca-certificates >&2
   fi
   # Node reads its own CA list; this points it at the system one as well
   bah config --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt "$ctr"
@@ -52,7 +52,7 @@ mnt="$(bah mount "$ctr")"
 cp -a "$rootfs/." "$mnt/"
 bah umount "$ctr" >/dev/null
 bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env DEBIAN_FRONTEND=noninteractive "$ctr"
-bah run --isolation chroot --network host "$ctr" -- sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null \
+twice bah run --isolation chroot --network host "$ctr" -- sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null \
   && mkdir -p /usr/local/bin /usr/local/lib/node_modules \
   && ln -sf /usr/bin/node /usr/local/bin/node && ln -sfn /usr/share/nodejs/npm /usr/local/lib/node_modules/npm \
   && apt-get clean && rm -rf /var/lib/apt/lists/* && node --version && npm --version' >&2

@@ -29,9 +29,13 @@ build() { # name dockerfile build-args...
   if [ "$(bah inspect --type image --format '{{index .OCIv1.Config.Labels "org.sweep.sources"}}' "$image" 2>/dev/null)" = "$sources" ]; then
     echo "$image"; return 0
   fi
+  local previous
+  previous="$(bah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null || true)"
   echo "build-images.sh: building $image from $file" >&2
-  bah bud --isolation chroot --network host --pull=never --layers=false --label "org.sweep.sources=$sources" \
+  twice bah bud --isolation chroot --network host --pull=never --layers=false --label "org.sweep.sources=$sources" \
     -f "$file" "$@" -t "$image" . >&2
+  # the image this one replaces is left untagged: free its full vfs copy
+  if [ -n "$previous" ]; then bah rmi "$previous" >/dev/null 2>&1 || true; fi
   echo "$image"
 }
 # what the product's images copy
