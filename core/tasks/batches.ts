@@ -28,6 +28,26 @@ export function batchStream(task: object, tag: string): BatchFn | undefined {
   return restreams.get(task)?.(tag);
 }
 
+/** The rows of `task.train` that a step's batch takes (null: the whole set); see batchRows. */
+export type RowsFn = (step: number, size: number) => Int32Array | null;
+
+const rowSources = new WeakMap<object, RowsFn>();
+
+/** Register that `task.batch(step, size)` is exactly the rows `rows(step, size)` of `task.train`. */
+export function registerBatchRows(task: object, rows: RowsFn): void {
+  rowSources.set(task, rows);
+}
+
+/**
+ * Which rows of its training set each batch of `task` is, when the task registered that (a
+ * fixed set's minibatches); undefined otherwise. Keyed by the task object itself, so a wrapper
+ * that builds a new task with other batches does not inherit it. Packed training gathers such
+ * batches from the training set it already keeps on the backend instead of copying them in.
+ */
+export function batchRows(task: object): RowsFn | undefined {
+  return rowSources.get(task);
+}
+
 /** Online: fresh samples from the stream (seed, 'batch', [tag,] step). */
 export function onlineBatch(sample: Sampler, seed: number, step: number, size: number, tag?: string): Dataset {
   checkStep(step);
@@ -50,17 +70,23 @@ export class FixedBatches {
   constructor(private readonly train: Dataset, private readonly seed: number, private readonly tag?: string) {}
 
   batch(step: number, size: number): Dataset {
+    const rows = this.rows(step, size);
+    return rows ? takeRows(this.train, rows) : this.train;
+  }
+
+  /** The rows of the training set that batch(step, size) takes, in order; null: the whole set. */
+  rows(step: number, size: number): Int32Array | null {
     checkStep(step);
     if (!Number.isInteger(size) || size < 0) throw new Error(`batch size must be a non-negative integer, got ${size}`);
     const n = this.train.n;
-    if (size === 0 || size >= n) return this.train;
+    if (size === 0 || size >= n) return null;
     const rows = new Int32Array(size);
     let pos = step * size;
     for (let i = 0; i < size; i++, pos++) {
       const epoch = Math.floor(pos / n);
       rows[i] = this.permutation(epoch)[pos - epoch * n];
     }
-    return takeRows(this.train, rows);
+    return rows;
   }
 
   private permutation(epoch: number): Int32Array {

@@ -10,7 +10,7 @@ import { MNIST_DIGIT_COUNTS, MNIST_PIXELS, MNIST_SIDE, mnistShare, mnistSizeProb
 import type { mnistTask } from '../config/trial.js';
 import type { Dataset, Task, TaskSeeds } from './task.js';
 import { allocDataset, fillOneHot } from './dataset.js';
-import { FixedBatches, registerRestream } from './batches.js';
+import { FixedBatches, registerBatchRows, registerRestream } from './batches.js';
 import { registerReseed } from './reseed.js';
 import { mnistDigitImages } from './mnist-digits.js';
 
@@ -71,6 +71,7 @@ export function mnistTaskFromData(data: MnistData, trialSeed: number): Task {
     test: data.test,
     batch: (step, size) => batches.batch(step, size),
   };
+  registerBatchRows(task, (step, size) => batches.rows(step, size));
   registerRestream(task, (tag) => {
     const tagged = new FixedBatches(data.train, trialSeed, tag);
     return (step, size) => tagged.batch(step, size);

@@ -1,7 +1,7 @@
 // A task defined by a sampler: fixed test set, optional fixed training set, batches.
 import { Rng } from '../rng.js';
 import type { Dataset, Task, TaskSeeds } from './task.js';
-import { FixedBatches, onlineBatch, registerRestream, type Sampler } from './batches.js';
+import { FixedBatches, onlineBatch, registerBatchRows, registerRestream, type Sampler } from './batches.js';
 import { registerReseed } from './reseed.js';
 
 export interface SampledTaskSpec {
@@ -47,6 +47,7 @@ function withTrialSeed(spec: SampledTaskSpec, test: Dataset, train: Dataset | un
     const batches = new FixedBatches(train, seed);
     task.train = train;
     task.batch = (step, size) => batches.batch(step, size);
+    registerBatchRows(task, (step, size) => batches.rows(step, size));
     registerRestream(task, (tag) => {
       const tagged = new FixedBatches(train, seed, tag);
       return (step, size) => tagged.batch(step, size);

@@ -8,7 +8,7 @@ import { ConfigError } from '../../config/errors.js';
 import type { fileTask } from '../../config/trial.js';
 import type { Dataset, Task, TaskSeeds } from '../task.js';
 import { takeRows } from '../dataset.js';
-import { FixedBatches, registerRestream } from '../batches.js';
+import { FixedBatches, registerBatchRows, registerRestream } from '../batches.js';
 import { FileFormatError, type NumArray, rowSize } from './array.js';
 import { type DataAccess, resolveDataFile, trainerDataAccess } from './data-roots.js';
 import { readIdx } from './idx.js';
@@ -50,6 +50,7 @@ export function fileTaskFromData(data: FileData, seed: number): Task {
     batch: (step, size) => batches.batch(step, size),
   };
   if (data.classes !== undefined) task.classes = data.classes;
+  registerBatchRows(task, (step, size) => batches.rows(step, size));
   registerRestream(task, (tag) => {
     const tagged = new FixedBatches(data.train, seed, tag);
     return (step, size) => tagged.batch(step, size);

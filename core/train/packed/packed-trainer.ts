@@ -40,7 +40,11 @@ export class PackedTrainer {
 
   /** Each trial's dataset on the backend, with its f_init when the model is centered. */
   device(dss: readonly Dataset[]): PackedBatch {
-    const b = stackDatasets(dss);
+    return this.withInitial(stackDatasets(dss));
+  }
+
+  /** Adds each trial's f_init on b.x when the model is centered (as device() does); returns b. */
+  withInitial(b: PackedBatch): PackedBatch {
     if (this.model.centered) b.f0 = tf.tidy(() => this.model.frozenOutput(this.params0, b.x));
     return b;
   }
@@ -62,13 +66,20 @@ export class PackedTrainer {
   /** One optimizer step of every trial on its own batch; returns each trial's batch loss before the update. */
   step(dss: readonly Dataset[]): number[] {
     const recurring = this.recurring !== null && dss.every((d, t) => d === this.recurring![t]);
-    let batch: PackedBatch;
-    if (recurring) batch = this.cached ??= this.device(dss);
-    else batch = this.device(dss);
+    if (recurring) return this.stepOn(this.cached ??= this.device(dss));
+    const batch = this.device(dss);
+    try {
+      return this.stepOn(batch);
+    } finally {
+      disposePacked(batch);
+    }
+  }
+
+  /** step() on a batch already on the backend (f_init included when centered); the caller keeps `batch`. */
+  stepOn(batch: PackedBatch): number[] {
     const { model, loss } = this;
     if (this.compiled) {
       const out = this.compiled.run(this.params, batch.x, batch.y, batch.f0);
-      if (!recurring) disposePacked(batch);
       disposeVec(this.params);
       this.params = out.params;
       return Array.from(out.losses, (s) => s / batch.n);
@@ -85,7 +96,6 @@ export class PackedTrainer {
       values = Array.from(sum.dataSync(), (s) => s / batch.n);
       return updated;
     });
-    if (!recurring) disposePacked(batch);
     disposeVec(this.params);
     this.params = next;
     return values;
