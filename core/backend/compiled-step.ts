@@ -64,7 +64,7 @@ function canonical(s: StepStructure): string {
 }
 
 function structureKey(s: StepStructure): string {
-  return `v3-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
+  return `v4-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
 }
 
 /** Exports the graph for `s` unless it is on disk; concurrent exporters race to one rename. */
