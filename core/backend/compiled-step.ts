@@ -8,7 +8,7 @@
 // in the same float32 order: results agree within COMPILED_STEP_TOLERANCE, not bit for bit.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -63,8 +63,13 @@ function canonical(s: StepStructure): string {
   return JSON.stringify({ depth: s.depth, activation: s.activation, bias: s.bias, loss: s.loss, centered: s.centered, packed: s.packed });
 }
 
+const exportScript = () => sourceFile('core', 'backend', 'compiled-step', 'export_step.py');
+let exporterHash: string | null = null;
+
+/** The export's folder name: the export script's hash (an edited script exports again), then the structure's. */
 function structureKey(s: StepStructure): string {
-  return `v4-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
+  exporterHash ??= createHash('sha256').update(readFileSync(exportScript())).digest('hex').slice(0, 12);
+  return `${exporterHash}-${createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16)}`;
 }
 
 /** Exports the graph for `s` unless it is on disk; concurrent exporters race to one rename. */
@@ -87,7 +92,7 @@ function ensureExported(variant: NativeVariant, s: StepStructure): string {
     work = mkdtempSync(join(root, '.export-'));
   }
   try {
-    const r = spawnSync(python, [sourceFile('core', 'backend', 'compiled-step', 'export_step.py'), join(work, 'model'), canonical(s)], {
+    const r = spawnSync(python, [exportScript(), join(work, 'model'), canonical(s)], {
       encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 5 * 60_000,
     });
     if (r.status !== 0) {
