@@ -10,7 +10,8 @@ import { trialConfigSchema, type TrialConfig } from '../../core/config/trial.js'
 import type { AnyTrialConfig } from '../../core/config/command-trial.js';
 import { trialId } from '../../core/ids.js';
 import { layoutPacks } from '../../core/scheduler/pack-layout.js';
-import { packKey } from '../../core/train/packed/pack-key.js';
+import { AUTO_PACK_BYTES, packBytesPerTrial, packKey, packLimit, WASM_PACK_BYTES } from '../../core/train/packed/pack-key.js';
+import { splitPack } from '../../core/train/packed/run-pack.js';
 import type { TrialPlan } from '../../core/search/strategy.js';
 import { ConfigError } from '../../core/config/errors.js';
 import { parseLaunch } from '../../workers/trainer-launch.js';
@@ -78,6 +79,24 @@ test('an lr × seed page of one shape fills packs to the limit; a limit of 1 tra
   const out = layoutPacks(mixed, () => 4);
   assert.deepEqual(out.sizes, [2, 2]);
   assert.deepEqual(out.plans.map((p) => p.axes['model.width']), [4, 4, 8, 8]);
+});
+
+test('a pack larger than wasm memory holds trains as consecutive packs within WASM_PACK_BYTES, every member once', () => {
+  fc.assert(fc.property(fc.array(fc.integer(), { maxLength: 80 }), fc.integer({ min: 1, max: 2 ** 31 }), (members, perTrial) => {
+    const parts = splitPack(members, perTrial, WASM_PACK_BYTES);
+    assert.deepEqual(parts.flat(), members, 'every member once, in order');
+    for (const p of parts) {
+      assert.ok(p.length >= 1);
+      assert.ok(p.length === 1 || p.length * perTrial <= WASM_PACK_BYTES, 'within the limit, or one trial alone');
+    }
+  }));
+  // 64 width-1024 trials (the pack that ran out of wasm memory): three packs of at most 24 (41 MB each by the estimate)
+  const wide = trialConfigSchema.parse({ seed: 0, task: { kind: 'teacher-mlp', inputDim: 32 }, model: { width: 1024, depth: 3 }, optimizer: { kind: 'sgd', lr: 0.1 } });
+  const bytes = packBytesPerTrial(wide, 32, 1);
+  assert.ok(64 * bytes > WASM_PACK_BYTES);
+  assert.deepEqual(splitPack(Array.from({ length: 64 }, (_, i) => i), bytes, WASM_PACK_BYTES).map((p) => p.length), [24, 24, 16]);
+  // auto's own rule stays within it
+  assert.ok(packLimit('auto', wide, 32, 1) * bytes <= AUTO_PACK_BYTES && AUTO_PACK_BYTES <= WASM_PACK_BYTES);
 });
 
 test('a pack launch: every member\'s id is checked and every problem named', () => {

@@ -60,12 +60,23 @@ export const AUTO_PACK_BYTES = 512 * 2 ** 20;
 export function packLimit(pack: 'auto' | 'off' | number, config: TrialConfig, inputDim: number, outputDim: number): number {
   if (pack === 'off') return 1;
   if (typeof pack === 'number') return pack;
+  return Math.max(1, Math.min(MAX_PACK, Math.floor(AUTO_PACK_BYTES / packBytesPerTrial(config, inputDim, outputDim))));
+}
+
+/**
+ * Most a pack may hold on the wasm backend, whatever `execution.pack` asks: wasm memory is 32-bit
+ * (4 GB at most), and one pack of 64 width-1024 trials (about 2.6 GB by packBytesPerTrial) ran
+ * out of it ("memory access out of bounds"). runPack trains a larger pack as several.
+ */
+export const WASM_PACK_BYTES = 2 ** 30;
+
+/** What one trial like `config` holds in a pack, as packLimit estimates it. */
+export function packBytesPerTrial(config: TrialConfig, inputDim: number, outputDim: number): number {
   const { width, depth } = config.model;
   const dims = [inputDim, ...Array<number>(Math.max(depth - 1, 0)).fill(width), outputDim];
   let weights = 0;
   for (let l = 0; l + 1 < dims.length; l++) weights += dims[l] * dims[l + 1];
   const batch = Math.max(config.train.batchSize, config.measure.sharpness?.batchSize ?? 0, 512);
   const activations = batch * dims.reduce((a, b) => a + b, 0) * 4;
-  const perTrial = 4 * (6 * weights + activations);
-  return Math.max(1, Math.min(MAX_PACK, Math.floor(AUTO_PACK_BYTES / perTrial)));
+  return 4 * (6 * weights + activations);
 }

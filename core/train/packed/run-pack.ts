@@ -11,11 +11,11 @@ import { prepareCompiled } from '../compiled.js';
 import { OUTCOME_EVENT, type TrialResult } from '../../outcome.js';
 import { createTask } from '../../tasks/index.js';
 import type { Task } from '../../tasks/task.js';
-import { initBackend } from '../../backend/backend.js';
+import { activeBackendName, initBackend } from '../../backend/backend.js';
 import { lrConvention } from '../../model/parametrization.js';
 import { FinalTracker } from '../standard.js';
 import { runTrial, settleOutcome, terminalFields, trialEvent, type TrialContext } from '../run-trial.js';
-import { packKey } from './pack-key.js';
+import { packBytesPerTrial, packKey, WASM_PACK_BYTES } from './pack-key.js';
 import { sameShapes, trainPacked, type PackedTrial } from './train-packed.js';
 
 export interface PackMember {
@@ -58,12 +58,41 @@ export async function runPack(members: readonly PackMember[]): Promise<TrialResu
       const task = tasks.get(i);
       results[i] = await runTrial(members[i].config, task ? { ...members[i].ctx, task } : members[i].ctx);
     }
-    if (packed.length > 0) {
-      const out = await runPacked(packed.map((i) => ({ ...members[i], task: tasks.get(i)! })));
-      packed.forEach((i, k) => { results[i] = out[k]; });
+    for (const part of await withinMemory(packed, members, tasks)) {
+      if (part.length === 1) {
+        results[part[0]] = await runTrial(members[part[0]].config, { ...members[part[0]].ctx, task: tasks.get(part[0])! });
+        continue;
+      }
+      const out = await runPacked(part.map((i) => ({ ...members[i], task: tasks.get(i)! })));
+      part.forEach((i, k) => { results[i] = out[k]; });
     }
   }
   return results;
+}
+
+/**
+ * The members of one pack as packs that fit the backend: on wasm at most WASM_PACK_BYTES each
+ * (an explicit execution.pack can ask for more than wasm memory holds), else all of them.
+ */
+async function withinMemory(packed: readonly number[], members: readonly PackMember[], tasks: ReadonlyMap<number, Task>): Promise<number[][]> {
+  if (packed.length < 2) return packed.length ? [[...packed]] : [];
+  const config = members[packed[0]].config;
+  try {
+    await initBackend(config.backend);
+  } catch {
+    return [[...packed]]; // runPacked reports the backend's error to every member
+  }
+  if (activeBackendName() !== 'wasm') return [[...packed]];
+  const task = tasks.get(packed[0])!;
+  return splitPack(packed, packBytesPerTrial(config, task.inputDim, task.outputDim), WASM_PACK_BYTES);
+}
+
+/** `members` in order as consecutive packs of at most `limit` bytes each (at least one member each). */
+export function splitPack<T>(members: readonly T[], bytesPerTrial: number, limit: number): T[][] {
+  const cap = Math.max(1, Math.floor(limit / bytesPerTrial));
+  const parts: T[][] = [];
+  for (let lo = 0; lo < members.length; lo += cap) parts.push(members.slice(lo, lo + cap));
+  return parts;
 }
 
 /** Members of one pack key through the vectorised trainer, each reported as runTrial reports it. */
