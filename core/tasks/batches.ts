@@ -2,7 +2,7 @@
 // (minibatches). Both are pure functions of (seed, step, size), so a trial that is retried
 // or resumed on another machine sees exactly the same batches.
 import { Rng } from '../rng.js';
-import type { Dataset } from './task.js';
+import type { Dataset, Task } from './task.js';
 import { takeRows } from './dataset.js';
 
 /** Draws n examples from a task's distribution using the given stream. */
@@ -46,6 +46,22 @@ export function registerBatchRows(task: object, rows: RowsFn): void {
  */
 export function batchRows(task: object): RowsFn | undefined {
   return rowSources.get(task);
+}
+
+/**
+ * A task over the fixed training set `train`, minibatches in the order of `seed`: its batch(),
+ * the rows each batch takes (batchRows) and its tagged streams (batchStream) all come from the
+ * same shuffles.
+ */
+export function fixedSetTask(base: Omit<Task, 'batch' | 'train'>, train: Dataset, seed: number): Task {
+  const batches = new FixedBatches(train, seed);
+  const task: Task = { ...base, train, batch: (step, size) => batches.batch(step, size) };
+  registerBatchRows(task, (step, size) => batches.rows(step, size));
+  registerRestream(task, (tag) => {
+    const tagged = new FixedBatches(train, seed, tag);
+    return (step, size) => tagged.batch(step, size);
+  });
+  return task;
 }
 
 /** Online: fresh samples from the stream (seed, 'batch', [tag,] step). */

@@ -10,7 +10,7 @@ import { MNIST_DIGIT_COUNTS, MNIST_PIXELS, MNIST_SIDE, mnistShare, mnistSizeProb
 import type { mnistTask } from '../config/trial.js';
 import type { Dataset, Task, TaskSeeds } from './task.js';
 import { allocDataset, fillOneHot } from './dataset.js';
-import { FixedBatches, registerBatchRows, registerRestream } from './batches.js';
+import { fixedSetTask } from './batches.js';
 import { registerReseed } from './reseed.js';
 import { mnistDigitImages } from './mnist-digits.js';
 
@@ -60,22 +60,14 @@ export function loadMnistData(config: MnistConfig, taskSeed: number): MnistData 
 
 /** The task over loaded sets; the trial seed orders the minibatches. */
 export function mnistTaskFromData(data: MnistData, trialSeed: number): Task {
-  const batches = new FixedBatches(data.train, trialSeed);
-  const task: Task = {
+  const task = fixedSetTask({
     kind: 'mnist',
     inputDim: MNIST_PIXELS,
     outputDim: data.classes,
     classification: true,
     classes: data.classes,
-    train: data.train,
     test: data.test,
-    batch: (step, size) => batches.batch(step, size),
-  };
-  registerBatchRows(task, (step, size) => batches.rows(step, size));
-  registerRestream(task, (tag) => {
-    const tagged = new FixedBatches(data.train, trialSeed, tag);
-    return (step, size) => tagged.batch(step, size);
-  });
+  }, data.train, trialSeed);
   registerReseed(task, (s) => mnistTaskFromData(data, s));
   return task;
 }

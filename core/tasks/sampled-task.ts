@@ -1,7 +1,7 @@
 // A task defined by a sampler: fixed test set, optional fixed training set, batches.
 import { Rng } from '../rng.js';
 import type { Dataset, Task, TaskSeeds } from './task.js';
-import { FixedBatches, onlineBatch, registerBatchRows, registerRestream, type Sampler } from './batches.js';
+import { fixedSetTask, onlineBatch, registerRestream, type Sampler } from './batches.js';
 import { registerReseed } from './reseed.js';
 
 export interface SampledTaskSpec {
@@ -33,25 +33,19 @@ export function sampledTask(spec: SampledTaskSpec): Task {
 /** The task over drawn sets with batches from trial seed `seed`; rebindable to another seed. */
 function withTrialSeed(spec: SampledTaskSpec, test: Dataset, train: Dataset | undefined, seed: number): Task {
   const { sample } = spec;
-  const task: Task = {
+  const base = {
     kind: spec.kind,
     inputDim: spec.inputDim,
     outputDim: spec.outputDim,
     classification: spec.classes !== undefined,
+    ...(spec.classes !== undefined ? { classes: spec.classes } : {}),
     test,
-    batch: (step, size) => onlineBatch(sample, seed, step, size),
   };
-  registerRestream(task, (tag) => (step, size) => onlineBatch(sample, seed, step, size, tag));
-  if (spec.classes !== undefined) task.classes = spec.classes;
-  if (train) {
-    const batches = new FixedBatches(train, seed);
-    task.train = train;
-    task.batch = (step, size) => batches.batch(step, size);
-    registerBatchRows(task, (step, size) => batches.rows(step, size));
-    registerRestream(task, (tag) => {
-      const tagged = new FixedBatches(train, seed, tag);
-      return (step, size) => tagged.batch(step, size);
-    });
+  let task: Task;
+  if (train) task = fixedSetTask(base, train, seed);
+  else {
+    task = { ...base, batch: (step, size) => onlineBatch(sample, seed, step, size) };
+    registerRestream(task, (tag) => (step, size) => onlineBatch(sample, seed, step, size, tag));
   }
   registerReseed(task, (s) => withTrialSeed(spec, test, train, s));
   return task;

@@ -23,13 +23,12 @@ test('gathered batches equal the stacked batches of the tasks, bit for bit, for 
   // two training sets (task seeds 3 and 4), four trials of their own batch order
   const tasks: Task[] = [createTask(teacher(3), 1), createTask(teacher(4), 2), createTask(teacher(3), 5), createTask(teacher(4), 7)];
   assert.notDeepEqual(tasks[0].train!.x, tasks[1].train!.x, 'the fixture has two different training sets');
-  const g: PackedRowBatches | null = PackedRowBatches.of(tasks);
+  const g: PackedRowBatches | null = PackedRowBatches.of(tasks, 16);
   assert.ok(g, 'fixed-set tasks are gathered');
   for (const live of [[0, 1, 2, 3], [1, 3], [2]]) {
     // batch 16 of 40 rows: step 2 spans the end of epoch 0 and the start of epoch 1
     for (const step of [0, 1, 2, 7]) {
-      const got = g.batch(live, step, 16);
-      assert.ok(got);
+      const got = g.batch(live, step);
       const want = stackDatasets(live.map((i) => tasks[i].batch(step, 16)));
       assert.deepEqual(got.x.shape, want.x.shape);
       assert.deepEqual(got.x.dataSync(), want.x.dataSync(), `x, trials ${live}, step ${step}`);
@@ -39,16 +38,16 @@ test('gathered batches equal the stacked batches of the tasks, bit for bit, for 
       disposePacked(want);
     }
   }
-  assert.equal(g.batch([0, 1], 0, 0), null, 'full batch (size 0) is not gathered');
-  assert.equal(g.batch([0, 1], 0, 40), null, 'a batch of the whole set is not gathered');
   g.dispose();
+  assert.equal(PackedRowBatches.of(tasks, 0), null, 'full batch (size 0) is not gathered');
+  assert.equal(PackedRowBatches.of(tasks, 40), null, 'a batch of the whole set is not gathered');
 });
 
 test('online tasks, and a task object whose batches are not its own rows, are not gathered', () => {
   const online = createTask(taskSchema.parse({ kind: 'teacher-mlp', inputDim: 5, trainSize: 0, testSize: 8 }), 1);
-  assert.equal(PackedRowBatches.of([online]), null);
+  assert.equal(PackedRowBatches.of([online], 4), null);
   const fixed = createTask(teacher(3), 1);
   // a new task object with other batches does not inherit the registration
   const wrapped: Task = { ...fixed, batch: (step, size) => fixed.batch(step + 1, size) };
-  assert.equal(PackedRowBatches.of([fixed, wrapped]), null);
+  assert.equal(PackedRowBatches.of([fixed, wrapped], 4), null);
 });

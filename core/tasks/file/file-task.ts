@@ -8,7 +8,7 @@ import { ConfigError } from '../../config/errors.js';
 import type { fileTask } from '../../config/trial.js';
 import type { Dataset, Task, TaskSeeds } from '../task.js';
 import { takeRows } from '../dataset.js';
-import { FixedBatches, registerBatchRows, registerRestream } from '../batches.js';
+import { fixedSetTask } from '../batches.js';
 import { FileFormatError, type NumArray, rowSize } from './array.js';
 import { type DataAccess, resolveDataFile, trainerDataAccess } from './data-roots.js';
 import { readIdx } from './idx.js';
@@ -39,23 +39,14 @@ export function createFileTask(config: FileTaskConfig, seeds: TaskSeeds, access:
 
 /** A task over loaded data; `seed` (the trial's) orders the minibatches. */
 export function fileTaskFromData(data: FileData, seed: number): Task {
-  const batches = new FixedBatches(data.train, seed);
-  const task: Task = {
+  return fixedSetTask({
     kind: 'file',
     inputDim: data.train.inputDim,
     outputDim: data.train.outputDim,
     classification: data.classes !== undefined,
-    train: data.train,
+    ...(data.classes !== undefined ? { classes: data.classes } : {}),
     test: data.test,
-    batch: (step, size) => batches.batch(step, size),
-  };
-  if (data.classes !== undefined) task.classes = data.classes;
-  registerBatchRows(task, (step, size) => batches.rows(step, size));
-  registerRestream(task, (tag) => {
-    const tagged = new FixedBatches(data.train, seed, tag);
-    return (step, size) => tagged.batch(step, size);
-  });
-  return task;
+  }, data.train, seed);
 }
 
 interface Raw { x: NumArray; xFile: string; y: NumArray; yFile: string }

@@ -20,15 +20,19 @@ export class PackedRowBatches {
     /** per trial: the first row of its set in x and y, and its batches' rows */
     private readonly offset: readonly number[],
     private readonly rows: readonly RowsFn[],
+    /** the pack's batch size */
+    private readonly size: number,
   ) {}
 
   /**
-   * The gatherer of `tasks` (a pack's, in trial order) when every task's batches are rows of its
-   * training set and the distinct sets fit MAX_FLOATS; null otherwise (batches are copied in).
+   * The gatherer of `tasks` (a pack's, in trial order) for batches of `size` rows, when every
+   * task's batches are rows of its training set, smaller than the set (a full batch stays on the
+   * backend as it is), and the distinct sets fit MAX_FLOATS; null otherwise (batches are copied in).
    */
-  static of(tasks: readonly Task[]): PackedRowBatches | null {
+  static of(tasks: readonly Task[], size: number): PackedRowBatches | null {
     const fns = tasks.map((t) => (t.train ? batchRows(t) : undefined));
-    if (fns.some((f) => f === undefined)) return null;
+    // whether a batch is the whole set depends on its size only: step 0 tells for every step
+    if (fns.some((f) => f === undefined || f(0, size) === null)) return null;
     const sets: Dataset[] = [];
     const index = new Map<Dataset, number>();
     const which = tasks.map((t) => {
@@ -44,19 +48,16 @@ export class PackedRowBatches {
       x.set(s.x.subarray(0, n * D), i * n * D);
       y.set(s.y.subarray(0, n * O), i * n * O);
     });
-    return new PackedRowBatches(tf.tensor2d(x, [sets.length * n, D]), tf.tensor2d(y, [sets.length * n, O]), which.map((i) => i * n), fns as RowsFn[]);
+    return new PackedRowBatches(tf.tensor2d(x, [sets.length * n, D]), tf.tensor2d(y, [sets.length * n, O]), which.map((i) => i * n), fns as RowsFn[], size);
   }
 
-  /**
-   * The batch of `step` for the pack's trials `live` (indices into the tasks), x and y only;
-   * null when a batch is the whole set (full-batch training). The caller disposes it.
-   */
-  batch(live: readonly number[], step: number, size: number): PackedBatch | null {
+  /** The batch of `step` for the pack's trials `live` (indices into the tasks), x and y only; the caller disposes it. */
+  batch(live: readonly number[], step: number): PackedBatch {
+    const { size } = this;
     const T = live.length;
     const idx = new Int32Array(T * size);
     for (let k = 0; k < T; k++) {
-      const rows = this.rows[live[k]](step, size);
-      if (rows === null || rows.length !== size) return null;
+      const rows = this.rows[live[k]](step, size)!;
       const at = this.offset[live[k]];
       for (let i = 0; i < size; i++) idx[k * size + i] = at + rows[i];
     }

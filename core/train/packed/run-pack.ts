@@ -75,7 +75,7 @@ export async function runPack(members: readonly PackMember[]): Promise<TrialResu
  * (an explicit execution.pack can ask for more than wasm memory holds), else all of them.
  */
 async function withinMemory(packed: readonly number[], members: readonly PackMember[], tasks: ReadonlyMap<number, Task>): Promise<number[][]> {
-  if (packed.length < 2) return packed.length ? [[...packed]] : [];
+  if (packed.length === 0) return [];
   const config = members[packed[0]].config;
   try {
     await initBackend(config.backend);

@@ -65,8 +65,8 @@ export async function trainPacked(trials: readonly PackedTrial[], end: PackedEnd
   // fixed-set tasks: a full-batch step's batch is the training set itself, kept on the backend
   if (tasks.every((t) => t.train !== undefined)) trainer.setRecurring(tasks.map((t) => t.train!));
   // on the native backends; wasm's gather is slower than copying the rows in (width-64 packs: 15% slower sweeps)
-  const native = activeBackendName() === 'tfjs-node' || activeBackendName() === 'tfjs-node-gpu';
-  const gathered = native ? PackedRowBatches.of(tasks) : null;
+  const backendName = activeBackendName();
+  const gathered = backendName === 'tfjs-node' || backendName === 'tfjs-node-gpu' ? PackedRowBatches.of(tasks, batchSize) : null;
   const coop = new Cooperation(undefined);
 
   /** Ends trials `gone` (slice positions) with their outcomes and shrinks the pack to the rest. */
@@ -137,8 +137,8 @@ export async function trainPacked(trials: readonly PackedTrial[], end: PackedEnd
 
   /** One step of the live trials: on batches gathered on the backend when it can, else copied in. */
   const stepAt = (step: number): number[] => {
-    const batch = gathered?.batch(live, step, batchSize) ?? null;
-    if (!batch) return trainer.step(live.map((i) => tasks[i].batch(step, batchSize)));
+    if (!gathered) return trainer.step(live.map((i) => tasks[i].batch(step, batchSize)));
+    const batch = gathered.batch(live, step);
     try {
       return trainer.stepOn(trainer.withInitial(batch));
     } finally {
